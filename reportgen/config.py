@@ -1,0 +1,108 @@
+"""Settings from ``reportgen.yaml`` plus command-line overrides, checked once, then frozen."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reportgen import periods
+from reportgen.errors import InputError, Problem, UsageError
+
+CONFIG_NAME = "reportgen.yaml"
+FORMATS = ("pdf", "html")
+PAPER_SIZES = ("A4", "Letter")
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True)
+class Config:
+    project_root: Path
+    inputs_dir: Path
+    outputs_dir: Path
+    period: str | None = None
+    """Calendar quarter to build; ``None`` means the latest quarter present in the facts."""
+    miners: tuple[str, ...] = ()
+    """Tickers to build; empty means every miner in inputs/companies.yaml."""
+    formats: tuple[str, ...] = FORMATS
+    paper_size: str = "A4"
+    firm_name: str = "reportgen"
+    accent_color: str = "#1f4e79"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.project_root / "templates"
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        """A copy with the non-``None`` overrides applied and checked like the file's values."""
+        changes = {key: value for key, value in overrides.items() if value is not None}
+        updated = replace(self, **changes)
+        problems = _check(updated, "command line")
+        if problems:
+            raise UsageError("\n".join(str(problem) for problem in problems))
+        return updated
+
+
+def load(config_file: Path | None = None, project_root: Path | None = None) -> Config:
+    """Read ``reportgen.yaml`` (optional when it is the default one); all problems at once."""
+    explicit = config_file is not None
+    root = (project_root or (config_file.parent if config_file else Path.cwd())).resolve()
+    path = config_file or root / CONFIG_NAME
+    if not path.exists():
+        if explicit:
+            raise UsageError(f"{path}: config file not found")
+        return Config(root, root / "inputs", root / "outputs")
+    shown = str(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise InputError([Problem(shown, f"not valid YAML: {error}")]) from error
+    if not isinstance(document, dict):
+        raise InputError([Problem(shown, "expected a mapping of settings")])
+    theme = document.get("theme") or {}
+    period = document.get("period", "latest")
+    miners = document.get("miners", "all")
+    formats = document.get("formats", list(FORMATS))
+    config = Config(
+        project_root=root,
+        inputs_dir=root / str(document.get("inputs", "inputs")),
+        outputs_dir=root / str(document.get("outputs", "outputs")),
+        period=None if period in (None, "latest") else str(period),
+        miners=() if miners in (None, "all") else tuple(str(m) for m in _listish(miners)),
+        formats=tuple(str(f) for f in _listish(formats)),
+        paper_size=str(document.get("paper_size", "A4")),
+        firm_name=str(theme.get("firm_name", "reportgen")),
+        accent_color=str(theme.get("accent_color", "#1f4e79")),
+    )
+    problems = _check(config, shown)
+    unknown = sorted(set(document) - {"inputs", "outputs", "period", "miners", "formats",
+                                      "paper_size", "theme"})
+    problems += [Problem(shown, f"unknown setting {key!r}") for key in unknown]
+    if problems:
+        raise InputError(problems)
+    return config
+
+
+def _listish(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _check(config: Config, shown: str) -> list[Problem]:
+    problems = []
+    if config.period is not None and not periods.is_quarter(config.period):
+        problems.append(Problem(shown, f"period: expected a quarter like 2026Q1 or 'latest', "
+                                       f"got {config.period!r}"))
+    bad_formats = [f for f in config.formats if f not in FORMATS]
+    if bad_formats or not config.formats:
+        problems.append(Problem(shown, f"formats: expected some of {', '.join(FORMATS)}, got "
+                                       f"{', '.join(config.formats) or 'none'}"))
+    if config.paper_size not in PAPER_SIZES:
+        problems.append(Problem(shown, f"paper_size: expected A4 or Letter, got "
+                                       f"{config.paper_size!r}"))
+    if not HEX_COLOUR.match(config.accent_color):
+        problems.append(Problem(shown, f"theme.accent_color: expected a colour like #1f4e79, got "
+                                       f"{config.accent_color!r}"))
+    return problems

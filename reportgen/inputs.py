@@ -1,0 +1,165 @@
+"""Read ``inputs/`` as the user wrote it, then turn validated rows into typed data.
+
+Reading and typing are separate so validation can report every problem, with file and line,
+before anything is converted (see :mod:`reportgen.validate`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from reportgen.errors import InputError, Problem
+from reportgen.model import Company, Contract, Dataset, Source
+
+FACT_COLUMNS = ("ticker", "period", "metric", "value", "unit", "source", "status", "note")
+MARKET_COLUMNS = ("period", "metric", "value", "unit", "source", "status", "note")
+INPUT_FILES = ("companies.yaml", "sources.yaml", "facts.csv", "market.csv")
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    line: int
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    file: str
+    header: tuple[str, ...]
+    rows: tuple[CsvRow, ...]
+
+
+@dataclass(frozen=True)
+class RawInputs:
+    """The inputs as parsed text: YAML documents and CSV rows, nothing interpreted yet."""
+
+    companies_file: str
+    companies: Any
+    sources_file: str
+    sources: Any
+    facts: CsvTable
+    market: CsvTable
+    fingerprint: str
+
+
+def read_raw(inputs_dir: Path, display_root: Path | None = None) -> RawInputs:
+    """Parse every input file; unreadable files become problems raised together."""
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+
+    def shown(name: str) -> str:
+        path = inputs_dir / name
+        try:
+            return str(path.relative_to(display_root)) if display_root else str(path)
+        except ValueError:
+            return str(path)
+
+    texts: dict[str, str] = {}
+    for name in INPUT_FILES:
+        path = inputs_dir / name
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            problems.append(Problem(shown(name), f"cannot read the file ({error.strerror})"))
+            continue
+        digest.update(name.encode() + b"\0" + data + b"\0")
+        try:
+            texts[name] = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            problems.append(Problem(shown(name), f"expected UTF-8 text ({error.reason} at byte "
+                                                 f"{error.start})"))
+    if problems:
+        raise InputError(problems)
+
+    companies = _yaml(texts["companies.yaml"], shown("companies.yaml"), problems)
+    sources = _yaml(texts["sources.yaml"], shown("sources.yaml"), problems)
+    facts = _csv(texts["facts.csv"], shown("facts.csv"))
+    market = _csv(texts["market.csv"], shown("market.csv"))
+    if problems:
+        raise InputError(problems)
+    return RawInputs(shown("companies.yaml"), companies, shown("sources.yaml"), sources,
+                     facts, market, digest.hexdigest())
+
+
+def _yaml(text: str, file: str, problems: list[Problem]) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(error, "problem", None) or str(error)
+        problems.append(Problem(file, f"not valid YAML: {reason}", line=line))
+        return None
+
+
+def _csv(text: str, file: str) -> CsvTable:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: tuple[str, ...] = ()
+    rows: list[CsvRow] = []
+    for fields in reader:
+        if not header:
+            header = tuple(name.strip() for name in fields)
+            continue
+        if not any(field.strip() for field in fields):
+            continue
+        values = dict(zip(header, (field.strip() for field in fields), strict=False))
+        if len(fields) > len(header):
+            values["__extra__"] = ",".join(fields[len(header):])
+        rows.append(CsvRow(reader.line_num, values))
+    return CsvTable(file, header, tuple(rows))
+
+
+def to_dataset(raw: RawInputs) -> Dataset:
+    """Typed, validated inputs; call only after :func:`reportgen.validate.check` found nothing."""
+    sources = {
+        source_id: Source(source_id, str(entry["url"]), str(entry.get("publisher", "")),
+                          str(entry.get("kind", "")), str(entry.get("description", "")))
+        for source_id, entry in raw.sources["sources"].items()
+    }
+    companies = {entry["ticker"]: _company(entry) for entry in raw.companies["companies"]}
+    return Dataset(companies, _frame(raw.facts, FACT_COLUMNS), _frame(raw.market, MARKET_COLUMNS),
+                   sources, raw.fingerprint)
+
+
+def _company(entry: dict[str, Any]) -> Company:
+    contracts = tuple(
+        Contract(
+            customer=str(item["customer"]), source=str(item["source"]),
+            status=str(item["status"]), site=str(item.get("site") or ""),
+            mw=_number(item.get("mw")), term_years=_number(item.get("term_years")),
+            value_usd_m=_number(item.get("value_usd_m")),
+            backstop=str(item.get("backstop") or ""), note=str(item.get("note") or ""),
+        )
+        for item in entry.get("contracts") or ()
+    )
+    return Company(
+        ticker=str(entry["ticker"]), name=str(entry["name"]),
+        cik=int(entry["cik"]) if entry.get("cik") is not None else None,
+        fiscal_year_end_month=int(entry.get("fiscal_year_end_month", 12)),
+        revenue_lines=dict(entry.get("revenue_lines") or {}), contracts=contracts,
+        notes=str(entry.get("notes") or "").strip(),
+    )
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _frame(table: CsvTable, columns: tuple[str, ...]) -> pd.DataFrame:
+    records = [
+        {**{name: row.fields.get(name, "") for name in columns}, "file": table.file,
+         "line": row.line}
+        for row in table.rows
+    ]
+    frame = pd.DataFrame.from_records(records, columns=[*columns, "file", "line"])
+    frame["value"] = pd.to_numeric(frame["value"]).astype(float)
+    frame["line"] = frame["line"].astype(int)
+    return frame

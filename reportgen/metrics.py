@@ -1,0 +1,336 @@
+"""Pure pandas: from validated facts to the numbers a briefing states. No I/O, no formatting.
+
+Conventions: money in USD millions, shares as fractions (0.618, not 61.8), growth as
+fractions. A figure not disclosed is NaN and stays NaN through every computation (pandas
+``min_count=1`` sums), so nothing missing is ever shown as zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from reportgen import periods
+from reportgen.model import Company, Dataset, Metrics
+from reportgen.vocabulary import BUSINESSES, METRICS, STATUSES
+
+STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
+DISAGREEMENT_TOLERANCE = 0.005
+"""Two sources disagree when their values differ by more than 0.5% of the larger one."""
+
+PNL_METRICS = ("revenue_total", "net_income", "adjusted_ebitda")
+"""A quarter counts as reported when one of these, or a revenue line, is present."""
+
+BRIDGE_ITEMS: tuple[tuple[str, str, int, bool], ...] = (
+    # (metric, label, sign applied to the input value, non-cash?)
+    ("depreciation_amortization", "Depreciation and amortization", -1, True),
+    ("impairment", "Impairments", -1, True),
+    ("fair_value_change", "Fair-value changes on warrants and derivatives", 1, True),
+    ("digital_asset_fair_value_change", "Digital-asset marks", 1, True),
+    ("stock_based_compensation", "Stock-based compensation", -1, True),
+    ("interest_expense", "Interest expense", -1, False),
+    ("income_tax", "Income tax", -1, False),
+)
+CASH_METRICS = ("cash", "cash_and_restricted", "cash_and_btc")
+"""Cash as disclosed, best definition first; the briefing names the one it used."""
+
+
+def best_facts(facts: pd.DataFrame) -> pd.DataFrame:
+    """One row per (ticker, period, metric): the best status wins, then the earlier line.
+
+    >>> rows = pd.DataFrame({"ticker": ["A", "A"], "period": ["2025Q1"] * 2,
+    ...     "metric": ["revenue_total"] * 2, "value": [44.0, 43.6],
+    ...     "status": ["secondary", "reported"], "line": [2, 3]})
+    >>> best_facts(rows)["value"].tolist()
+    [43.6]
+    """
+    ranked = facts.assign(_rank=facts["status"].map(STATUS_RANK))
+    ranked = ranked.sort_values(["_rank", "line"], kind="stable")
+    best = ranked.drop_duplicates(["ticker", "period", "metric"], keep="first")
+    return best.drop(columns="_rank").sort_values("line", kind="stable")
+
+
+def disagreements(facts: pd.DataFrame) -> pd.DataFrame:
+    """Rows of figures that two or more sources give differently (beyond rounding)."""
+    keys = ["ticker", "period", "metric"]
+    spread = facts.groupby(keys)["value"].agg(["min", "max", "count"])
+    scale = spread[["min", "max"]].abs().max(axis=1)
+    differ = spread[(spread["count"] > 1)
+                    & ((spread["max"] - spread["min"]) > DISAGREEMENT_TOLERANCE * scale)]
+    if differ.empty:
+        return facts.iloc[0:0].assign(used=pd.Series(dtype=bool))
+    rows = facts.merge(differ.reset_index()[keys], on=keys)
+    chosen = set(best_facts(rows)["line"])
+    return rows.assign(used=rows["line"].isin(chosen)).sort_values([*keys, "line"])
+
+
+def quarterly(best: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+    """Wide table of one miner's best figures, one row per calendar quarter first..last.
+
+    Every vocabulary metric is a column, disclosed or not, so later stages never ask whether
+    a column exists, only whether a value does.
+    """
+    index = pd.period_range(periods.quarter(first), periods.quarter(last), freq="Q")
+    rows = best[best["period"].map(periods.is_quarter)]
+    wide = rows.pivot(index="period", columns="metric", values="value")
+    wide.index = pd.PeriodIndex(wide.index, freq="Q")
+    columns = [*METRICS, *(c for c in wide.columns if c not in METRICS)]
+    return wide.reindex(index=index, columns=columns).astype(float).rename_axis("period")
+
+
+def revenue_mix(wide: pd.DataFrame, company: Company) -> pd.DataFrame:
+    """Revenue by business from the miner's own lines, AI/HPC share of the reported total.
+
+    ``unallocated`` is the part of the total no disclosed line accounts for; it is NaN when no
+    line is disclosed, and the share is NaN unless both AI/HPC revenue and the total are known.
+    """
+    mix = pd.DataFrame(index=wide.index)
+    for business in BUSINESSES:
+        columns = [c for c in wide.columns if company.business_of(c) == business]
+        mix[business] = wide[columns].sum(axis=1, min_count=1) if columns else np.nan
+    total = _column(wide, "revenue_total")
+    mix["total"] = total
+    # Rounded so lines that add up exactly leave 0, not a float-noise -0.0000000001.
+    mix["unallocated"] = (total - mix[list(BUSINESSES)].sum(axis=1, min_count=1)).round(6)
+    mix["ai_hpc_share"] = mix["ai_hpc"] / total
+    return mix
+
+
+def _column(wide: pd.DataFrame, metric: str) -> pd.Series:
+    if metric in wide.columns:
+        return wide[metric].astype(float)
+    return pd.Series(np.nan, index=wide.index, dtype=float)
+
+
+def growth(series: pd.Series, quarters_back: int) -> pd.Series:
+    """Relative change against ``quarters_back`` quarters earlier; NaN from a base of 0 or less.
+
+    >>> idx = pd.period_range("2025Q1", periods=3, freq="Q")
+    >>> growth(pd.Series([10.0, 12.0, 9.0], index=idx), 1).round(3).tolist()
+    [nan, 0.2, -0.25]
+    """
+    base = series.shift(quarters_back)
+    return (series / base - 1).where(base > 0)
+
+
+def crossover(mix: pd.DataFrame) -> pd.Period | None:
+    """The first quarter AI/HPC revenue exceeded mining revenue.
+
+    Any unallocated remainder is counted as mining, so a partial split never claims a
+    crossover that the full split might not show.
+    """
+    mining = mix["mining"] + mix["unallocated"].clip(lower=0).fillna(0)
+    overtook = mix["ai_hpc"] > mining
+    return overtook.idxmax() if overtook.any() else None
+
+
+def loss_bridge(row: pd.Series) -> pd.DataFrame:
+    """Adjusted EBITDA → net income for one quarter, the unexplained rest shown as "other".
+
+    Items carry their effect on net income (a charge is negative). The residual is computed
+    only when both ends are disclosed; it then absorbs every item the miner did not disclose.
+    """
+    ebitda, net = row.get("adjusted_ebitda", np.nan), row.get("net_income", np.nan)
+    lines = [("adjusted_ebitda", "Adjusted EBITDA", ebitda, "start", False)]
+    for metric, label, sign, non_cash in BRIDGE_ITEMS:
+        lines.append((metric, label, sign * row.get(metric, np.nan), "item", non_cash))
+    known = sum(amount for _, _, amount, _, _ in lines[1:] if not math.isnan(amount))
+    residual = net - ebitda - known
+    lines.append(("other", "Other (residual, incl. items not disclosed)", residual, "residual",
+                  False))
+    lines.append(("net_income", "Net income", net, "end", False))
+    return pd.DataFrame(lines, columns=["metric", "label", "amount", "kind", "non_cash"])
+
+
+def non_cash(wide: pd.DataFrame) -> pd.DataFrame:
+    """The disclosed non-cash items' effect on net income, and their share of a net loss.
+
+    The share is only stated for a loss that the non-cash items add to; it can exceed 100%
+    when the non-cash charges are larger than the loss itself.
+    """
+    effect = sum(
+        (sign * _column(wide, metric)).fillna(0)
+        for metric, _, sign, is_non_cash in BRIDGE_ITEMS if is_non_cash
+    )
+    disclosed = pd.concat([_column(wide, m) for m, _, _, nc in BRIDGE_ITEMS if nc], axis=1)
+    effect = effect.where(disclosed.notna().any(axis=1))
+    net = _column(wide, "net_income")
+    share = (effect / net).where((net < 0) & (effect < 0))
+    return pd.DataFrame({"non_cash_effect": effect, "non_cash_share": share})
+
+
+def mining_economics(wide: pd.DataFrame, market: pd.DataFrame, mining_revenue: pd.Series
+                     ) -> pd.DataFrame:
+    """Revenue per BTC and realized hashprice (USD per PH/s per day) against the market's.
+
+    Realized hashprice = mining revenue ÷ (EH/s × 1000 × days in the quarter), using the
+    quarter-end hashrate the miners disclose, so it understates when the fleet grew in-quarter.
+    """
+    days = pd.Series([periods.days_in(periods.label(p)) for p in wide.index], index=wide.index)
+    hashrate = _column(wide, "hashrate")
+    market_wide = _market_wide(market, wide.index)
+    return pd.DataFrame({
+        "btc_mined": _column(wide, "btc_mined"),
+        "revenue_per_btc": mining_revenue * 1e6 / _column(wide, "btc_mined"),
+        "power_cost_per_btc": _column(wide, "power_cost_per_btc"),
+        "hashrate": hashrate,
+        "fleet_efficiency": _column(wide, "fleet_efficiency"),
+        "realized_hashprice": mining_revenue * 1e6 / (hashrate * 1000 * days),
+        "market_hashprice": market_wide.get("hashprice", np.nan),
+    }, index=wide.index)
+
+
+def _market_wide(market: pd.DataFrame, index: pd.PeriodIndex) -> pd.DataFrame:
+    best = market.sort_values("line").drop_duplicates(["period", "metric"])
+    wide = best.pivot(index="period", columns="metric", values="value")
+    wide.index = pd.PeriodIndex(wide.index, freq="Q")
+    return wide.reindex(index)
+
+
+def latest(wide: pd.DataFrame, metric: str) -> tuple[float, str | None]:
+    """A point-in-time figure's latest disclosed value and the quarter it is as of."""
+    series = _column(wide, metric).dropna()
+    if series.empty:
+        return math.nan, None
+    return float(series.iloc[-1]), periods.label(series.index[-1])
+
+
+def pipeline(wide: pd.DataFrame, company: Company, ai_hpc_revenue: float) -> dict[str, object]:
+    """Contracted and energized AI/HPC MW, backlog, and backlog ÷ annualized AI/HPC revenue.
+
+    A reported total wins; without one, the listed contracts are summed and flagged so the
+    briefing can say the figure is ours, not the miner's.
+    """
+    mw_contracted, mw_contracted_as_of = latest(wide, "ai_hpc_mw_contracted")
+    mw_energized, mw_energized_as_of = latest(wide, "ai_hpc_mw_energized")
+    value, value_as_of = latest(wide, "ai_hpc_contracted_value")
+    run_rate = ai_hpc_revenue * 4
+    listed_mw = sum(c.mw for c in company.contracts if c.mw is not None)
+    listed_value = sum(c.value_usd_m for c in company.contracts if c.value_usd_m is not None)
+    from_contracts = value_as_of is None and listed_value > 0
+    if from_contracts:
+        value, mw_contracted = listed_value, (listed_mw if mw_contracted_as_of is None
+                                              else mw_contracted)
+    return {
+        "from_listed_contracts": from_contracts,
+        "mw_contracted": mw_contracted, "mw_contracted_as_of": mw_contracted_as_of,
+        "mw_energized": mw_energized, "mw_energized_as_of": mw_energized_as_of,
+        "contracted_value": value, "contracted_value_as_of": value_as_of,
+        "annualized_run_rate": run_rate,
+        "backlog_multiple": value / run_rate if run_rate > 0 else math.nan,
+        "listed_contracts_mw": listed_mw if company.contracts else math.nan,
+        "listed_contracts_value": listed_value if company.contracts else math.nan,
+    }
+
+
+def liquidity(wide: pd.DataFrame) -> dict[str, object]:
+    """Cash, debt and net debt as of their latest disclosure; net debt only from one quarter."""
+    cash, cash_as_of, cash_metric = math.nan, None, None
+    for metric in CASH_METRICS:
+        cash, cash_as_of = latest(wide, metric)
+        if cash_as_of is not None:
+            cash_metric = metric
+            break
+    debt, debt_as_of = latest(wide, "total_debt")
+    same_quarter = cash_as_of is not None and cash_as_of == debt_as_of
+    return {
+        "cash": cash, "cash_as_of": cash_as_of, "cash_metric": cash_metric,
+        "cash_label": METRICS[cash_metric].label if cash_metric else "Cash",
+        "total_debt": debt, "total_debt_as_of": debt_as_of,
+        "net_debt": debt - cash if same_quarter else math.nan,
+        "convertible_notes": latest(wide, "convertible_notes"),
+        "warrant_liability": latest(wide, "warrant_liability"),
+    }
+
+
+def reported_quarters(facts: pd.DataFrame, company: Company) -> list[str]:
+    """Quarters in which the miner disclosed a P&L figure, oldest first."""
+    pnl = facts["metric"].isin(PNL_METRICS) | facts["metric"].map(
+        lambda m: company.business_of(m) is not None)
+    quarters = facts.loc[pnl & facts["period"].map(periods.is_quarter), "period"]
+    return sorted(set(quarters))
+
+
+def latest_period(dataset: Dataset) -> str:
+    """The latest calendar quarter any miner reported: the default period of a build."""
+    quarters = [p for p in dataset.facts["period"] if periods.is_quarter(p)]
+    return max(quarters, key=periods.quarter)
+
+
+def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
+    """Everything the briefing of ``ticker`` needs for ``period`` (or its latest quarter before)."""
+    company = dataset.companies[ticker]
+    facts = dataset.facts[dataset.facts["ticker"] == ticker]
+    reported = [q for q in reported_quarters(facts, company)
+                if periods.quarter(q) <= periods.quarter(period)]
+    if not reported:
+        raise LookupError(f"{ticker} reported no quarter up to {period}")
+    covered = reported[-1]
+    is_quarter = facts["period"].map(periods.is_quarter)
+    in_range = facts[~is_quarter | facts["period"].map(
+        lambda p: periods.is_quarter(p) and periods.quarter(p) <= periods.quarter(covered))]
+    best = best_facts(in_range)
+    first = min((p for p in best["period"] if periods.is_quarter(p)), key=periods.quarter)
+    wide = quarterly(best, first, covered)
+
+    mix = revenue_mix(wide, company)
+    table = pd.concat([
+        wide,
+        mix.add_prefix("mix_"),
+        pd.DataFrame({
+            "revenue_qoq": growth(mix["total"], 1), "revenue_yoy": growth(mix["total"], 4),
+            "ai_hpc_qoq": growth(mix["ai_hpc"], 1), "ai_hpc_yoy": growth(mix["ai_hpc"], 4),
+        }),
+        non_cash(wide),
+        mining_economics(wide, dataset.market, mix["mining"]).drop(
+            columns=["btc_mined", "power_cost_per_btc", "hashrate", "fleet_efficiency"]),
+    ], axis=1)
+    current = table.loc[periods.quarter(covered)]
+    bridge = loss_bridge(current)
+    table["bridge_other"] = np.nan
+    table.loc[periods.quarter(covered), "bridge_other"] = bridge.set_index("metric").loc[
+        "other", "amount"]
+    cross = crossover(mix)
+    ai_hpc_now = current["mix_ai_hpc"]
+    pipe = pipeline(wide, company, float(ai_hpc_now) if pd.notna(ai_hpc_now) else math.nan)
+    return Metrics(
+        company=company, requested_period=period, period=covered, quarters=table, bridge=bridge,
+        crossover=periods.label(cross) if cross is not None else None, pipeline=pipe,
+        liquidity=liquidity(wide), facts=in_range, disagreements=disagreements(in_range),
+        other_periods=in_range[~in_range["period"].map(periods.is_quarter)],
+        tidy=tidy(ticker, table, best, company),
+    )
+
+
+COMPUTED_UNITS: Mapping[str, str] = {
+    "mix_mining": "USD_M", "mix_ai_hpc": "USD_M", "mix_other": "USD_M", "mix_total": "USD_M",
+    "mix_unallocated": "USD_M", "mix_ai_hpc_share": "fraction", "revenue_qoq": "fraction",
+    "revenue_yoy": "fraction", "ai_hpc_qoq": "fraction", "ai_hpc_yoy": "fraction",
+    "non_cash_effect": "USD_M", "non_cash_share": "fraction", "revenue_per_btc": "USD",
+    "realized_hashprice": "USD/PH/day", "market_hashprice": "USD/PH/day",
+    "bridge_other": "USD_M",
+}
+
+
+def tidy(ticker: str, table: pd.DataFrame, best: pd.DataFrame, company: Company
+         ) -> pd.DataFrame:
+    """Long table for the reader's own model: input figures with status and source, then ours."""
+    inputs = best[best["period"].map(periods.is_quarter)][
+        ["period", "metric", "value", "unit", "status", "source"]]
+    computed = (
+        table[list(COMPUTED_UNITS)].rename_axis("period").reset_index()
+        .melt(id_vars="period", var_name="metric", value_name="value").dropna(subset=["value"])
+    )
+    computed["period"] = computed["period"].map(periods.label)
+    computed = computed.assign(unit=computed["metric"].map(COMPUTED_UNITS), status="computed",
+                               source="reportgen")
+    rows = pd.concat([inputs, computed], ignore_index=True)
+    rows.insert(0, "ticker", ticker)
+    rows.insert(2, "fiscal_period", rows["period"].map(
+        lambda p: periods.fiscal_label(p, company.fiscal_year_end_month)))
+    order = rows["period"].map(periods.quarter)
+    return rows.assign(_order=order).sort_values(["_order", "metric"], kind="stable").drop(
+        columns="_order").reset_index(drop=True)

@@ -1,0 +1,58 @@
+"""Period labels: calendar quarters as the unit of comparison, fiscal labels only for display.
+
+Facts carry calendar quarters (``2026Q1``) so miners with different fiscal years line up;
+half years (``2025H1``) and fiscal years (``FY2025``) are kept for reference tables only.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+HALF = re.compile(r"^(\d{4})H([12])$")
+YEAR = re.compile(r"^FY(\d{4})$")
+
+
+def is_quarter(label: str) -> bool:
+    return bool(QUARTER.match(label))
+
+
+def is_valid(label: str) -> bool:
+    return bool(QUARTER.match(label) or HALF.match(label) or YEAR.match(label))
+
+
+def quarter(label: str) -> pd.Period:
+    """``'2026Q1'`` as a pandas quarterly period, so arithmetic (``- 4`` = a year back) works."""
+    return pd.Period(label, freq="Q")
+
+
+def label(period: pd.Period) -> str:
+    return f"{period.year}Q{period.quarter}"
+
+
+def shift(label_: str, quarters: int) -> str:
+    return label(quarter(label_) + quarters)
+
+
+def fiscal_label(label_: str, fiscal_year_end_month: int) -> str:
+    """The miner's own name for a calendar quarter, e.g. IREN (June year end): 2025Q4 → FY26 Q2.
+
+    >>> fiscal_label("2025Q4", 6)
+    'FY26 Q2'
+    >>> fiscal_label("2025Q1", 6)
+    'FY25 Q3'
+    >>> fiscal_label("2026Q1", 12)
+    'FY26 Q1'
+    """
+    period = quarter(label_)
+    end_month = period.quarter * 3
+    fiscal_year = period.year + 1 if end_month > fiscal_year_end_month else period.year
+    fiscal_quarter = ((end_month - fiscal_year_end_month - 1) % 12) // 3 + 1
+    return f"FY{fiscal_year % 100:02d} Q{fiscal_quarter}"
+
+
+def days_in(label_: str) -> int:
+    period = quarter(label_)
+    return int((period.end_time.normalize() - period.start_time.normalize()).days) + 1

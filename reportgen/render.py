@@ -1,0 +1,105 @@
+"""Jinja2 to self-contained HTML, and WeasyPrint to PDF, fetching nothing but project files.
+
+The HTML is the single source of both outputs: the PDF is WeasyPrint's rendering of the very
+HTML file written beside it. Charts are embedded as ``data:`` SVG images so the HTML opens
+offline, and the URL fetcher refuses anything that is not ``data:`` or a file under the
+project's templates or assets folders, so data or a template cannot make a build read other
+files or reach the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+
+from reportgen import formatting
+from reportgen.errors import RenderError
+from reportgen.vocabulary import STATUS_MARKS
+
+log = logging.getLogger(__name__)
+
+
+def environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        money=formatting.money, pct=formatting.pct, delta=formatting.delta,
+        number=formatting.number, usd=formatting.usd, multiple=formatting.multiple,
+        points=formatting.points, mark=lambda status: STATUS_MARKS.get(status, ""),
+        svg_data_uri=svg_data_uri,
+    )
+    return env
+
+
+def svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def html(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
+    try:
+        return env.get_template(template).render(**context)
+    except jinja2.TemplateError as error:
+        where = f"{error.filename}:{error.lineno}" if isinstance(
+            error, jinja2.TemplateSyntaxError) else template
+        raise RenderError(f"templates/{where}: {error}") from error
+
+
+@dataclass(frozen=True)
+class Pdf:
+    data: bytes
+    pages: int
+
+
+def pdf(html_text: str, allowed_roots: tuple[Path, ...], created: datetime,
+        base_dir: Path) -> Pdf:
+    """Render to PDF bytes; a refused or failed fetch stops the build with its URL named."""
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    fetcher = _project_fetcher(allowed_roots)
+    try:
+        document = HTML(string=html_text, base_url=str(base_dir) + "/",
+                        url_fetcher=fetcher).render()
+    except FatalURLFetchingError as error:
+        cause = error.__cause__ or error
+        raise RenderError(f"the briefing refers to a resource it may not load: {cause}") from None
+    stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    document.metadata.created = stamp
+    document.metadata.modified = stamp
+    return Pdf(document.write_pdf(), len(document.pages))
+
+
+def _project_fetcher(allowed_roots: tuple[Path, ...]) -> Any:
+    from weasyprint.urls import URLFetcher
+
+    roots = tuple(root.resolve() for root in allowed_roots)
+
+    class ProjectFetcher(URLFetcher):
+        """Allows ``data:`` URLs and files under the allowed roots; refuses everything else."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            if parts.scheme == "file":
+                path = Path(unquote(parts.path)).resolve()
+                if any(path.is_relative_to(root) for root in roots):
+                    return super().fetch(url, headers)
+                raise ValueError(f"refused {url!r}: only files under "
+                                 f"{', '.join(str(r) for r in roots)} may be loaded")
+            raise ValueError(f"refused {url!r}: briefings may not fetch from the network")
+
+    return ProjectFetcher(fail_on_errors=True, allowed_protocols=("data", "file"))

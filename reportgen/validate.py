@@ -1,0 +1,264 @@
+"""Rules over the raw inputs. Each returns problems; none raises, so all are reported at once."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from reportgen import periods
+from reportgen.errors import Problem
+from reportgen.inputs import FACT_COLUMNS, MARKET_COLUMNS, CsvRow, CsvTable, RawInputs
+from reportgen.model import DEFAULT_REVENUE_LINES
+from reportgen.vocabulary import (
+    BUSINESSES,
+    MARKET_METRICS,
+    METRICS,
+    REVENUE_LINE_UNIT,
+    STATUSES,
+    MetricSpec,
+)
+
+SEGMENT_TOLERANCE = 0.01
+"""Segment revenues may exceed the total by 1% (rounding in releases) before it is an error."""
+
+
+def check(raw: RawInputs) -> list[Problem]:
+    source_ids = set(_mapping(raw.sources, "sources"))
+    companies = list(_company_entries(raw))
+    revenue_lines = {
+        str(entry.get("ticker")): dict(entry.get("revenue_lines") or {})
+        for entry in companies if isinstance(entry, dict)
+    }
+    problems = [
+        *check_sources(raw.sources_file, raw.sources),
+        *check_companies(raw.companies_file, raw.companies, source_ids),
+        *check_header(raw.facts, FACT_COLUMNS),
+        *check_header(raw.market, MARKET_COLUMNS),
+    ]
+    if not any(problem.file in (raw.facts.file, raw.market.file) for problem in problems):
+        problems += check_facts(raw.facts, revenue_lines, source_ids)
+        problems += check_segments(raw.facts, revenue_lines)
+        problems += check_market(raw.market, source_ids)
+    return problems
+
+
+def _mapping(document: Any, key: str) -> Mapping[str, Any]:
+    if isinstance(document, dict) and isinstance(document.get(key), dict):
+        return document[key]
+    return {}
+
+
+def _company_entries(raw: RawInputs) -> Iterator[Any]:
+    if isinstance(raw.companies, dict) and isinstance(raw.companies.get("companies"), list):
+        yield from raw.companies["companies"]
+
+
+def check_sources(file: str, document: Any) -> list[Problem]:
+    if not _mapping(document, "sources"):
+        return [Problem(file, "expected a 'sources:' mapping of source id to url, publisher, kind")]
+    problems = []
+    for source_id, entry in document["sources"].items():
+        url = entry.get("url") if isinstance(entry, dict) else None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            problems.append(Problem(file, f"sources.{source_id}.url: expected an http(s) URL, "
+                                          f"got {url!r}"))
+    return problems
+
+
+def check_companies(file: str, document: Any, source_ids: set[str]) -> list[Problem]:
+    if not (isinstance(document, dict) and isinstance(document.get("companies"), list)):
+        return [Problem(file, "expected a 'companies:' list with one entry per miner")]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(document["companies"]):
+        place = f"companies[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(Problem(file, f"{place}: expected a mapping with ticker, name, ..."))
+            continue
+        ticker = entry.get("ticker")
+        if not isinstance(ticker, str) or not ticker.isalnum() or ticker != ticker.upper():
+            problems.append(Problem(file, f"{place}.ticker: expected an upper-case ticker such "
+                                          f"as WULF, got {ticker!r}"))
+            ticker = str(ticker)
+        elif ticker in seen:
+            problems.append(Problem(file, f"{place}: ticker {ticker} appears twice", ticker=ticker))
+        seen.add(ticker)
+        problems += _company_fields(file, place, ticker, entry, source_ids)
+    return problems
+
+
+def _company_fields(file: str, place: str, ticker: str, entry: dict[str, Any],
+                    source_ids: set[str]) -> list[Problem]:
+    problems = []
+
+    def problem(where: str, message: str) -> None:
+        problems.append(Problem(file, f"{place}.{where}: {message}", ticker=ticker))
+
+    if not isinstance(entry.get("name"), str) or not entry["name"].strip():
+        problem("name", "expected the company's name")
+    if entry.get("cik") is not None and not isinstance(entry["cik"], int):
+        problem("cik", f"expected SEC's numeric CIK, got {entry['cik']!r}")
+    month = entry.get("fiscal_year_end_month", 12)
+    if not isinstance(month, int) or not 1 <= month <= 12:
+        problem("fiscal_year_end_month", f"expected a month number 1-12, got {month!r}")
+    lines = entry.get("revenue_lines") or {}
+    if not isinstance(lines, dict):
+        problem("revenue_lines", "expected a mapping of revenue line metric to business")
+        lines = {}
+    for line, business in lines.items():
+        if not str(line).startswith("revenue_") or (line in METRICS
+                                                    and line not in DEFAULT_REVENUE_LINES):
+            problem(f"revenue_lines.{line}", "expected a revenue line name starting with "
+                                             "'revenue_' (not revenue_total)")
+        if business not in BUSINESSES:
+            problem(f"revenue_lines.{line}", f"expected one of {', '.join(BUSINESSES)}, "
+                                             f"got {business!r}")
+    contracts = entry.get("contracts") or []
+    if not isinstance(contracts, list):
+        problem("contracts", "expected a list of contracts")
+        contracts = []
+    for number, contract in enumerate(contracts):
+        where = f"contracts[{number}]"
+        if not isinstance(contract, dict) or not contract.get("customer"):
+            problem(where, "expected a mapping with at least customer, source and status")
+            continue
+        for key in ("mw", "term_years", "value_usd_m"):
+            value = contract.get(key)
+            if value is not None and (not isinstance(value, int | float) or value < 0):
+                problem(f"{where}.{key}", f"expected a non-negative number, got {value!r}")
+        if contract.get("source") not in source_ids:
+            problem(f"{where}.source", f"unknown source id {contract.get('source')!r}; add it "
+                                       "to inputs/sources.yaml")
+        if contract.get("status") not in STATUSES:
+            problem(f"{where}.status", f"expected one of {', '.join(STATUSES)}, "
+                                       f"got {contract.get('status')!r}")
+    return problems
+
+
+def check_header(table: CsvTable, columns: tuple[str, ...]) -> list[Problem]:
+    if table.header == columns:
+        return []
+    return [Problem(table.file, f"expected the header {','.join(columns)}, got "
+                                f"{','.join(table.header) or 'nothing'}", line=1)]
+
+
+def _row_problem(table: CsvTable, row: CsvRow, message: str, metric: str | None = None) -> Problem:
+    fields = row.fields
+    return Problem(table.file, message, line=row.line, ticker=fields.get("ticker", ""),
+                   period=fields.get("period", ""),
+                   metric=fields.get("metric", "") if metric is None else metric)
+
+
+def _common(table: CsvTable, row: CsvRow, spec: MetricSpec | None,
+            source_ids: set[str]) -> list[Problem]:
+    """Checks shared by facts.csv and market.csv: extra fields, value, unit, sources, status."""
+    fields = row.fields
+    found = []
+    if "__extra__" in fields:
+        found.append(f"more fields than the header's {len(table.header)}; quote a note that "
+                     "contains commas")
+    raw_value = fields.get("value", "")
+    try:
+        value: float | None = float(raw_value)
+    except ValueError:
+        value = None
+        found.append(f"expected a number in value, got {raw_value!r}")
+    if value is not None and not math.isfinite(value):
+        found.append(f"expected a finite number in value, got {raw_value!r}")
+    if spec is not None:
+        if fields.get("unit") != spec.unit:
+            found.append(f"expected unit {spec.unit}, got {fields.get('unit')!r}")
+        if spec.non_negative and value is not None and value < 0:
+            found.append(f"expected a value of 0 or more, got {raw_value}")
+    cited = [source for source in fields.get("source", "").split(";") if source]
+    if not cited:
+        found.append("expected a source id (see inputs/sources.yaml)")
+    for source in cited:
+        if source not in source_ids:
+            found.append(f"unknown source id {source!r}; add it to inputs/sources.yaml")
+    if fields.get("status") not in STATUSES:
+        found.append(f"expected status {', '.join(STATUSES)}; got {fields.get('status')!r}")
+    return [_row_problem(table, row, message) for message in found]
+
+
+def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
+                source_ids: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    first_seen: dict[tuple[str, ...], int] = {}
+    for row in table.rows:
+        fields = row.fields
+        ticker, period, metric = fields.get("ticker", ""), fields.get("period", ""), fields.get(
+            "metric", "")
+        if ticker not in revenue_lines:
+            problems.append(_row_problem(table, row, f"unknown ticker {ticker!r}; expected one "
+                                         f"of {', '.join(sorted(revenue_lines))} (inputs/"
+                                         "companies.yaml)"))
+        if not periods.is_valid(period):
+            problems.append(_row_problem(table, row, f"expected a period like 2026Q1, 2025H1 "
+                                         f"or FY2025, got {period!r}"))
+        spec = METRICS.get(metric)
+        if spec is None and metric in revenue_lines.get(ticker, {}):
+            spec = MetricSpec(REVENUE_LINE_UNIT, metric, non_negative=True)
+        if spec is None:
+            problems.append(_row_problem(table, row, f"unknown metric {metric!r}; expected a "
+                                         "metric from reportgen/vocabulary.py or a revenue line "
+                                         f"declared for {ticker} in inputs/companies.yaml"))
+        problems += _common(table, row, spec, source_ids)
+        key = (ticker, period, metric, fields.get("source", ""))
+        if key in first_seen:
+            problems.append(_row_problem(table, row, f"the same figure from the same source "
+                                         f"appears twice (first at line {first_seen[key]})"))
+        first_seen.setdefault(key, row.line)
+    return problems
+
+
+def check_segments(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]]) -> list[
+        Problem]:
+    """Revenue lines of one quarter may not add up to more than its reported total."""
+    totals: dict[tuple[str, str], list[tuple[float, CsvRow]]] = defaultdict(list)
+    lines: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    for row in table.rows:
+        fields = row.fields
+        try:
+            value = float(fields.get("value", ""))
+        except ValueError:
+            continue
+        key = (fields.get("ticker", ""), fields.get("period", ""))
+        metric = fields.get("metric", "")
+        if metric == "revenue_total":
+            totals[key].append((value, row))
+        elif metric in revenue_lines.get(key[0], {}) or metric in DEFAULT_REVENUE_LINES:
+            lines[key].setdefault(metric, value)
+    problems = []
+    for key, candidates in totals.items():
+        segment_sum = sum(lines.get(key, {}).values())
+        for total, row in candidates:
+            if segment_sum > total * (1 + SEGMENT_TOLERANCE):
+                parts = " + ".join(f"{name} {value:g}" for name, value in lines[key].items())
+                problems.append(_row_problem(
+                    table, row, f"revenue lines add up to {segment_sum:g} ({parts}), more than "
+                                f"1% above the total {total:g}"))
+    return problems
+
+
+def check_market(table: CsvTable, source_ids: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[tuple[str, ...], int] = {}
+    for row in table.rows:
+        fields = row.fields
+        if not periods.is_quarter(fields.get("period", "")):
+            problems.append(_row_problem(table, row, "expected a calendar quarter like 2025Q3, "
+                                         f"got {fields.get('period')!r}"))
+        spec = MARKET_METRICS.get(fields.get("metric", ""))
+        if spec is None:
+            problems.append(_row_problem(table, row, "unknown market metric; expected one of "
+                                         f"{', '.join(MARKET_METRICS)}"))
+        problems += _common(table, row, spec, source_ids)
+        key = (fields.get("period", ""), fields.get("metric", ""), fields.get("source", ""))
+        if key in seen:
+            problems.append(_row_problem(table, row, "the same figure from the same source "
+                                         f"appears twice (first at line {seen[key]})"))
+        seen.setdefault(key, row.line)
+    return problems
