@@ -31,6 +31,8 @@ NEGATIVE = "#b03a2e"
 POSITIVE = "#2e7d4f"
 TEXT = "#222222"
 QUARTERS_SHOWN = 8
+MIN_TREND_POINTS = 2
+"""A trend chart needs two quarters with data; one point is a number, shown in the tables."""
 
 STYLE = {
     "svg.hashsalt": "reportgen",
@@ -137,7 +139,7 @@ def revenue_mix(metrics: Metrics) -> Chart | None:
 def ai_hpc_share(metrics: Metrics) -> Chart | None:
     table = _recent(metrics.quarters, ["mix_ai_hpc_share"])
     shares = table["mix_ai_hpc_share"]
-    if shares.notna().sum() < 1:
+    if shares.notna().sum() < MIN_TREND_POINTS:
         return None
     labels = [periods.label(p) for p in table.index]
     x = np.arange(len(labels))
@@ -201,7 +203,7 @@ def loss_bridge(metrics: Metrics) -> Chart | None:
 
 def mining_economics(metrics: Metrics) -> Chart | None:
     table = _recent(metrics.quarters, ["btc_mined"])
-    if table.empty:
+    if table["btc_mined"].notna().sum() < MIN_TREND_POINTS:
         return None
     labels = [periods.label(p) for p in table.index]
     x = np.arange(len(labels))

@@ -175,7 +175,7 @@ def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
              "The sources give no split of revenue by business for this miner."]
     return Table("Revenue by business, USD", ("Quarter", "Revenue", "Mining", "AI/HPC", "Other",
                                               "Not split", "AI/HPC share", "QoQ", "YoY"),
-                 tuple(rows), tuple(notes))
+                 tuple(rows), tuple(notes), css_class="keep")
 
 
 def bridge_table(metrics: Metrics, lookup: FigureLookup) -> Table:
@@ -217,7 +217,7 @@ def economics_table(metrics: Metrics, lookup: FigureLookup) -> Table:
                                       "Realized hashprice", "Market hashprice"), tuple(rows),
                  ("Revenue per BTC = mining revenue ÷ BTC mined. Realized hashprice = mining "
                   "revenue ÷ (EH/s × 1,000 × days), USD per PH/s per day, using quarter-end "
-                  "hashrate. Market hashprice from inputs/market.csv.",))
+                  "hashrate. Market hashprice from inputs/market.csv.",), css_class="keep")
 
 
 def contracts_table(metrics: Metrics) -> Table:
@@ -232,7 +232,8 @@ def contracts_table(metrics: Metrics) -> Table:
         for contract in metrics.company.contracts
     )
     return Table("AI/HPC contracts announced", ("Customer", "Site", "Critical IT", "Term",
-                                                "Value", "Backstop", "Note"), rows)
+                                                "Value", "Backstop", "Note"), rows,
+                 css_class="keep")
 
 
 def facts_table(metrics: Metrics) -> Table:
