@@ -223,3 +223,12 @@ def test_help_and_validate_do_not_import_the_renderers() -> None:
     result = subprocess.run([sys.executable, "-c", code],
                             capture_output=True, text=True, check=True, cwd=ROOT)
     assert "HEAVY []" in result.stdout
+
+
+def test_paper_size_follows_the_config(project: Path) -> None:
+    replace_line(project / "reportgen.yaml", "paper_size: A4", "paper_size: Letter")
+    config = str(project / "reportgen.yaml")
+    assert cli.main(["--config", config, "build", "--miner", "HUT", "--format", "pdf"]) == 0
+    page = PdfReader(project / "outputs" / "2026Q1" / "HUT.pdf").pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
+    assert not (project / "outputs" / "2026Q1" / "HUT.html").exists()
