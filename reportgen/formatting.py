@@ -31,9 +31,9 @@ def money(value: float | None, decimals: int = 1, plus: bool = False) -> str:
     """
     if missing(value):
         return NOT_DISCLOSED
-    size = abs(value)
+    size = round(abs(value), decimals)
     text = f"${size / 1000:,.{decimals}f}B" if size >= 1000 else f"${size:,.{decimals}f}M"
-    return _signed(text, value < 0 and round(size, decimals) > 0, plus)
+    return _signed(text, value < 0 and size > 0, plus)
 
 
 def usd(value: float | None) -> str:
@@ -47,14 +47,17 @@ def pct(fraction: float | None, decimals: int = 1) -> str:
     """A share given as a fraction: ``pct(0.6176)`` → ``'61.8%'``."""
     if missing(fraction):
         return NOT_DISCLOSED
-    return _signed(f"{abs(fraction) * 100:.{decimals}f}%", fraction < 0)
+    shown = round(abs(fraction) * 100, decimals)
+    return _signed(f"{shown:.{decimals}f}%", fraction < 0 and shown > 0)
 
 
 def delta(fraction: float | None, decimals: int = 1) -> str:
     """A change given as a fraction, always signed: ``delta(1.1649)`` → ``'+116.5%'``."""
     if missing(fraction):
         return NOT_DISCLOSED
-    return _signed(f"{abs(fraction) * 100:.{decimals}f}%", fraction < 0, plus=fraction > 0)
+    shown = round(abs(fraction) * 100, decimals)
+    return _signed(f"{shown:.{decimals}f}%", fraction < 0 and shown > 0,
+                   plus=fraction > 0 and shown > 0)
 
 
 def points(change: float | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,13 @@ from reportgen.model import Company, Contract, Dataset, Source
 FACT_COLUMNS = ("ticker", "period", "metric", "value", "unit", "source", "status", "note")
 MARKET_COLUMNS = ("period", "metric", "value", "unit", "source", "status", "note")
 INPUT_FILES = ("companies.yaml", "sources.yaml", "facts.csv", "market.csv")
+NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+"""Plain decimal numbers only: no thousands separators, underscores, or non-ASCII digits."""
+
+
+def parse_number(text: str) -> float | None:
+    """The value of a CSV cell, or ``None`` when it is not a plain finite decimal number."""
+    return float(text) if NUMBER.match(text) else None
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,7 @@ def _frame(table: CsvTable, columns: tuple[str, ...]) -> pd.DataFrame:
         for row in table.rows
     ]
     frame = pd.DataFrame.from_records(records, columns=[*columns, "file", "line"])
-    frame["value"] = pd.to_numeric(frame["value"]).astype(float)
+    frame["value"] = [parse_number(text) for text in frame["value"]]
+    frame["value"] = frame["value"].astype(float)
     frame["line"] = frame["line"].astype(int)
     return frame

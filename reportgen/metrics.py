@@ -93,8 +93,8 @@ def revenue_mix(wide: pd.DataFrame, company: Company) -> pd.DataFrame:
         mix[business] = wide[columns].sum(axis=1, min_count=1) if columns else np.nan
     total = _column(wide, "revenue_total")
     mix["total"] = total
-    # Rounded so lines that add up exactly leave 0, not a float-noise -0.0000000001.
-    mix["unallocated"] = (total - mix[list(BUSINESSES)].sum(axis=1, min_count=1)).round(6)
+    # Rounded (and + 0.0 turns -0.0 into 0.0) so lines that add up exactly leave 0, not noise.
+    mix["unallocated"] = (total - mix[list(BUSINESSES)].sum(axis=1, min_count=1)).round(6) + 0.0
     mix["ai_hpc_share"] = mix["ai_hpc"] / total
     return mix
 
@@ -227,13 +227,19 @@ def pipeline(wide: pd.DataFrame, company: Company, ai_hpc_revenue: float) -> dic
 
 
 def liquidity(wide: pd.DataFrame) -> dict[str, object]:
-    """Cash, debt and net debt as of their latest disclosure; net debt only from one quarter."""
+    """Cash, debt and net debt as of their latest disclosure; net debt only from one quarter.
+
+    Miners disclose cash under different definitions (cash, incl. restricted, incl. bitcoin);
+    the latest disclosure is used and its definition named, rather than an older, narrower one.
+    """
+    disclosed = [(metric, *latest(wide, metric)) for metric in CASH_METRICS]
+    disclosed = [entry for entry in disclosed if entry[2] is not None]
     cash, cash_as_of, cash_metric = math.nan, None, None
-    for metric in CASH_METRICS:
-        cash, cash_as_of = latest(wide, metric)
-        if cash_as_of is not None:
-            cash_metric = metric
-            break
+    if disclosed:
+        # The most recent quarter wins; within one quarter, the narrowest definition.
+        newest = max(periods.quarter(as_of) for _, _, as_of in disclosed)
+        cash_metric, cash, cash_as_of = next(
+            entry for entry in disclosed if periods.quarter(entry[2]) == newest)
     debt, debt_as_of = latest(wide, "total_debt")
     same_quarter = cash_as_of is not None and cash_as_of == debt_as_of
     return {
@@ -269,9 +275,12 @@ def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
     if not reported:
         raise LookupError(f"{ticker} reported no quarter up to {period}")
     covered = reported[-1]
-    is_quarter = facts["period"].map(periods.is_quarter)
-    in_range = facts[~is_quarter | facts["period"].map(
-        lambda p: periods.is_quarter(p) and periods.quarter(p) <= periods.quarter(covered))]
+    # Quarters up to the one covered; half and full years that ended by the requested period
+    # (a miner behind on quarterly figures may have published its annual ones since).
+    last, requested = periods.quarter(covered), periods.quarter(period)
+    in_range = facts[facts["period"].map(
+        lambda p: periods.quarter(p) <= last if periods.is_quarter(p)
+        else periods.end_quarter(p, company.fiscal_year_end_month) <= requested)]
     best = best_facts(in_range)
     first = min((p for p in best["period"] if periods.is_quarter(p)), key=periods.quarter)
     wide = quarterly(best, first, covered)

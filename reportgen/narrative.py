@@ -72,6 +72,11 @@ def _crossover(metrics: Metrics, row: pd.Series) -> str:
         still = "and still does" if ai_hpc > mining else "but fell back below it this quarter"
         return (f"AI/HPC revenue first exceeded mining revenue in {metrics.crossover} {still} "
                 f"({money(ai_hpc)} against {money(mining)}).")
+    unsplit = row["mix_unallocated"]
+    if not missing(unsplit) and unsplit > 0 and ai_hpc > mining:
+        return (f"AI/HPC revenue ({money(ai_hpc)}) exceeds the mining revenue disclosed "
+                f"({money(mining)}) but not mining plus the {money(unsplit)} not split by "
+                "business, so the data does not show it overtaking mining.")
     return (f"Mining still earns more than AI/HPC ({money(mining)} against {money(ai_hpc)}); "
             "AI/HPC revenue has not overtaken it in any quarter in the data.")
 

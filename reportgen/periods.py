@@ -56,3 +56,16 @@ def fiscal_label(label_: str, fiscal_year_end_month: int) -> str:
 def days_in(label_: str) -> int:
     period = quarter(label_)
     return int((period.end_time.normalize() - period.start_time.normalize()).days) + 1
+
+
+def end_quarter(label_: str, fiscal_year_end_month: int) -> pd.Period:
+    """The calendar quarter a period ends in, so half and full years can be cut off in time.
+
+    >>> str(end_quarter("FY2026", 6)), str(end_quarter("2025H1", 12)), str(end_quarter("2025Q3", 6))
+    ('2026Q2', '2025Q2', '2025Q3')
+    """
+    if match := YEAR.match(label_):
+        return pd.Period(year=int(match[1]), month=fiscal_year_end_month, freq="M").asfreq("Q")
+    if match := HALF.match(label_):
+        return pd.Period(year=int(match[1]), quarter=2 * int(match[2]), freq="Q")
+    return quarter(label_)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from reportgen import periods
 from reportgen.errors import Problem
-from reportgen.inputs import FACT_COLUMNS, MARKET_COLUMNS, CsvRow, CsvTable, RawInputs
+from reportgen.inputs import (
+    FACT_COLUMNS,
+    MARKET_COLUMNS,
+    CsvRow,
+    CsvTable,
+    RawInputs,
+    parse_number,
+)
 from reportgen.model import DEFAULT_REVENUE_LINES
 from reportgen.vocabulary import (
     BUSINESSES,
@@ -41,7 +47,8 @@ def check(raw: RawInputs) -> list[Problem]:
         problems += check_facts(raw.facts, revenue_lines, source_ids)
         problems += check_segments(raw.facts, revenue_lines)
         problems += check_market(raw.market, source_ids)
-    return problems
+    files = {file: rank for rank, file in enumerate(dict.fromkeys(p.file for p in problems))}
+    return sorted(problems, key=lambda p: (files[p.file], p.line or 0))
 
 
 def _mapping(document: Any, key: str) -> Mapping[str, Any]:
@@ -61,7 +68,7 @@ def check_sources(file: str, document: Any) -> list[Problem]:
     problems = []
     for source_id, entry in document["sources"].items():
         url = entry.get("url") if isinstance(entry, dict) else None
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
             problems.append(Problem(file, f"sources.{source_id}.url: expected an http(s) URL, "
                                           f"got {url!r}"))
     return problems
@@ -160,13 +167,11 @@ def _common(table: CsvTable, row: CsvRow, spec: MetricSpec | None,
         found.append(f"more fields than the header's {len(table.header)}; quote a note that "
                      "contains commas")
     raw_value = fields.get("value", "")
-    try:
-        value: float | None = float(raw_value)
-    except ValueError:
-        value = None
-        found.append(f"expected a number in value, got {raw_value!r}")
-    if value is not None and not math.isfinite(value):
-        found.append(f"expected a finite number in value, got {raw_value!r}")
+    value = parse_number(raw_value)
+    if value is None:
+        non_finite = raw_value.strip().lstrip("+-").lower() in ("nan", "inf", "infinity")
+        found.append(f"expected a {'finite ' if non_finite else ''}number in value, got "
+                     f"{raw_value!r} (digits with optional sign and '.', no separators)")
     if spec is not None:
         if fields.get("unit") != spec.unit:
             found.append(f"expected unit {spec.unit}, got {fields.get('unit')!r}")
@@ -206,7 +211,7 @@ def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
                                          "metric from reportgen/vocabulary.py or a revenue line "
                                          f"declared for {ticker} in inputs/companies.yaml"))
         problems += _common(table, row, spec, source_ids)
-        key = (ticker, period, metric, fields.get("source", ""))
+        key = (ticker, period, metric, *sorted(fields.get("source", "").split(";")))
         if key in first_seen:
             problems.append(_row_problem(table, row, f"the same figure from the same source "
                                          f"appears twice (first at line {first_seen[key]})"))
@@ -221,9 +226,8 @@ def check_segments(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str
     lines: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     for row in table.rows:
         fields = row.fields
-        try:
-            value = float(fields.get("value", ""))
-        except ValueError:
+        value = parse_number(fields.get("value", ""))
+        if value is None:
             continue
         key = (fields.get("ticker", ""), fields.get("period", ""))
         metric = fields.get("metric", "")

@@ -1,0 +1,347 @@
+"""Metrics from the sample inputs, each expected value worked out by hand from inputs/facts.csv."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen import build, config, metrics, periods
+from reportgen.vocabulary import STATUSES
+from tests.conftest import ROOT
+
+approx = pytest.approx
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return build.load_dataset(config.load(project_root=ROOT))
+
+
+@pytest.fixture(scope="module")
+def computed(dataset):
+    return {ticker: metrics.compute(dataset, ticker, "2026Q1") for ticker in dataset.companies}
+
+
+def at(miner, period):
+    return miner.quarters.loc[periods.quarter(period)]
+
+
+def bridge_amount(miner, metric):
+    return miner.bridge.set_index("metric").loc[metric, "amount"]
+
+
+# --- WULF -------------------------------------------------------------------------------
+
+
+def test_wulf_covers_the_requested_quarter(computed):
+    wulf = computed["WULF"]
+    assert (wulf.period, wulf.requested_period, wulf.is_stale) == ("2026Q1", "2026Q1", False)
+
+
+def test_wulf_revenue_mix_and_growth(computed):
+    row = at(computed["WULF"], "2026Q1")
+    assert row["mix_total"] == approx(34.0)
+    assert row["mix_ai_hpc"] == approx(21.0)
+    assert row["mix_mining"] == approx(13.0)
+    assert row["mix_unallocated"] == approx(34.0 - 21.0 - 13.0)
+    assert row["mix_ai_hpc_share"] == approx(21.0 / 34.0)
+    assert row["revenue_qoq"] == approx(34.0 / 35.8 - 1)
+    assert row["revenue_yoy"] == approx(34.0 / 34.4 - 1)
+    assert row["ai_hpc_qoq"] == approx(21.0 / 9.7 - 1)
+    assert math.isnan(row["ai_hpc_yoy"])  # no AI/HPC line in 2025Q1
+
+
+def test_wulf_crossover(computed):
+    # 2025Q3 7.2 < 43.38, 2025Q4 9.7 < 26.1, 2026Q1 21 > 13.
+    assert computed["WULF"].crossover == "2026Q1"
+
+
+def test_wulf_loss_bridge(computed):
+    wulf = computed["WULF"]
+    assert bridge_amount(wulf, "adjusted_ebitda") == approx(-4.1)
+    assert bridge_amount(wulf, "fair_value_change") == approx(-216.3)
+    assert bridge_amount(wulf, "interest_expense") == approx(-67.1)
+    assert bridge_amount(wulf, "net_income") == approx(-427.6)
+    expected_other = -427.6 - (-4.1 - 216.3 - 67.1)
+    assert bridge_amount(wulf, "other") == approx(expected_other)
+    assert at(wulf, "2026Q1")["bridge_other"] == approx(expected_other)
+    assert math.isnan(bridge_amount(wulf, "depreciation_amortization"))
+
+
+def test_wulf_non_cash_share(computed):
+    row = at(computed["WULF"], "2026Q1")
+    assert row["non_cash_effect"] == approx(-216.3)
+    assert row["non_cash_share"] == approx(216.3 / 427.6)
+
+
+def test_wulf_pipeline(computed):
+    pipe = computed["WULF"].pipeline
+    assert pipe["from_listed_contracts"] is False
+    assert (pipe["mw_contracted"], pipe["mw_contracted_as_of"]) == (approx(522.0), "2025Q4")
+    assert (pipe["contracted_value"], pipe["contracted_value_as_of"]) == (approx(12800.0),
+                                                                         "2025Q4")
+    assert pipe["annualized_run_rate"] == approx(21.0 * 4)
+    assert pipe["backlog_multiple"] == approx(12800.0 / (21.0 * 4))
+    assert pipe["listed_contracts_value"] == approx(1000.0 + 3700.0 + 9500.0)
+
+
+def test_wulf_revenue_per_btc(computed):
+    row = at(computed["WULF"], "2025Q3")
+    assert row["revenue_per_btc"] == approx(43.38e6 / 377)
+    # 2025Q3 hashprice from market.csv; no quarter-end hashrate, so no realized hashprice.
+    assert row["market_hashprice"] == approx(55.0)
+    assert math.isnan(row["realized_hashprice"])
+
+
+def test_wulf_debt(computed):
+    liquidity = computed["WULF"].liquidity
+    assert (liquidity["total_debt"], liquidity["total_debt_as_of"]) == (approx(5800.0), "2026Q1")
+
+
+def test_wulf_liquidity_uses_latest_cash(computed):
+    liquidity = computed["WULF"].liquidity
+    assert liquidity["cash_metric"] == "cash_and_restricted"
+    assert (liquidity["cash"], liquidity["cash_as_of"]) == (approx(3100.0), "2026Q1")
+    assert liquidity["net_debt"] == approx(5800.0 - 3100.0)
+
+
+# --- CORZ -------------------------------------------------------------------------------
+
+
+def test_corz_partial_mining_split(computed):
+    row = at(computed["CORZ"], "2026Q1")
+    assert row["mix_mining"] == approx(30.1)  # self-mining only; hosted not disclosed
+    assert row["mix_ai_hpc"] == approx(77.5)
+    assert row["mix_unallocated"] == approx(115.2 - 77.5 - 30.1)
+    assert row["mix_ai_hpc_share"] == approx(77.5 / 115.2)
+    assert computed["CORZ"].crossover == "2026Q1"
+
+
+def test_corz_full_mining_split(computed):
+    row = at(computed["CORZ"], "2025Q3")
+    assert row["mix_mining"] == approx(57.4 + 8.7)
+    assert row["mix_unallocated"] == approx(81.1 - 15.0 - (57.4 + 8.7), abs=1e-9)
+
+
+def test_corz_contracted_value_from_listed_contracts(computed):
+    pipe = computed["CORZ"].pipeline
+    assert pipe["from_listed_contracts"] is True
+    assert pipe["contracted_value"] == approx(8700.0)
+    assert pipe["contracted_value_as_of"] is None
+    assert pipe["mw_contracted"] == approx(590.0)
+    assert pipe["backlog_multiple"] == approx(8700.0 / (77.5 * 4))
+
+
+def test_corz_non_cash_share_can_approach_whole_loss(computed):
+    row = at(computed["CORZ"], "2025Q2")
+    assert row["non_cash_share"] == approx(910.0 / 936.8)
+
+
+def test_corz_no_net_income_no_share(computed):
+    row = at(computed["CORZ"], "2026Q1")
+    assert row["non_cash_effect"] == approx(-266.5 - 30.8)
+    assert math.isnan(row["non_cash_share"])
+    assert math.isnan(bridge_amount(computed["CORZ"], "other"))
+
+
+# --- IREN, CIFR, HUT --------------------------------------------------------------------
+
+
+def test_iren_covers_latest_reported_quarter(computed):
+    iren = computed["IREN"]
+    assert (iren.period, iren.requested_period) == ("2025Q4", "2026Q1")
+    assert iren.is_stale is True
+    assert iren.quarters.index[-1] == periods.quarter("2025Q4")
+
+
+def test_iren_net_loss_and_non_cash(computed):
+    iren = computed["IREN"]
+    row = at(iren, "2025Q4")
+    assert row["net_income"] == approx(-155.4)
+    assert row["non_cash_effect"] == approx(-(31.8 + 58.2))
+    assert row["non_cash_share"] == approx((31.8 + 58.2) / 155.4)
+    assert bridge_amount(iren, "other") == approx(-155.4 - (75.3 - 31.8 - 58.2))
+
+
+def test_iren_no_crossover(computed):
+    assert computed["IREN"].crossover is None
+
+
+def test_cifr_covers_2025q3_without_split(computed):
+    cifr = computed["CIFR"]
+    assert (cifr.period, cifr.is_stale) == ("2025Q3", True)
+    row = at(cifr, "2025Q3")
+    assert row["mix_total"] == approx(71.7)
+    assert math.isnan(row["mix_ai_hpc"])
+    assert math.isnan(row["mix_ai_hpc_share"])
+    assert cifr.crossover is None
+    assert math.isnan(cifr.pipeline["backlog_multiple"])
+
+
+def test_cifr_full_year_rows_kept_apart(computed):
+    cifr = computed["CIFR"]
+    other = cifr.other_periods
+    assert set(other["period"]) == {"FY2025", "FY2024"}
+    fy25 = other[(other["period"] == "FY2025") & (other["metric"] == "revenue_mining")]
+    assert fy25["value"].tolist() == [approx(223.942)]
+    assert all(isinstance(p, pd.Period) and p.freqstr.startswith("Q")
+               for p in cifr.quarters.index)
+    assert cifr.quarters["revenue_mining"].isna().all()
+    assert cifr.quarters["depreciation_amortization"].isna().all()
+    assert not cifr.tidy["period"].str.startswith("FY").any()
+
+
+def test_hut_non_cash_exceeds_loss(computed):
+    row = at(computed["HUT"], "2026Q1")
+    assert row["non_cash_share"] == approx(295.7 / 219.8)
+    assert row["non_cash_share"] > 1
+
+
+def test_compute_before_any_report_raises(dataset):
+    with pytest.raises(LookupError):
+        metrics.compute(dataset, "HUT", "2023Q4")
+
+
+def test_latest_period(dataset):
+    assert metrics.latest_period(dataset) == "2026Q1"
+
+
+# --- best_facts, disagreements -----------------------------------------------------------
+
+
+def facts_frame(rows):
+    columns = ["ticker", "period", "metric", "value", "status", "line", "source", "unit",
+               "note", "file"]
+    records = [
+        {"ticker": t, "period": p, "metric": m, "value": v, "status": s, "line": line,
+         "source": src, "unit": "USD_M", "note": "", "file": "inputs/facts.csv"}
+        for t, p, m, v, s, line, src in rows
+    ]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def test_best_facts_prefers_reported_over_secondary():
+    facts = facts_frame([
+        ("CIFR", "2025Q2", "revenue_total", 44.0, "secondary", 2, "a"),
+        ("CIFR", "2025Q2", "revenue_total", 43.6, "reported", 3, "b"),
+        ("CIFR", "2025Q2", "net_income", -45.8, "estimate", 4, "a"),
+        ("CIFR", "2025Q2", "net_income", -45.0, "derived", 5, "b"),
+        ("CIFR", "2025Q2", "btc_mined", 689.0, "secondary", 6, "a"),
+        ("CIFR", "2025Q2", "btc_mined", 629.0, "secondary", 7, "b"),
+    ])
+    best = metrics.best_facts(facts)
+    # One row per figure, back in file order.
+    assert best[["metric", "value", "line"]].values.tolist() == [
+        ["revenue_total", 43.6, 3],  # reported beats secondary, though on a later line
+        ["net_income", -45.0, 5],  # derived beats estimate
+        ["btc_mined", 689.0, 6],  # same status: the earlier line
+    ]
+    assert list(best.columns) == list(facts.columns)
+
+
+def test_disagreements_beyond_rounding_only():
+    facts = facts_frame([
+        ("CIFR", "2025Q2", "revenue_total", 43.6, "reported", 2, "a"),
+        ("CIFR", "2025Q2", "revenue_total", 44.0, "secondary", 3, "b"),
+        ("WULF", "2026Q1", "revenue_total", 34.0, "secondary", 4, "c"),
+        ("WULF", "2026Q1", "revenue_total", 34.01, "secondary", 5, "d"),
+        ("WULF", "2026Q1", "net_income", -427.6, "secondary", 6, "c"),
+    ])
+    found = metrics.disagreements(facts)
+    assert found["line"].tolist() == [2, 3]
+    assert set(found["ticker"]) == {"CIFR"}
+    assert dict(zip(found["value"], found["used"], strict=True)) == {43.6: True, 44.0: False}
+
+
+def test_no_disagreements_gives_empty_frame_with_used_column():
+    facts = facts_frame([
+        ("WULF", "2026Q1", "revenue_total", 34.0, "secondary", 2, "c"),
+        ("WULF", "2026Q1", "revenue_total", 34.01, "secondary", 3, "d"),
+    ])
+    found = metrics.disagreements(facts)
+    assert found.empty
+    assert "used" in found.columns
+
+
+# --- growth -----------------------------------------------------------------------------
+
+
+def test_growth_nan_across_gap_and_from_non_positive_base():
+    index = pd.period_range("2025Q1", periods=7, freq="Q")
+    series = pd.Series([10.0, np.nan, 12.0, 0.0, 5.0, -2.0, 4.0], index=index)
+    result = metrics.growth(series, 1)
+    assert math.isnan(result.iloc[1])  # current missing
+    assert math.isnan(result.iloc[2])  # base missing (gap quarter), not 12/10 - 1
+    assert result.iloc[3] == approx(0.0 / 12.0 - 1)
+    assert math.isnan(result.iloc[4])  # base 0
+    assert result.iloc[5] == approx(-2.0 / 5.0 - 1)
+    assert math.isnan(result.iloc[6])  # base negative
+    yearly = metrics.growth(series, 4)
+    assert yearly.iloc[4] == approx(5.0 / 10.0 - 1)
+    assert yearly.iloc[:4].isna().all()
+
+
+def test_growth_nan_across_gap_in_sample(computed):
+    # IREN disclosed nothing for 2025Q2, CIFR nothing for 2025Q1.
+    assert at(computed["IREN"], "2025Q2").isna().all()
+    assert math.isnan(at(computed["IREN"], "2025Q3")["revenue_qoq"])
+    assert math.isnan(at(computed["CIFR"], "2025Q2")["revenue_qoq"])
+    assert at(computed["CIFR"], "2025Q3")["revenue_qoq"] == approx(71.7 / 43.6 - 1)
+    # IREN 2024Q4 gives mining revenue only, so there is no total to grow from.
+    assert math.isnan(at(computed["IREN"], "2025Q1")["revenue_qoq"])
+    assert at(computed["IREN"], "2025Q3")["revenue_yoy"] == approx(240.3 / 52.8 - 1)
+
+
+# --- tidy -------------------------------------------------------------------------------
+
+
+def tidy_value(tidy, period, metric):
+    rows = tidy[(tidy["period"] == period) & (tidy["metric"] == metric)]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def test_tidy_holds_inputs_with_status_and_computed_rows(computed):
+    tidy = computed["WULF"].tidy
+    assert set(tidy["ticker"]) == {"WULF"}
+    assert not tidy["value"].isna().any()
+    assert set(tidy["status"]) <= {*STATUSES, "computed"}
+
+    revenue = tidy_value(tidy, "2026Q1", "revenue_total")
+    assert (revenue["value"], revenue["status"], revenue["source"], revenue["unit"]) == (
+        34.0, "secondary", "wulf_q1_26", "USD_M")
+    assert tidy_value(tidy, "2026Q1", "revenue_mining")["status"] == "derived"
+    contracted = tidy_value(tidy, "2025Q4", "ai_hpc_mw_contracted")
+    assert (contracted["value"], contracted["status"]) == (522.0, "reported")
+
+    share = tidy_value(tidy, "2026Q1", "mix_ai_hpc_share")
+    assert share["value"] == approx(21.0 / 34.0)
+    assert (share["status"], share["source"], share["unit"]) == ("computed", "reportgen",
+                                                                 "fraction")
+    other = tidy_value(tidy, "2026Q1", "bridge_other")
+    assert other["value"] == approx(-427.6 - (-4.1 - 216.3 - 67.1))
+    assert other["status"] == "computed"
+    assert tidy_value(tidy, "2026Q1", "revenue_total")["fiscal_period"] == "FY26 Q1"
+
+
+def test_tidy_of_every_miner_has_no_missing_values(computed):
+    for miner in computed.values():
+        assert not miner.tidy["value"].isna().any(), miner.company.ticker
+        quarters = miner.tidy["period"].map(periods.quarter)
+        assert quarters.is_monotonic_increasing
+        assert quarters.max() == periods.quarter(miner.period)
+
+
+def test_tidy_uses_fiscal_labels(computed):
+    tidy = computed["IREN"].tidy
+    assert set(tidy.loc[tidy["period"] == "2025Q4", "fiscal_period"]) == {"FY26 Q2"}
+
+
+def test_full_year_figures_appear_only_once_the_year_has_ended(dataset):
+    as_of_2025q3 = metrics.compute(dataset, "CIFR", "2025Q3").other_periods
+    assert set(as_of_2025q3["period"]) == {"FY2024"}
+    as_of_2026q1 = metrics.compute(dataset, "CIFR", "2026Q1").other_periods
+    assert set(as_of_2026q1["period"]) == {"FY2024", "FY2025"}
