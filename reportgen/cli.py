@@ -99,8 +99,10 @@ def _build(config: Config, args: argparse.Namespace) -> int:
 
     report = build(config, on_briefing=progress)
     files = sum(len(b.files) for b in report.briefings)
-    print(f"built {len(report.briefings)} briefings for {report.period} ({files} files) in "
-          f"{report.out_dir} in {time.perf_counter() - started:.1f}s")
+    miners = sum(1 for b in report.briefings if b.ticker != "sector")
+    print(f"built {miners} miner briefing{'s' if miners != 1 else ''} and the sector overview "
+          f"for {report.period} "
+          f"({files} files) in {report.out_dir} in {time.perf_counter() - started:.1f}s")
     return EXIT_OK
 
 

@@ -16,6 +16,10 @@ CONFIG_NAME = "reportgen.yaml"
 FORMATS = ("pdf", "html")
 PAPER_SIZES = ("A4", "Letter")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+SECTOR_SORTS = ("ai_hpc_share", "revenue", "revenue_qoq", "net_income", "non_cash_share",
+                "adjusted_ebitda", "hashrate", "mw_contracted", "contracted_value", "cash",
+                "total_debt", "backlog_multiple")
+"""Kept here, not imported from peers, so reading the config never imports pandas."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class Config:
     paper_size: str = "A4"
     firm_name: str = "reportgen"
     accent_color: str = "#1f4e79"
+    sector_sort: str = "ai_hpc_share"
+    """Column the sector peer table is sorted by, highest first."""
 
     @property
     def templates_dir(self) -> Path:
@@ -76,10 +82,11 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
         paper_size=str(document.get("paper_size", "A4")),
         firm_name=str(theme.get("firm_name", "reportgen")),
         accent_color=str(theme.get("accent_color", "#1f4e79")),
+        sector_sort=str((document.get("sector") or {}).get("sort_by", "ai_hpc_share")),
     )
     problems = _check(config, shown)
     unknown = sorted(set(document) - {"inputs", "outputs", "period", "miners", "formats",
-                                      "paper_size", "theme"})
+                                      "paper_size", "theme", "sector"})
     problems += [Problem(shown, f"unknown setting {key!r}") for key in unknown]
     if problems:
         raise InputError(problems)
@@ -102,6 +109,9 @@ def _check(config: Config, shown: str) -> list[Problem]:
     if config.paper_size not in PAPER_SIZES:
         problems.append(Problem(shown, f"paper_size: expected A4 or Letter, got "
                                        f"{config.paper_size!r}"))
+    if config.sector_sort not in SECTOR_SORTS:
+        problems.append(Problem(shown, f"sector.sort_by: expected one of "
+                                       f"{', '.join(SECTOR_SORTS)}, got {config.sector_sort!r}"))
     if not HEX_COLOUR.match(config.accent_color):
         problems.append(Problem(shown, f"theme.accent_color: expected a colour like #1f4e79, got "
                                        f"{config.accent_color!r}"))

@@ -6,6 +6,7 @@ Thresholds are named constants so a reader of a briefing can find why a word was
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -23,10 +24,7 @@ MOSTLY = 0.5
 
 def period_name(metrics: Metrics, period: str | None = None) -> str:
     """``2025Q4 (FY26 Q2)`` for a miner whose fiscal quarters differ from calendar ones."""
-    label = period or metrics.period
-    if metrics.company.fiscal_year_end_month == 12:
-        return label
-    return f"{label} ({periods.fiscal_label(label, metrics.company.fiscal_year_end_month)})"
+    return periods.display(period or metrics.period, metrics.company.fiscal_year_end_month)
 
 
 def sentences(metrics: Metrics) -> list[str]:
@@ -137,3 +135,61 @@ def _pipeline(metrics: Metrics) -> str:
     backlog = (f", {multiple(pipe['backlog_multiple'])} its annualized AI/HPC revenue"
                if not missing(pipe["backlog_multiple"]) else "")
     return f"It has {what} ({basis}){backlog}."
+
+
+def _names(tickers: list[str]) -> str:
+    """``['WULF', 'CORZ', 'HUT']`` → ``'CORZ, HUT and WULF'``."""
+    names = sorted(tickers)
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def sector_sentences(peers: pd.DataFrame, period: str, silent: Sequence[str] = ()
+                     ) -> list[str]:
+    """What the peer table supports saying about the sector, miners without a figure excluded."""
+    found = []
+    total = len(peers)
+    current = [str(t) for t in peers.index[~peers["stale"]]]
+    behind = peers[peers["stale"]]
+    coverage = f"Of the {total} miners, {len(current)} reported {period}"
+    coverage += f" ({_names(current)})" if current else ""
+    if not behind.empty:
+        latest = "; ".join(f"{t} {row['period']}" for t, row in behind.iterrows())
+        coverage += f"; the others' latest reported quarters are used ({latest})"
+    if silent:
+        coverage += f"; {_names(list(silent))} reported nothing up to {period}"
+    found.append(coverage + ".")
+
+    split = peers[peers["ai_hpc_ahead"].notna()]
+    if not split.empty:
+        ahead = [str(t) for t in split.index[split["ai_hpc_ahead"].astype(bool)]]
+        unsplit = sorted(set(map(str, peers.index)) - set(map(str, split.index)))
+        sentence = (f"{len(ahead)} of the {len(split)} miners that split revenue by business "
+                    "now earn more from AI/HPC than from mining")
+        sentence += f" ({_names(ahead)})" if ahead else ""
+        if unsplit:
+            verb = "does" if len(unsplit) == 1 else "do"
+            sentence += f"; {_names(unsplit)} {verb} not disclose a split"
+        found.append(sentence + ".")
+
+    shares = peers["ai_hpc_share"].dropna()
+    if len(shares) >= 2:
+        found.append(f"The median AI/HPC share of revenue among the {len(shares)} that disclose "
+                     f"it is {pct(shares.median())}, from {pct(shares.min())} to "
+                     f"{pct(shares.max())}.")
+
+    losses = peers[peers["net_income"] < 0]
+    if not losses.empty:
+        mostly = [str(t) for t in losses.index[losses["non_cash_share"] >= MOSTLY]]
+        sentence = f"{len(losses)} of the {total} reported a net loss in their latest quarter"
+        if mostly:
+            sentence += (f"; for {len(mostly)} of them ({_names(mostly)}) disclosed non-cash "
+                         "items make up most of it")
+        found.append(sentence + ".")
+
+    contracted = peers["mw_contracted"].dropna()
+    if not contracted.empty:
+        leader = str(contracted.idxmax())
+        found.append(f"Together, {len(contracted)} miners have {number(contracted.sum(), 'MW', 0)}"
+                     f" of AI/HPC capacity under contract, the most at {leader} "
+                     f"({number(contracted.max(), 'MW', 0)}).")
+    return found[:MAX_SENTENCES]

@@ -53,6 +53,17 @@ def fiscal_label(label_: str, fiscal_year_end_month: int) -> str:
     return f"FY{fiscal_year % 100:02d} Q{fiscal_quarter}"
 
 
+def display(label_: str, fiscal_year_end_month: int) -> str:
+    """A calendar quarter with the miner's fiscal label where they differ.
+
+    >>> display("2025Q4", 6), display("2025Q4", 12)
+    ('2025Q4 (FY26 Q2)', '2025Q4')
+    """
+    if fiscal_year_end_month == 12 or not is_quarter(label_):
+        return label_
+    return f"{label_} ({fiscal_label(label_, fiscal_year_end_month)})"
+
+
 def days_in(label_: str) -> int:
     period = quarter(label_)
     return int((period.end_time.normalize() - period.start_time.normalize()).days) + 1

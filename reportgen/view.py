@@ -18,6 +18,7 @@ from reportgen import periods
 from reportgen.metrics import BUSINESSES
 from reportgen.model import Metrics, Source
 from reportgen.narrative import period_name
+from reportgen.peers import RankedMetric, ordinal
 from reportgen.vocabulary import METRICS, STATUS_MARKS, STATUSES
 
 QUARTERS_IN_TABLES = 8
@@ -310,8 +311,30 @@ def disagreements_table(metrics: Metrics) -> Table:
                         "on a tie, the first row in facts.csv.",))
 
 
+def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
+    formatters = {"ai_hpc_share": fmt.pct, "revenue_qoq": fmt.delta,
+                  "non_cash_share": lambda v: fmt.pct(v, 0), "backlog_multiple": fmt.multiple}
+    rows = []
+    for item in ranked:
+        show = formatters[item.key]
+        rank = (f"{ordinal(item.rank)} of {item.disclosed}" if item.rank is not None
+                else "n/d")
+        rows.append(Row(item.label, (
+            Cell(show(item.value), negative=_negative(item.value)), Cell(rank),
+            Cell(show(item.median), negative=_negative(item.median)),
+            Cell(f"{item.disclosed} of {item.peers}"),
+        )))
+    return Table(f"{metrics.company.ticker} among its peers", (
+        "Metric", metrics.company.ticker, "Rank (1st = highest)", "Peer median",
+        "Peers disclosing"), tuple(rows),
+        ("Ranks and medians count the peers that disclose the figure, each for its latest "
+         f"reported quarter up to {metrics.requested_period}; the sector overview lists them.",),
+        css_class="keep")
+
+
 def context(metrics: Metrics, charts: list[Any], sentences: list[str],
-            sources: dict[str, Source], settings: dict[str, Any]) -> dict[str, Any]:
+            sources: dict[str, Source], settings: dict[str, Any],
+            ranked: list[RankedMetric]) -> dict[str, Any]:
     """Everything briefing.html prints, already formatted; ``settings`` carries theme and paper."""
     lookup = FigureLookup(metrics)
     amounts = metrics.bridge.set_index("metric")["amount"]
@@ -338,6 +361,7 @@ def context(metrics: Metrics, charts: list[Any], sentences: list[str],
                                 or fmt.missing(amounts["adjusted_ebitda"])),
         "bridge_missing_net": fmt.missing(amounts["net_income"]),
         "economics_table": economics_table(metrics, lookup),
+        "peers_table": peers_table(metrics, ranked),
         "liquidity": metrics.liquidity,
         "other_periods_table": other_periods_table(metrics),
         "disagreements_table": disagreements_table(metrics),

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
+
+from reportgen import cli
 
 ROOT = Path(__file__).resolve().parent.parent
+EPOCH = "1767225600"  # 2026-01-01T00:00:00Z, the build time of the shared sample build
 
 
 @pytest.fixture
@@ -36,3 +41,43 @@ def replace_line(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1))
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample built once through the CLI; WeasyPrint warnings fail every test using it."""
+    root = tmp_path_factory.mktemp("sample")
+    for name in ("inputs", "templates"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copy(ROOT / "reportgen.yaml", root / "reportgen.yaml")
+    collect = _Collect()
+    logging.getLogger("weasyprint").addHandler(collect)
+    monkey = pytest.MonkeyPatch()
+    monkey.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    try:
+        assert cli.main(["--config", str(root / "reportgen.yaml"), "build"]) == 0
+    finally:
+        monkey.undo()
+        logging.getLogger("weasyprint").removeHandler(collect)
+    assert not collect.messages, f"WeasyPrint warned: {collect.messages}"
+    return root / "outputs" / "2026Q1"
+
+
+def pdf_text(path: Path, page: int | None = None) -> str:
+    """Text of a PDF (or of one 1-based page) as a reader's tool extracts it."""
+    if shutil.which("pdftotext"):
+        pages = ["-f", str(page), "-l", str(page)] if page else []
+        return subprocess.run(["pdftotext", "-layout", *pages, str(path), "-"], check=True,
+                              capture_output=True, text=True).stdout
+    chosen = PdfReader(path).pages
+    chosen = chosen[page - 1:page] if page else chosen
+    return "\n".join(p.extract_text() for p in chosen)

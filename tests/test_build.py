@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import shutil
 import subprocess
 import sys
@@ -16,46 +15,9 @@ import pytest
 from pypdf import PdfReader
 
 from reportgen import cli
-from tests.conftest import ROOT, replace_line
+from tests.conftest import ROOT, pdf_text, replace_line
 
 TICKERS = ("WULF", "CORZ", "IREN", "CIFR", "HUT")
-EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample built once through the CLI; WeasyPrint warnings fail every test using it."""
-    root = tmp_path_factory.mktemp("sample")
-    for name in ("inputs", "templates"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy(ROOT / "reportgen.yaml", root / "reportgen.yaml")
-    collect = _Collect()
-    logging.getLogger("weasyprint").addHandler(collect)
-    monkey = pytest.MonkeyPatch()
-    monkey.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    try:
-        assert cli.main(["--config", str(root / "reportgen.yaml"), "build"]) == 0
-    finally:
-        monkey.undo()
-        logging.getLogger("weasyprint").removeHandler(collect)
-    assert not collect.messages, f"WeasyPrint warned: {collect.messages}"
-    return root / "outputs" / "2026Q1"
-
-
-def pdf_text(path: Path) -> str:
-    if shutil.which("pdftotext"):
-        return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                              capture_output=True, text=True).stdout
-    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
 
 
 def test_every_miner_gets_a_pdf_of_at_least_three_pages_and_an_html(sample: Path) -> None:
@@ -139,8 +101,8 @@ def test_manifest_lists_every_file_with_its_hash(sample: Path) -> None:
     assert manifest["period"] == "2026Q1"
     assert manifest["built_at"] == "2026-01-01T00:00:00Z"
     names = {entry["path"] for entry in manifest["files"]}
-    assert names == {f"{t}{suffix}" for t in TICKERS for suffix in
-                     (".pdf", ".html", "-metrics.csv")}
+    assert names == {f"{t}{suffix}" for t in (*TICKERS, "sector") for suffix in
+                     (".pdf", ".html", "-metrics.csv")} | {"sector.xlsx"}
     for entry in manifest["files"]:
         data = (sample / entry["path"]).read_bytes()
         assert entry["bytes"] == len(data)

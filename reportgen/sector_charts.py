@@ -1,0 +1,153 @@
+"""Sector charts: every miner on one axis, each with its own marker so greyscale still reads.
+
+Same house style and determinism as :mod:`reportgen.charts` (whose helpers these reuse).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib
+import numpy as np
+import pandas as pd
+
+from reportgen import periods
+from reportgen.charts import QUARTERS_SHOWN, STYLE, TEXT, Chart, _figure, _svg
+from reportgen.formatting import number, pct
+from reportgen.model import Metrics
+
+PALETTE = ("#1f4e79", "#b5893a", "#2e7d4f", "#b03a2e", "#6a4c93", "#4d4d4d", "#0f7c8c",
+           "#8c564b")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+Styles = dict[str, tuple[str, str]]
+
+
+def styles_for(tickers: Sequence[str]) -> Styles:
+    """Colour and marker per ticker, by alphabetical order, so a miner looks the same in
+    every chart whatever the table's sort order."""
+    return {ticker: (PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)])
+            for i, ticker in enumerate(sorted(tickers))}
+
+
+def build_sector_charts(miners: Sequence[Metrics], peers: pd.DataFrame, period: str
+                        ) -> list[Chart]:
+    styles = styles_for([m.company.ticker for m in miners])
+    with matplotlib.rc_context(STYLE):
+        drawn = [share_over_time(miners, period, styles), share_against_non_cash(peers, styles),
+                 crossover_timeline(miners, period), contracted_mw(peers)]
+    return [chart for chart in drawn if chart is not None]
+
+
+def _window(period: str) -> pd.PeriodIndex:
+    end = periods.quarter(period)
+    return pd.period_range(end - (QUARTERS_SHOWN - 1), end, freq="Q")
+
+
+def share_over_time(miners: Sequence[Metrics], period: str, styles: Styles) -> Chart | None:
+    window = _window(period)
+    labels = [periods.label(p) for p in window]
+    figure = _figure()
+    axes = figure.add_axes((0.08, 0.16, 0.76, 0.74))
+    described = []
+    for miner in miners:
+        shares = miner.quarters["mix_ai_hpc_share"].reindex(window)
+        if shares.notna().sum() == 0:
+            continue
+        colour, marker = styles[miner.company.ticker]
+        axes.plot(np.arange(len(window)), shares.to_numpy() * 100, color=colour, marker=marker,
+                  label=miner.company.ticker, linewidth=1.4)
+        points = ", ".join(f"{periods.label(p)} {pct(v)}" for p, v in shares.dropna().items())
+        described.append(f"{miner.company.ticker}: {points}")
+    if not described:
+        return None
+    axes.axhline(50, color="#a6a6a6", linestyle=":", linewidth=0.8)
+    axes.set_xticks(np.arange(len(window)), labels)
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("% of revenue")
+    figure.legend(loc="center right", frameon=False, fontsize=7)
+    return Chart("sector-share", "AI/HPC share of revenue by miner",
+                 "Each miner's AI/HPC revenue as a share of its total, per calendar quarter; "
+                 "miners that do not split revenue by business are not drawn.",
+                 "AI/HPC share by miner. " + "; ".join(described) + ".", _svg(figure))
+
+
+def share_against_non_cash(peers: pd.DataFrame, styles: Styles) -> Chart | None:
+    both = peers.dropna(subset=["ai_hpc_share", "non_cash_share"])
+    if both.empty:
+        return None
+    figure = _figure()
+    axes = figure.add_axes((0.09, 0.16, 0.86, 0.76))
+    for ticker, row in both.iterrows():
+        colour, marker = styles[str(ticker)]
+        x, y = row["ai_hpc_share"] * 100, row["non_cash_share"] * 100
+        axes.scatter([x], [y], color=colour, marker=marker, s=40)
+        axes.annotate(f"{ticker} ({row['period']})", (x, y), xytext=(5, 4),
+                      textcoords="offset points", fontsize=7, color=TEXT)
+    axes.set_xlim(0, 100)
+    axes.set_ylim(0, max(110.0, float(both["non_cash_share"].max()) * 100 * 1.15))
+    axes.set_xlabel("AI/HPC share of revenue, %")
+    axes.set_ylabel("Non-cash share of net loss, %")
+    missing = sorted(set(peers.index) - set(both.index))
+    points = "; ".join(f"{t}: AI/HPC {pct(r['ai_hpc_share'])}, non-cash {pct(r['non_cash_share'])}"
+                       for t, r in both.iterrows())
+    left_out = f" Not drawn (a figure not disclosed): {', '.join(missing)}." if missing else ""
+    return Chart("sector-scatter", "How far the pivot has gone, and how much of the loss is "
+                 "non-cash", "One point per miner for its latest reported quarter: AI/HPC share "
+                 "of revenue against the share of its net loss from disclosed non-cash items."
+                 + left_out, f"{points}.{left_out}", _svg(figure))
+
+
+def crossover_timeline(miners: Sequence[Metrics], period: str) -> Chart | None:
+    window = _window(period)
+    split = [m for m in miners if m.quarters["mix_ai_hpc"].reindex(window).notna().any()
+             and m.quarters["mix_mining"].reindex(window).notna().any()]
+    if not split:
+        return None
+    figure = _figure()
+    axes = figure.add_axes((0.1, 0.16, 0.86, 0.76))
+    described = []
+    for row, miner in enumerate(split):
+        ai_hpc = miner.quarters["mix_ai_hpc"].reindex(window)
+        mining = miner.quarters["mix_mining"].reindex(window)
+        for column, (a, m) in enumerate(zip(ai_hpc, mining, strict=True)):
+            if math.isnan(a) or math.isnan(m):
+                continue
+            ahead = a > m
+            axes.scatter([column], [row], s=70, marker="s",
+                         color=PALETTE[0] if ahead else "white", edgecolors=PALETTE[0])
+        if miner.crossover and periods.quarter(miner.crossover) in window:
+            axes.annotate("crossover", (window.get_loc(periods.quarter(miner.crossover)), row),
+                          xytext=(0, 8), textcoords="offset points", ha="center", fontsize=7)
+        described.append(f"{miner.company.ticker}: "
+                         f"{'crossover ' + miner.crossover if miner.crossover else 'not yet'}")
+    axes.set_xticks(np.arange(len(window)), [periods.label(p) for p in window])
+    axes.set_yticks(range(len(split)), [m.company.ticker for m in split])
+    axes.set_ylim(len(split) - 0.4, -0.9)
+    axes.set_xlim(-0.5, len(window) - 0.5)
+    return Chart("sector-crossover", "When AI/HPC revenue overtook mining",
+                 "Filled square: AI/HPC revenue above mining revenue that quarter; hollow: mining "
+                 "ahead; blank: no split disclosed.", "Crossover by miner. "
+                 + "; ".join(described) + ".", _svg(figure))
+
+
+def contracted_mw(peers: pd.DataFrame) -> Chart | None:
+    shown = peers.dropna(subset=["mw_contracted"]).sort_values("mw_contracted")
+    if shown.empty:
+        return None
+    figure = _figure()
+    axes = figure.add_axes((0.1, 0.16, 0.84, 0.76))
+    bars = axes.barh(list(shown.index), shown["mw_contracted"], color=PALETTE[0])
+    for bar, value in zip(bars, shown["mw_contracted"], strict=True):
+        axes.annotate(number(value, "MW", 0), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                      xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    axes.set_xlabel("Contracted AI/HPC critical IT, MW")
+    axes.set_xlim(0, float(shown["mw_contracted"].max()) * 1.18)
+    return Chart("sector-mw", "Contracted AI/HPC capacity by miner",
+                 "Critical IT load under AI/HPC contracts: the miner's reported total where "
+                 "there is one, else the sum of its listed contracts.",
+                 "Contracted AI/HPC MW. " + "; ".join(
+                     f"{t} {number(v, 'MW', 0)}" for t, v in shown["mw_contracted"].items()) + ".",
+                 _svg(figure))
