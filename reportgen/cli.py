@@ -46,6 +46,30 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: outputs/)")
 
     commands.add_parser("validate", help="check inputs/ and report every problem; writes nothing")
+
+    send = commands.add_parser(
+        "send", help="e-mail each stakeholder the current briefings they follow",
+        description="E-mail each recipient in inputs/stakeholders.yaml one message per period: "
+                    "a summary of each miner they follow and the PDFs attached. Only briefings "
+                    "that exist and match the current inputs are sent; if any is missing or "
+                    "stale, nothing is sent and the command says to run 'reportgen build' "
+                    "first (it never builds by itself). Each delivery is recorded in the "
+                    "ledger, so a second run sends only what was not delivered.")
+    send.add_argument("--period", help="calendar quarter (default: latest)")
+    send.add_argument("--dry-run", action="store_true",
+                      help="write each message as a .eml file under outputs/<period>/outbox/ "
+                           "and connect to nothing")
+    send.add_argument("--only", action="append", metavar="TICKER",
+                      help="send only these miners' briefings (repeatable; the sector "
+                           "overview is left out)")
+    send.add_argument("--to", metavar="ADDR",
+                      help="preview: send every message to this one address instead; "
+                           "not recorded in the ledger")
+    send.add_argument("--resend", action="store_true",
+                      help="send again what the ledger says was sent or may have been")
+
+    status = commands.add_parser("status", help="list who got what, when, and what failed")
+    status.add_argument("--period", help="only this calendar quarter")
     return parser
 
 
@@ -69,7 +93,44 @@ def _run(args: argparse.Namespace) -> int:
     config = config_module.load(args.config)
     if args.command == "validate":
         return _validate(config)
+    if args.command == "send":
+        return _send(config, args)
+    if args.command == "status":
+        return _status(config, args)
     return _build(config, args)
+
+
+def _send(config: Config, args: argparse.Namespace) -> int:
+    from reportgen.deliver import Outcome, SendOptions, send
+
+    def show(outcome: Outcome) -> None:
+        detail = f" ({outcome.reply})" if outcome.reply else ""
+        print(f"  {outcome.state:<8} {outcome.recipient}: {outcome.subject}{detail}")
+
+    options = SendOptions(period=args.period, dry_run=args.dry_run,
+                          only=tuple(args.only or ()), to=args.to, resend=args.resend)
+    report = send(config, options, on_outcome=show)
+    counts = ", ".join(f"{report.count(s)} {s}" for s in
+                       ("sent", "written", "skipped", "failed", "unknown") if report.count(s))
+    print(f"{report.period}: {counts or 'nothing to send'}")
+    if report.count("skipped") and not report.count("sent"):
+        print("already delivered messages were not sent again (use --resend to send them)")
+    return EXIT_OK if report.ok else EXIT_INPUT
+
+
+def _status(config: Config, args: argparse.Namespace) -> int:
+    from reportgen.ledger import open_ledger
+
+    if not config.ledger_file.exists():
+        print(f"no deliveries recorded yet ({config.ledger_file})")
+        return EXIT_OK
+    with open_ledger(config.ledger_file, wait=True) as ledger:
+        rows = ledger.rows(args.period)
+    for row in rows:
+        print(f"{row.period}  {row.state:<8} {row.updated_at}  {row.recipient:<32} "
+              f"{row.subject}  [{row.message_id}] {row.reply}")
+    print(f"{len(rows)} deliveries recorded")
+    return EXIT_OK
 
 
 def _validate(config: Config) -> int:

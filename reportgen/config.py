@@ -20,6 +20,26 @@ SECTOR_SORTS = ("ai_hpc_share", "revenue", "revenue_qoq", "net_income", "non_cas
                 "adjusted_ebitda", "hashrate", "mw_contracted", "contracted_value", "cash",
                 "total_debt", "backlog_multiple")
 """Kept here, not imported from peers, so reading the config never imports pandas."""
+SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the mail server. The password is never here: only the name of the
+    environment variable that holds it."""
+
+    host: str = "localhost"
+    port: int = 25
+    security: str = "starttls"
+    """``starttls`` or ``ssl`` for any real server; ``none`` only for a local relay."""
+    user: str | None = None
+    password_env: str = "REPORTGEN_SMTP_PASSWORD"
+    sender: str = "reportgen <briefings@localhost>"
+    timeout_s: float = 30.0
+    rate_per_minute: float = 60.0
+    retries: int = 3
+    """How many times a 4xx (temporary) reply is retried, with doubling backoff."""
+    backoff_s: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +57,13 @@ class Config:
     accent_color: str = "#1f4e79"
     sector_sort: str = "ai_hpc_share"
     """Column the sector peer table is sorted by, highest first."""
+    smtp: SmtpSettings = SmtpSettings()
+    ledger: Path | None = None
+    """The delivery ledger (SQLite); ``None`` means ``deliveries.sqlite3`` in the outputs."""
+
+    @property
+    def ledger_file(self) -> Path:
+        return self.ledger or self.outputs_dir / "deliveries.sqlite3"
 
     @property
     def templates_dir(self) -> Path:
@@ -83,14 +110,45 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
         firm_name=str(theme.get("firm_name", "reportgen")),
         accent_color=str(theme.get("accent_color", "#1f4e79")),
         sector_sort=str((document.get("sector") or {}).get("sort_by", "ai_hpc_share")),
+        ledger=root / str(document["ledger"]) if document.get("ledger") else None,
     )
-    problems = _check(config, shown)
+    smtp, smtp_problems = _smtp(document.get("smtp") or {}, shown)
+    config = replace(config, smtp=smtp)
+    problems = smtp_problems + _check(config, shown)
     unknown = sorted(set(document) - {"inputs", "outputs", "period", "miners", "formats",
-                                      "paper_size", "theme", "sector"})
+                                      "paper_size", "theme", "sector", "smtp", "ledger"})
     problems += [Problem(shown, f"unknown setting {key!r}") for key in unknown]
     if problems:
         raise InputError(problems)
     return config
+
+
+def _smtp(section: Any, shown: str) -> tuple[SmtpSettings, list[Problem]]:
+    if not isinstance(section, dict):
+        return SmtpSettings(), [Problem(shown, "smtp: expected a mapping of settings")]
+    problems = []
+    known = set(SmtpSettings.__dataclass_fields__)
+    problems += [Problem(shown, f"smtp.{key}: unknown setting") for key in sorted(
+        set(section) - known - {"password"})]
+    if "password" in section:
+        problems.append(Problem(shown, "smtp.password: passwords never go in a file; set "
+                                       "smtp.password_env to the name of an environment "
+                                       "variable that holds it"))
+    values = {key: section[key] for key in known & set(section)}
+    try:
+        settings = SmtpSettings(**values)
+        settings = replace(settings, port=int(settings.port), timeout_s=float(settings.timeout_s),
+                           rate_per_minute=float(settings.rate_per_minute),
+                           retries=int(settings.retries), backoff_s=float(settings.backoff_s))
+    except (TypeError, ValueError) as error:
+        return SmtpSettings(), [*problems, Problem(shown, f"smtp: {error}")]
+    if settings.security not in SECURITY:
+        problems.append(Problem(shown, f"smtp.security: expected starttls, ssl or none, got "
+                                       f"{settings.security!r}"))
+    if settings.rate_per_minute <= 0 or settings.retries < 0 or settings.timeout_s <= 0:
+        problems.append(Problem(shown, "smtp: rate_per_minute and timeout_s must be above 0, "
+                                       "retries 0 or more"))
+    return settings, problems
 
 
 def _listish(value: Any) -> list[Any]:

@@ -130,7 +130,7 @@ def _pipeline(metrics: Metrics) -> str:
         "" if missing(value) else money(value)) if part) or ""
     if missing(mw):
         what = f"AI/HPC contracts worth {money(value)}"
-    basis = ("summing the contracts listed below" if pipe["from_listed_contracts"]
+    basis = ("summing its listed contracts" if pipe["from_listed_contracts"]
              else f"as of {pipe['contracted_value_as_of'] or pipe['mw_contracted_as_of']}")
     backlog = (f", {multiple(pipe['backlog_multiple'])} its annualized AI/HPC revenue"
                if not missing(pipe["backlog_multiple"]) else "")

@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 def environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
-        autoescape=True,
+        # HTML-escape everything but plain-text templates (.txt), whose output is no markup.
+        autoescape=jinja2.select_autoescape(disabled_extensions=("txt",), default=True,
+                                            default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
