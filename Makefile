@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test send-local clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check reportgen tests
 	$(BIN)/pytest -q
+
+# Start a throwaway SMTP server on 127.0.0.1:8025 that accepts and discards mail, send the
+# built briefings to it (local-smtp.yaml, its own ledger), list what was delivered, stop it.
+send-local: $(STAMP)
+	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Sink & pid=$$!; \
+	sleep 1; $(BIN)/reportgen --config local-smtp.yaml send; status=$$?; \
+	$(BIN)/reportgen --config local-smtp.yaml status; kill $$pid; exit $$status
 
 clean:
 	rm -rf $(VENV) outputs/*/
