@@ -10,43 +10,27 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from reportgen import __version__, inputs, metrics, validate
+from reportgen import __version__, inputs, keys, metrics, validate
 from reportgen.config import Config
 from reportgen.errors import InputError, UsageError
 from reportgen.files import atomic_write
 from reportgen.model import Dataset, Metrics
+from reportgen.workers import BriefingResult, WrittenFile
+
+if TYPE_CHECKING:
+    from reportgen import workers
+
+__all__ = ["BriefingResult", "BuildReport", "WrittenFile", "build", "load_dataset", "plan"]
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
-
-
-@dataclass(frozen=True)
-class WrittenFile:
-    path: Path
-    size: int
-    sha256: str
-
-
-@dataclass(frozen=True)
-class BriefingResult:
-    ticker: str
-    period: str
-    requested_period: str
-    pages: int
-    seconds: float
-    files: tuple[WrittenFile, ...]
-
-    @property
-    def is_stale(self) -> bool:
-        return self.period != self.requested_period
 
 
 @dataclass(frozen=True)
@@ -54,6 +38,8 @@ class BuildReport:
     period: str
     out_dir: Path
     briefings: tuple[BriefingResult, ...] = field(default=())
+    """The outputs written by this build (unchanged ones are not rebuilt, so not here)."""
+    decisions: tuple[keys.Decision, ...] = field(default=())
     manifest: Path | None = None
 
 
@@ -110,140 +96,142 @@ def plan(config: Config, dataset: Dataset) -> Plan:
     return Plan(period, tuple(peers), tuple(chosen), tuple(silent))
 
 
-def build(config: Config, *, created: datetime | None = None,
-          on_briefing: Callable[[BriefingResult], None] | None = None) -> BuildReport:
-    """Build the chosen miners' briefings, then the sector overview, for one period."""
-    from reportgen import peers as peers_module
+def build(config: Config, *, created: datetime | None = None, jobs: int | None = None,
+          force: bool = False, on_briefing: Callable[[BriefingResult], None] | None = None
+          ) -> BuildReport:
+    """Build the chosen miners' briefings and the sector overview for one period.
 
+    Outputs whose content key is unchanged (and whose files are intact) are skipped unless
+    ``force``; the rest are rendered by ``jobs`` worker processes (default: one per core).
+    """
     dataset = load_dataset(config)
-    chosen_plan = plan(config, dataset)
-    created = created or build_time()
-    out_dir = config.outputs_dir / chosen_plan.period
-    peer_table = peers_module.sort_peers(peers_module.peer_table(chosen_plan.peers),
-                                         config.sector_sort)
-    results = []
+    period = config.period or metrics.latest_period(dataset)
+    out_dir = config.outputs_dir / period
+    previous = read_manifest(out_dir)
+    environment = keys.environment_key(config)
+    whole = keys.input_key(dataset, environment, period, config.miners)
+    if not force and previous.get("input_key") == whole:
+        entries = {e["path"]: e for e in previous.get("files", [])}
+        unchanged = all(keys.intact(out_dir, entries, [name], str(entry.get("key")))
+                        is None for name, entry in entries.items())
+        if unchanged:
+            decisions = tuple(keys.Decision(name, False, "unchanged (nothing in the inputs, "
+                                            "templates, config or tools changed)")
+                              for name in sorted({str(e.get("output")) for e in
+                                                  entries.values()}))
+            return BuildReport(period, out_dir, (), decisions, out_dir / MANIFEST)
+
+    from reportgen import peers, workers
+
+    chosen_plan = plan(replace(config, period=period), dataset)
+    peer_table = peers.sort_peers(peers.peer_table(chosen_plan.peers), config.sector_sort)
+    entries = {e["path"]: e for e in previous.get("files", [])}
+    miner_keys = {m.company.ticker: keys.miner_key(m, dataset, peers.ranks(
+        peer_table, m.company.ticker), environment) for m in chosen_plan.peers}
+    sector_key = keys.sector_key(miner_keys.values(), environment, period)
+
+    decisions: list[keys.Decision] = []
+    todo: list[Metrics] = []
     for miner in chosen_plan.peers:
-        if miner.company.ticker not in chosen_plan.chosen:
+        ticker = miner.company.ticker
+        if ticker not in chosen_plan.chosen:
             continue
-        result = write_briefing(config, dataset, miner, peer_table, out_dir, created)
+        names = [f"{ticker}-metrics.csv", *(f"{ticker}.{f}" for f in config.formats)]
+        decision = _decide(ticker, names, miner_keys[ticker], out_dir, entries, force)
+        decisions.append(decision)
+        if decision.rebuild:
+            todo.append(miner)
+    sector_names = ["sector-metrics.csv", "sector.xlsx", *(f"sector.{f}" for f in
+                                                           config.formats)]
+    sector_decision = _decide("sector", sector_names, sector_key, out_dir, entries, force)
+    decisions.append(sector_decision)
+
+    shared = workers.Shared(config, dataset, peer_table, out_dir, created or build_time())
+    results = _run(shared, todo, miner_keys, chosen_plan, sector_decision.rebuild and sector_key,
+                   jobs, on_briefing)
+    manifest = write_manifest(out_dir, period, dataset.fingerprint, shared.created, results,
+                              whole)
+    return BuildReport(period, out_dir, tuple(results), tuple(decisions), manifest)
+
+
+def _decide(name: str, files: list[str], key: str, out_dir: Path,
+            entries: dict[str, dict[str, object]], force: bool) -> keys.Decision:
+    if force:
+        return keys.Decision(name, True, "forced (--force)")
+    reason = keys.intact(out_dir, entries, files, key)
+    if reason is None:
+        return keys.Decision(name, False, "unchanged")
+    return keys.Decision(name, True, reason)
+
+
+def _run(shared: workers.Shared, todo: list[Metrics], miner_keys: dict[str, str],
+         chosen_plan: Plan, sector_key: str | bool, jobs: int | None,
+         on_briefing: Callable[[BriefingResult], None] | None) -> list[BriefingResult]:
+    """Render what needs rendering, in-process for one job, else in a process pool.
+
+    The sector overview goes first: with many miners it is the longest single job, and
+    starting it early keeps both cores busy to the end.
+    """
+    from reportgen import workers
+
+    calls: list[tuple[Callable[..., BriefingResult], tuple[object, ...]]] = []
+    if sector_key:
+        calls.append((workers.render_sector, (chosen_plan.peers, chosen_plan.silent,
+                                              chosen_plan.period, sector_key)))
+    calls += [(workers.render_miner, (m, miner_keys[m.company.ticker])) for m in todo]
+    workers_wanted = min(jobs or os.cpu_count() or 1, len(calls))
+    results: list[BriefingResult] = []
+
+    def done(result: BriefingResult) -> None:
         log.info("built %s %s in %.1fs", result.ticker, result.period, result.seconds)
         if on_briefing:
             on_briefing(result)
         results.append(result)
-    sector = write_sector(config, dataset, chosen_plan, peer_table, out_dir, created)
-    if on_briefing:
-        on_briefing(sector)
-    results.append(sector)
-    manifest = write_manifest(out_dir, chosen_plan.period, dataset.fingerprint, created, results)
-    return BuildReport(chosen_plan.period, out_dir, tuple(results), manifest)
+
+    if workers_wanted <= 1:
+        workers.init_worker(shared)
+        for function, args in calls:
+            done(function(*args))
+    else:
+        with ProcessPoolExecutor(workers_wanted, initializer=workers.init_worker,
+                                 initargs=(shared,)) as pool:
+            futures = [pool.submit(function, *args) for function, args in calls]
+            for future in as_completed(futures):
+                done(future.result())
+    order = {name: i for i, name in enumerate(m.company.ticker for m in chosen_plan.peers)}
+    return sorted(results, key=lambda r: order.get(r.ticker, len(order)))
 
 
-def _settings(config: Config, dataset: Dataset) -> dict[str, object]:
-    return {"firm_name": config.firm_name, "accent_color": config.accent_color,
-            "paper_size": config.paper_size, "version": __version__,
-            "fingerprint": dataset.fingerprint}
-
-
-def _documents(config: Config, template: str, context: dict[str, object],
-               stem: str, created: datetime) -> tuple[list[tuple[str, bytes]], int]:
-    """The HTML and (rendered from it) PDF of one briefing, as the config's formats ask."""
-    from reportgen import render
-
-    html_text = render.html(render.environment(config.templates_dir), template, context)
-    outputs: list[tuple[str, bytes]] = []
-    pages = 0
-    if "html" in config.formats:
-        outputs.append((f"{stem}.html", html_text.encode("utf-8")))
-    if "pdf" in config.formats:
-        pdf = render.pdf(html_text, (config.templates_dir, config.project_root / "assets"),
-                         created, base_dir=config.templates_dir)
-        pages = pdf.pages
-        outputs.append((f"{stem}.pdf", pdf.data))
-    return outputs, pages
-
-
-def _write(out_dir: Path, outputs: list[tuple[str, bytes]]) -> tuple[WrittenFile, ...]:
-    return tuple(WrittenFile(out_dir / name, len(data), atomic_write(out_dir / name, data))
-                 for name, data in outputs)
-
-
-def write_briefing(config: Config, dataset: Dataset, miner: Metrics,
-                   peer_table: pd.DataFrame, out_dir: Path, created: datetime
-                   ) -> BriefingResult:
-    from reportgen import charts, narrative, peers, spreadsheet, view
-
-    started = time.perf_counter()
-    ticker = miner.company.ticker
-    context = view.context(miner, charts.build_charts(miner), narrative.sentences(miner),
-                           dict(dataset.sources), _settings(config, dataset),
-                           peers.ranks(peer_table, ticker))
-    outputs, pages = _documents(config, "briefing.html", context, ticker, created)
-    outputs.insert(0, (f"{ticker}-metrics.csv", spreadsheet.csv_bytes(miner.tidy)))
-    return BriefingResult(ticker, miner.period, miner.requested_period, pages,
-                          time.perf_counter() - started, _write(out_dir, outputs))
-
-
-SECTOR_FORMATS = {
-    "revenue": "#,##0.0", "revenue_qoq": "0.0%", "ai_hpc_share": "0.0%",
-    "ai_hpc_revenue": "#,##0.0", "mining_revenue": "#,##0.0", "net_income": "#,##0.0",
-    "non_cash_share": "0.0%", "adjusted_ebitda": "#,##0.0", "hashrate": "0.0",
-    "mw_contracted": "#,##0", "contracted_value": "#,##0", "backlog_multiple": "0.0",
-    "cash": "#,##0.0", "total_debt": "#,##0.0", "value": "General",
-}
-
-
-def write_sector(config: Config, dataset: Dataset, chosen_plan: Plan,
-                 peer_table: pd.DataFrame, out_dir: Path, created: datetime
-                 ) -> BriefingResult:
-    """The sector overview: peer table, sector charts and narrative, CSV and XLSX."""
-    from reportgen import narrative, sector_charts, sector_view, spreadsheet
-
-    started = time.perf_counter()
-    period = chosen_plan.period
-    charts = sector_charts.build_sector_charts(chosen_plan.peers, peer_table, period)
-    sentences = narrative.sector_sentences(peer_table, period, chosen_plan.silent)
-    context = sector_view.context(chosen_plan.peers, peer_table, charts, sentences,
-                                  dataset.sources, period, _settings(config, dataset))
-    outputs, pages = _documents(config, "sector.html", context, "sector", created)
-    tidy = pd.concat([m.tidy for m in chosen_plan.peers], ignore_index=True)
-    peers_sheet = peer_table.drop(columns=["ai_hpc_ahead"]).reset_index()
-    peers_sheet["stale"] = peers_sheet["stale"].map({True: "yes", False: "no"})
-    sources_sheet = pd.DataFrame([vars(source) for source in dataset.sources.values()])
-    outputs += [
-        ("sector-metrics.csv", spreadsheet.csv_bytes(tidy)),
-        ("sector.xlsx", spreadsheet.workbook(
-            {"Peers": peers_sheet, "Metrics": tidy, "Sources": sources_sheet},
-            SECTOR_FORMATS, created)),
-    ]
-    return BriefingResult("sector", period, period, pages, time.perf_counter() - started,
-                          _write(out_dir, outputs))
+def read_manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def write_manifest(out_dir: Path, period: str, fingerprint: str, created: datetime,
-                   results: list[BriefingResult]) -> Path:
-    """Record each file with its hash and the inputs it was built from.
+                   results: list[BriefingResult], input_key: str) -> Path:
+    """Record each file with its hash, its content key and the inputs it was built from.
 
-    Entries for files this build did not touch (``--miner`` builds) are kept with their own
-    input hash, so the manifest always describes the whole folder honestly.
+    Entries for files this build did not touch (unchanged, or other miners in a ``--miner``
+    build) are kept with their own input hash, so the manifest describes the whole folder.
     """
     path = out_dir / MANIFEST
-    previous: dict[str, dict[str, object]] = {}
-    if path.exists():
-        try:
-            previous = {entry["path"]: entry for entry in json.loads(path.read_text())["files"]}
-        except (ValueError, KeyError, TypeError):
-            log.warning("%s was unreadable; writing a fresh manifest", path)
+    entries = {e["path"]: e for e in read_manifest(out_dir).get("files", [])
+               if isinstance(e, dict) and "path" in e}
     stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     for result in results:
         for file in result.files:
-            previous[file.path.name] = {
-                "path": file.path.name, "ticker": result.ticker, "covers": result.period,
-                "bytes": file.size, "sha256": file.sha256, "inputs_sha256": fingerprint,
-                "built_at": stamp,
+            entries[file.path.name] = {
+                "path": file.path.name, "output": result.ticker, "covers": result.period,
+                "bytes": file.size, "sha256": file.sha256, "key": result.key,
+                "inputs_sha256": fingerprint, "built_at": stamp,
             }
     manifest = {
         "period": period, "reportgen_version": __version__, "inputs_sha256": fingerprint,
-        "built_at": stamp, "files": [previous[name] for name in sorted(previous)],
+        "input_key": input_key, "built_at": stamp,
+        "files": [entries[name] for name in sorted(entries)],
     }
     atomic_write(path, (json.dumps(manifest, indent=2) + "\n").encode())
     return path

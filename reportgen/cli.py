@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportgen import __version__
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, UsageError
 
 if TYPE_CHECKING:
     from reportgen.config import Config
@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
                        type=lambda text: tuple(p.strip() for p in text.split(",") if p.strip()),
                        help="which documents to write (default: pdf,html)")
     build.add_argument("--out", type=Path, help="output folder (default: outputs/)")
+    build.add_argument("--jobs", type=int, metavar="N",
+                       help="worker processes for rendering (default: one per core)")
+    build.add_argument("--force", action="store_true",
+                       help="rebuild every output even if nothing it depends on changed")
+    build.add_argument("--explain", action="store_true",
+                       help="print why each output was or was not rebuilt")
 
     commands.add_parser("validate", help="check inputs/ and report every problem; writes nothing")
 
@@ -158,12 +164,20 @@ def _build(config: Config, args: argparse.Namespace) -> int:
             print(f"  {result.ticker:<6} {result.requested_period}{covers}{pages}, "
                   f"{result.seconds:.1f}s", file=sys.stderr)
 
-    report = build(config, on_briefing=progress)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs: expected 1 or more")
+    report = build(config, jobs=args.jobs, force=args.force, on_briefing=progress)
+    if args.explain:
+        for decision in report.decisions:
+            verdict = "rebuilt" if decision.rebuild else "kept"
+            print(f"  {decision.name:<8} {verdict:<8} {decision.reason}")
     files = sum(len(b.files) for b in report.briefings)
     miners = sum(1 for b in report.briefings if b.ticker != "sector")
-    print(f"built {miners} miner briefing{'s' if miners != 1 else ''} and the sector overview "
-          f"for {report.period} "
-          f"({files} files) in {report.out_dir} in {time.perf_counter() - started:.1f}s")
+    sector = any(b.ticker == "sector" for b in report.briefings)
+    kept = sum(1 for d in report.decisions if not d.rebuild)
+    print(f"{report.period}: rebuilt {miners} miner briefing{'s' if miners != 1 else ''}"
+          f"{' and the sector overview' if sector else ''}, {kept} unchanged ({files} files "
+          f"written) in {report.out_dir} in {time.perf_counter() - started:.1f}s")
     return EXIT_OK
 
 

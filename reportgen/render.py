@@ -66,15 +66,19 @@ class Pdf:
 
 
 def pdf(html_text: str, allowed_roots: tuple[Path, ...], created: datetime,
-        base_dir: Path) -> Pdf:
-    """Render to PDF bytes; a refused or failed fetch stops the build with its URL named."""
+        base_dir: Path, font_config: Any = None, cache: dict[str, Any] | None = None) -> Pdf:
+    """Render to PDF bytes; a refused or failed fetch stops the build with its URL named.
+
+    ``font_config`` and ``cache`` let one worker reuse WeasyPrint's font setup and decoded
+    images across the briefings it renders.
+    """
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = _project_fetcher(allowed_roots)
     try:
         document = HTML(string=html_text, base_url=str(base_dir) + "/",
-                        url_fetcher=fetcher).render()
+                        url_fetcher=fetcher).render(font_config=font_config, cache=cache)
     except FatalURLFetchingError as error:
         cause = error.__cause__ or error
         raise RenderError(f"the briefing refers to a resource it may not load: {cause}") from None

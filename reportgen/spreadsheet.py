@@ -7,6 +7,8 @@ prefixed with an apostrophe, so opening our files never executes something from 
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -61,4 +63,23 @@ def workbook(sheets: Mapping[str, pd.DataFrame], formats: Mapping[str, str],
         sheet.freeze_panes = "B2"
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip_times(buffer.getvalue(), stamp)
+
+
+def _fixed_zip_times(data: bytes, stamp: datetime) -> bytes:
+    """Rewrite the XLSX zip with every member, and the document's 'modified' property, dated
+    ``stamp``: openpyxl stamps both with 'now', so two builds of the same inputs would differ."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    when = max(stamp, datetime(1980, 1, 1)).timetuple()[:6]
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            content = source.read(member.filename)
+            if member.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + iso + rb"\g<2>", content)
+            fixed = zipfile.ZipInfo(member.filename, date_time=when)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, content)
+    return out.getvalue()

@@ -1,0 +1,110 @@
+"""Content keys for incremental builds: an output is rebuilt only when something it shows
+could have changed.
+
+A miner's key covers its own facts, company entry, the sources and market rows it can cite,
+and the peer figures its "Among peers" section prints (ranks and medians), not every peer
+fact; so changing one miner's figure rebuilds that miner and the sector overview, and other
+miners only if their ranks or medians move. Every key also covers the templates and CSS, the
+config, the versions of reportgen, WeasyPrint, matplotlib and pandas, and the installed fonts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+from reportgen import __version__
+from reportgen.config import Config
+from reportgen.model import Dataset, Metrics
+from reportgen.peers import RankedMetric
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether one output is rebuilt, and why (``--explain`` prints these)."""
+
+    name: str
+    rebuild: bool
+    reason: str
+
+
+def _digest(parts: Iterable[str | bytes]) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _fonts() -> str:
+    """The installed font files, as fontconfig lists them (a new font can change layout)."""
+    try:
+        listing = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True,
+                                 text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "fc-list unavailable"
+    return "\n".join(sorted(listing.splitlines()))
+
+
+def environment_key(config: Config) -> str:
+    """Everything outside the data that shapes every output."""
+    templates = sorted(p for p in config.templates_dir.rglob("*") if p.is_file())
+    settings = {key: value for key, value in asdict(config).items()
+                if key in ("formats", "paper_size", "firm_name", "accent_color", "sector_sort")}
+    return _digest([
+        __version__, _version("weasyprint"), _version("matplotlib"), _version("pandas"),
+        _version("jinja2"), json.dumps(settings, sort_keys=True, default=str), _fonts(),
+        *(f"{p.relative_to(config.templates_dir)}\0" for p in templates),
+        *(p.read_bytes() for p in templates),
+    ])
+
+
+def input_key(dataset: Dataset, environment: str, period: str, miners: Iterable[str]) -> str:
+    """The whole build at once: unchanged means nothing needs computing at all."""
+    return _digest([dataset.fingerprint, environment, period, ",".join(miners)])
+
+
+def miner_key(miner: Metrics, dataset: Dataset, ranked: list[RankedMetric],
+              environment: str) -> str:
+    ticker = miner.company.ticker
+    facts = dataset.facts[dataset.facts["ticker"] == ticker]
+    cited = {s for cell in facts["source"] for s in cell.split(";")}
+    cited |= {contract.source for contract in miner.company.contracts}
+    return _digest([
+        environment, miner.requested_period, repr(miner.company),
+        facts.to_csv(index=False),  # with line numbers: the briefing prints them
+        dataset.market.to_csv(index=False),
+        repr([dataset.sources[source_id] for source_id in sorted(cited)]),
+        repr([asdict(item) for item in ranked]),
+    ])
+
+
+def sector_key(miner_keys: Iterable[str], environment: str, period: str) -> str:
+    return _digest([environment, period, *sorted(miner_keys)])
+
+
+def intact(out_dir: Path, entries: dict[str, dict[str, object]], names: Iterable[str],
+           key: str) -> str | None:
+    """``None`` when every named file exists unchanged with this key, else the reason not."""
+    for name in names:
+        entry = entries.get(name)
+        path = out_dir / name
+        if entry is None or not path.exists():
+            return f"{name} not built yet"
+        if entry.get("key") != key:
+            return "its inputs, templates, config or tools changed"
+        if entry.get("sha256") != hashlib.sha256(path.read_bytes()).hexdigest():
+            return f"{name} was modified or damaged on disk"
+    return None

@@ -1,0 +1,166 @@
+"""Rendering jobs, run in this process (``--jobs 1``) or in a pool of worker processes.
+
+Each job renders one output (a miner's briefing or the sector overview) and writes only its
+own files, atomically. A worker keeps one WeasyPrint font configuration and image cache for
+all the jobs it runs: the only per-process state in reportgen, set up by the pool's
+initializer (or lazily in-process) and never shared between processes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reportgen import __version__
+from reportgen.config import Config
+from reportgen.files import atomic_write
+from reportgen.model import Dataset, Metrics
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BriefingResult:
+    ticker: str
+    period: str
+    requested_period: str
+    pages: int
+    seconds: float
+    files: tuple[WrittenFile, ...]
+    key: str = ""
+
+    @property
+    def is_stale(self) -> bool:
+        return self.period != self.requested_period
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every job of one build needs; sent to each worker once."""
+
+    config: Config
+    dataset: Dataset
+    peer_table: pd.DataFrame
+    out_dir: Path
+    created: datetime
+
+
+class _Engine:
+    """The per-process WeasyPrint font configuration and image cache."""
+
+    def __init__(self) -> None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.font_config = FontConfiguration()
+        self.image_cache: dict[str, Any] = {}
+
+
+_shared: Shared | None = None
+_engine: _Engine | None = None
+
+
+def init_worker(shared: Shared) -> None:
+    """Pool initializer: remember the build's shared data in this worker process."""
+    global _shared, _engine
+    _shared, _engine = shared, None
+
+
+def _state() -> tuple[Shared, _Engine]:
+    global _engine
+    if _shared is None:
+        raise RuntimeError("init_worker was not called in this process")
+    if _engine is None:
+        _engine = _Engine()
+    return _shared, _engine
+
+
+def settings(config: Config, dataset: Dataset) -> dict[str, object]:
+    return {"firm_name": config.firm_name, "accent_color": config.accent_color,
+            "paper_size": config.paper_size, "version": __version__,
+            "fingerprint": dataset.fingerprint}
+
+
+def _documents(shared: Shared, engine: _Engine, template: str, context: dict[str, object],
+               stem: str) -> tuple[list[tuple[str, bytes]], int]:
+    """The HTML and (rendered from it) PDF of one briefing, as the config's formats ask."""
+    from reportgen import render
+
+    config = shared.config
+    html_text = render.html(render.environment(config.templates_dir), template, context)
+    outputs: list[tuple[str, bytes]] = []
+    pages = 0
+    if "html" in config.formats:
+        outputs.append((f"{stem}.html", html_text.encode("utf-8")))
+    if "pdf" in config.formats:
+        pdf = render.pdf(html_text, (config.templates_dir, config.project_root / "assets"),
+                         shared.created, base_dir=config.templates_dir,
+                         font_config=engine.font_config, cache=engine.image_cache)
+        pages = pdf.pages
+        outputs.append((f"{stem}.pdf", pdf.data))
+    return outputs, pages
+
+
+def _write(out_dir: Path, outputs: list[tuple[str, bytes]]) -> tuple[WrittenFile, ...]:
+    return tuple(WrittenFile(out_dir / name, len(data), atomic_write(out_dir / name, data))
+                 for name, data in outputs)
+
+
+def render_miner(miner: Metrics, key: str) -> BriefingResult:
+    from reportgen import charts, narrative, peers, spreadsheet, view
+
+    shared, engine = _state()
+    started = time.perf_counter()
+    ticker = miner.company.ticker
+    context = view.context(miner, charts.build_charts(miner), narrative.sentences(miner),
+                           dict(shared.dataset.sources), settings(shared.config, shared.dataset),
+                           peers.ranks(shared.peer_table, ticker))
+    outputs, pages = _documents(shared, engine, "briefing.html", context, ticker)
+    outputs.insert(0, (f"{ticker}-metrics.csv", spreadsheet.csv_bytes(miner.tidy)))
+    return BriefingResult(ticker, miner.period, miner.requested_period, pages,
+                          time.perf_counter() - started, _write(shared.out_dir, outputs), key)
+
+
+SECTOR_FORMATS = {
+    "revenue": "#,##0.0", "revenue_qoq": "0.0%", "ai_hpc_share": "0.0%",
+    "ai_hpc_revenue": "#,##0.0", "mining_revenue": "#,##0.0", "net_income": "#,##0.0",
+    "non_cash_share": "0.0%", "adjusted_ebitda": "#,##0.0", "hashrate": "0.0",
+    "mw_contracted": "#,##0", "contracted_value": "#,##0", "backlog_multiple": "0.0",
+    "cash": "#,##0.0", "total_debt": "#,##0.0", "value": "General",
+}
+
+
+def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: str,
+                  key: str) -> BriefingResult:
+    """The sector overview: peer table, sector charts and narrative, CSV and XLSX."""
+    from reportgen import narrative, sector_charts, sector_view, spreadsheet
+
+    shared, engine = _state()
+    started = time.perf_counter()
+    peer_table = shared.peer_table
+    charts = sector_charts.build_sector_charts(miners, peer_table, period)
+    sentences = narrative.sector_sentences(peer_table, period, silent)
+    context = sector_view.context(miners, peer_table, charts, sentences, shared.dataset.sources,
+                                  period, settings(shared.config, shared.dataset))
+    outputs, pages = _documents(shared, engine, "sector.html", context, "sector")
+    tidy = pd.concat([m.tidy for m in miners], ignore_index=True)
+    peers_sheet = peer_table.drop(columns=["ai_hpc_ahead"]).reset_index()
+    peers_sheet["stale"] = peers_sheet["stale"].map({True: "yes", False: "no"})
+    sources_sheet = pd.DataFrame([vars(s) for s in shared.dataset.sources.values()])
+    outputs += [
+        ("sector-metrics.csv", spreadsheet.csv_bytes(tidy)),
+        ("sector.xlsx", spreadsheet.workbook(
+            {"Peers": peers_sheet, "Metrics": tidy, "Sources": sources_sheet},
+            SECTOR_FORMATS, shared.created)),
+    ]
+    return BriefingResult("sector", period, period, pages, time.perf_counter() - started,
+                          _write(shared.out_dir, outputs), key)
