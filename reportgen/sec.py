@@ -1,0 +1,571 @@
+"""Turn an SEC XBRL companyfacts document into facts.csv figures, one per metric and quarter.
+
+companyfacts lists every figure a company has tagged, once per filing that carried it, with
+the filing's ``fy``/``fp`` labels. Those labels describe the filing, not the figure (a 10-K's
+prior-year comparatives carry the 10-K's year), so periods here come only from each fact's
+``start``/``end`` dates: a ~3-month duration is a quarter; a quarter missing as such is worked
+out from year-to-date figures with the same start (6M − 3M, 9M − 6M, FY − 9M); a duration
+belongs to the calendar quarter its midpoint falls in, as SEC's frames do. Balance-sheet
+instants belong to the calendar quarter whose end is nearest. A filer with no quarterly
+figures at all (a 20-F filer) gets ``FYyyyy`` rows instead.
+
+Which tags feed which metric, and with what sign, is data: ``reportgen/sec_tags.yaml``.
+Merging the figures into ``inputs/`` lives in :mod:`reportgen.sec_merge`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reportgen.errors import InputError, Problem, ReportgenError, UsageError
+from reportgen.files import atomic_write
+from reportgen.vocabulary import METRICS
+
+log = logging.getLogger(__name__)
+
+TAXONOMIES = ("us-gaap", "ifrs-full")
+UNIT_SCALE = {"USD": 1e-6}
+"""XBRL unit → factor to our unit (USD_M). Only additive money amounts are imported."""
+QUARTER_DAYS = range(80, 101)
+"""A duration this long (inclusive days) is a quarter; 13-week quarters are 91 days."""
+YEAR_DAYS = range(350, 381)
+"""A full fiscal year, 52/53-week years included."""
+ARCHIVES_URL = "https://www.sec.gov/Archives/edgar/data/{cik}/{accession}/"
+COMPANYFACTS_URL = "https://data.sec.gov/api/xbrl/companyfacts/CIK{cik:010d}.json"
+USER_AGENT_ENV = "REPORTGEN_SEC_USER_AGENT"
+NO_SEGMENTS = ("XBRL companyfacts has no segment split: it cannot tell mining from AI/HPC "
+               "revenue, so only revenue_total is imported; add revenue lines from the "
+               "filing's segment note by hand.")
+
+
+class SecDocumentError(InputError):
+    """The JSON file is not a companyfacts document we can read (names what is missing)."""
+
+
+# --- the tag mapping -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TagRule:
+    """One XBRL tag to try for a metric, the unit it must carry and the sign to apply."""
+
+    taxonomy: str
+    tag: str
+    unit: str
+    sign: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.taxonomy}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class TagMap:
+    """Metric → tags in the order tried (a user's extra file first, then the shipped one)."""
+
+    rules: Mapping[str, tuple[TagRule, ...]]
+
+    def tags(self) -> set[tuple[str, str]]:
+        return {(rule.taxonomy, rule.tag) for rules in self.rules.values() for rule in rules}
+
+
+def load_tag_map(extra: Path | None = None) -> TagMap:
+    """The shipped mapping, extended and overridden by ``extra`` (``--tags FILE``) if given."""
+    shipped = resources.files("reportgen").joinpath("sec_tags.yaml")
+    rules = _parse_tag_map(shipped.read_text(encoding="utf-8"), "reportgen/sec_tags.yaml")
+    if extra is None:
+        return TagMap(rules)
+    try:
+        text = extra.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError([Problem(str(extra), f"cannot read the tag mapping "
+                                              f"({error.strerror})")]) from error
+    overrides = _parse_tag_map(text, str(extra))
+    merged: dict[str, tuple[TagRule, ...]] = {}
+    for metric in {**rules, **overrides}:
+        mine = overrides.get(metric, ())
+        taken = {(rule.taxonomy, rule.tag) for rule in mine}
+        merged[metric] = (*mine, *(r for r in rules.get(metric, ())
+                                   if (r.taxonomy, r.tag) not in taken))
+    return TagMap(merged)
+
+
+def _parse_tag_map(text: str, file: str) -> dict[str, tuple[TagRule, ...]]:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise InputError([Problem(file, f"not valid YAML: {error}")]) from error
+    metrics = document.get("metrics") if isinstance(document, dict) else None
+    if not isinstance(metrics, dict):
+        raise InputError([Problem(file, "expected a 'metrics:' mapping of metric → "
+                                        "taxonomy → list of {tag, unit, sign}")])
+    problems: list[Problem] = []
+    rules: dict[str, tuple[TagRule, ...]] = {}
+    for metric, by_taxonomy in metrics.items():
+        spec = METRICS.get(metric)
+        if spec is None or spec.unit != "USD_M":
+            problems.append(Problem(file, f"metrics.{metric}: expected a USD_M metric from "
+                                          "reportgen/vocabulary.py"))
+            continue
+        if not isinstance(by_taxonomy, dict):
+            problems.append(Problem(file, f"metrics.{metric}: expected a mapping of taxonomy "
+                                          f"({', '.join(TAXONOMIES)}) to a list of tags"))
+            continue
+        found: list[TagRule] = []
+        for taxonomy, entries in by_taxonomy.items():
+            place = f"metrics.{metric}.{taxonomy}"
+            if taxonomy not in TAXONOMIES:
+                problems.append(Problem(file, f"{place}: expected one of {', '.join(TAXONOMIES)}"))
+                continue
+            for index, entry in enumerate(entries or ()):
+                rule, problem = _rule(taxonomy, entry)
+                if problem:
+                    problems.append(Problem(file, f"{place}[{index}]: {problem}"))
+                elif rule is not None:
+                    found.append(rule)
+        rules[metric] = tuple(found)
+    if problems:
+        raise InputError(problems)
+    return rules
+
+
+def _rule(taxonomy: str, entry: Any) -> tuple[TagRule | None, str]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("tag"), str):
+        return None, "expected {tag: Name, unit: USD, sign: 1}"
+    if entry.get("unit") not in UNIT_SCALE:
+        return None, f"unit: expected one of {', '.join(UNIT_SCALE)}, got {entry.get('unit')!r}"
+    if entry.get("sign") not in (1, -1):
+        return None, f"sign: expected 1 or -1, got {entry.get('sign')!r}"
+    return TagRule(taxonomy, entry["tag"], entry["unit"], int(entry["sign"])), ""
+
+
+# --- the companyfacts document ---------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class Filing:
+    """One filing (10-Q, 10-K, 20-F, ...): what facts.csv cites as the source of a figure."""
+
+    filed: str
+    accession: str
+    form: str
+    cik: int
+
+    @property
+    def source_id(self) -> str:
+        return f"sec_{self.cik}_{self.accession.replace('-', '')}"
+
+    @property
+    def url(self) -> str:
+        return ARCHIVES_URL.format(cik=self.cik, accession=self.accession.replace("-", ""))
+
+    @property
+    def description(self) -> str:
+        return f"Form {self.form} filed {self.filed}, accession {self.accession}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One tagged value as one filing reported it; ``start`` is ``None`` for an instant."""
+
+    start: date | None
+    end: date
+    value: float
+    filing: Filing
+
+
+@dataclass(frozen=True)
+class Document:
+    path: Path
+    cik: int
+    entity_name: str
+    facts: Mapping[tuple[str, str, str], tuple[Fact, ...]]
+    """(taxonomy, tag, unit) → every fact of that tag, across filings."""
+
+
+def read_document(path: Path, tags: set[tuple[str, str]] | None = None) -> Document:
+    """Parse a companyfacts JSON file, keeping the tags asked for; every problem named."""
+    shown = str(path)
+    try:
+        data = json.loads(path.read_bytes())
+    except OSError as error:
+        raise SecDocumentError([Problem(shown, f"cannot read the file ({error.strerror})")]) \
+            from error
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise SecDocumentError([Problem(shown, f"not valid JSON ({error}); expected an SEC "
+                                               "companyfacts document")]) from error
+    if not isinstance(data, dict):
+        raise SecDocumentError([Problem(shown, "not an SEC companyfacts document: expected a "
+                                               "JSON object with cik, entityName and facts")])
+    missing = [key for key in ("cik", "entityName", "facts") if key not in data]
+    if missing:
+        raise SecDocumentError([Problem(shown, "not an SEC companyfacts document: missing "
+                                               f"{', '.join(repr(k) for k in missing)} (expected "
+                                               "top-level cik, entityName and facts)")])
+    cik = _cik(data["cik"])
+    if cik is None or not isinstance(data["facts"], dict):
+        raise SecDocumentError([Problem(shown, "not an SEC companyfacts document: expected "
+                                               "'cik' to be a number and 'facts' an object of "
+                                               "taxonomies, got "
+                                               f"cik={data['cik']!r}")])
+    if not any(isinstance(data["facts"].get(t), dict) for t in TAXONOMIES):
+        raise SecDocumentError([Problem(shown, f"has no {' or '.join(TAXONOMIES)} facts "
+                                               f"(only {', '.join(data['facts']) or 'none'}); "
+                                               "nothing to import")])
+    problems: list[Problem] = []
+    facts = dict(_facts(data["facts"], cik, tags, shown, problems))
+    if problems:
+        raise SecDocumentError(problems[:20])
+    return Document(path, cik, str(data["entityName"]), facts)
+
+
+def _cik(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _facts(taxonomies: Mapping[str, Any], cik: int, tags: set[tuple[str, str]] | None,
+           shown: str, problems: list[Problem]) -> Iterator[tuple[tuple[str, str, str],
+                                                                  tuple[Fact, ...]]]:
+    for taxonomy in TAXONOMIES:
+        for tag, concept in (taxonomies.get(taxonomy) or {}).items():
+            if tags is not None and (taxonomy, tag) not in tags:
+                continue
+            units = concept.get("units") if isinstance(concept, dict) else None
+            if not isinstance(units, dict):
+                problems.append(Problem(shown, f"facts.{taxonomy}.{tag}: missing 'units'"))
+                continue
+            for unit, items in units.items():
+                place = f"facts.{taxonomy}.{tag}.units.{unit}"
+                facts = [_fact(item, cik, f"{place}[{i}]", shown, problems)
+                         for i, item in enumerate(items if isinstance(items, list) else [None])]
+                yield (taxonomy, tag, unit), tuple(f for f in facts if f is not None)
+
+
+def _fact(item: Any, cik: int, place: str, shown: str, problems: list[Problem]) -> Fact | None:
+    if not isinstance(item, dict):
+        problems.append(Problem(shown, f"{place}: expected an object with end, val, accn, "
+                                       "form, filed"))
+        return None
+    missing = [key for key in ("end", "val", "accn", "form", "filed") if key not in item]
+    if missing:
+        problems.append(Problem(shown, f"{place}: missing {', '.join(missing)}"))
+        return None
+    try:
+        start = date.fromisoformat(item["start"]) if "start" in item else None
+        end = date.fromisoformat(item["end"])
+        date.fromisoformat(item["filed"])
+    except (TypeError, ValueError):
+        problems.append(Problem(shown, f"{place}: expected dates as YYYY-MM-DD in start, end "
+                                       "and filed"))
+        return None
+    value = item["val"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        problems.append(Problem(shown, f"{place}: expected a number in val, got {value!r}"))
+        return None
+    return Fact(start, end, float(value),
+                Filing(str(item["filed"]), str(item["accn"]), str(item["form"]), cik))
+
+
+# --- periods -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Figure:
+    """One facts.csv row to be: a metric for a period, in USD_M and our sign convention."""
+
+    metric: str
+    period: str
+    value: float
+    filings: tuple[Filing, ...]
+    status: str
+    note: str
+
+    @property
+    def source(self) -> str:
+        return ";".join(dict.fromkeys(filing.source_id for filing in self.filings))
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What a companyfacts document yields for one company."""
+
+    document: Document
+    figures: tuple[Figure, ...]
+    skipped: tuple[str, ...] = ()
+    """Why figures were left out (a negative value where our vocabulary forbids one, ...)."""
+    quarterly: bool = True
+    """False when the filer has no quarterly figures at all (annual 20-F/10-K only)."""
+
+    @property
+    def filings(self) -> tuple[Filing, ...]:
+        found = {filing for figure in self.figures for filing in figure.filings}
+        return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A value for one date range of one tag, already chosen among the filings."""
+
+    start: date | None
+    end: date
+    value: float
+    filings: tuple[Filing, ...]
+    derived_from: tuple[_Window, ...] = field(default=(), compare=False)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1 if self.start else 0
+
+
+def extract(document: Document, tag_map: TagMap, *, as_first_reported: bool = False,
+            fiscal_year_end_month: int = 12) -> Extraction:
+    """Every figure the mapping finds, one per metric and period, in USD_M and our signs.
+
+    For each period the first tag (in mapping order) with a figure wins; FY rows and, for
+    annual filers, year-end balances come after the quarters are known.
+    """
+    windows = {
+        metric: [(rule, [_choose(group, as_first_reported) for group in _by_dates(
+            document.facts.get((rule.taxonomy, rule.tag, rule.unit), ()))]) for rule in rules]
+        for metric, rules in tag_map.rules.items()
+    }
+    quarters = {metric: _first_per_period(pair for rule, found in per_rule
+                                          for pair in _quarter_figures(metric, rule, found))
+                for metric, per_rule in windows.items()}
+    quarterly = any(quarters.values())
+    figures: list[Figure] = []
+    for metric, per_rule in windows.items():
+        others = _first_per_period(
+            [*(pair for rule, found in per_rule
+               for pair in _instant_figures(metric, rule, found, quarterly,
+                                            fiscal_year_end_month)),
+             *(pair for rule, found in per_rule
+               for pair in _year_figures(metric, rule, found, set(quarters[metric])))])
+        figures += [*quarters[metric].values(), *others.values()]
+    kept, skipped = _within_vocabulary(figures)
+    return Extraction(document, tuple(sorted(kept, key=_order)), tuple(skipped), quarterly)
+
+
+def _first_per_period(pairs: Iterable[tuple[str, Figure]]) -> dict[str, Figure]:
+    chosen: dict[str, Figure] = {}
+    for period, figure in pairs:
+        chosen.setdefault(period, figure)
+    return chosen
+
+
+def _order(figure: Figure) -> tuple[int, str, int]:
+    metric_rank = list(METRICS).index(figure.metric)
+    year = figure.period.removeprefix("FY")[:4]
+    return int(year), figure.period, metric_rank
+
+
+def _by_dates(facts: Iterable[Fact]) -> Iterator[list[Fact]]:
+    groups: dict[tuple[date | None, date], list[Fact]] = {}
+    for fact in facts:
+        groups.setdefault((fact.start, fact.end), []).append(fact)
+    yield from groups.values()
+
+
+def _choose(facts: list[Fact], as_first_reported: bool) -> _Window:
+    """One value for one date range reported by several filings.
+
+    By default the latest filing's value wins (a restatement replaces what it restates), cited
+    to the earliest filing of the latest unbroken run of that value, so a figure repeated
+    unchanged as a comparative keeps citing the filing that first reported it and re-imports
+    stay stable. ``as_first_reported`` takes the first filing's value instead.
+    """
+    ordered = sorted(facts, key=lambda fact: fact.filing)
+    if as_first_reported:
+        first = ordered[0]
+        return _Window(first.start, first.end, first.value, (first.filing,))
+    latest = ordered[-1]
+    cited = latest
+    for fact in reversed(ordered):
+        if fact.value != latest.value:
+            break
+        cited = fact
+    return _Window(latest.start, latest.end, latest.value, (cited.filing,))
+
+
+def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window]) -> Iterator[
+        tuple[str, Figure]]:
+    """Quarters taken directly, then quarters worked out from year-to-date differences."""
+    durations = {(w.start, w.end): w for w in windows if w.start is not None}
+    direct = [w for w in durations.values() if w.days in QUARTER_DAYS]
+    taken = {(w.start, w.end) for w in direct}
+    derived = []
+    for longer in durations.values():
+        for shorter in durations.values():
+            if shorter.start != longer.start or shorter.end >= longer.end:
+                continue
+            start = shorter.end + timedelta(days=1)
+            if (longer.end - start).days + 1 in QUARTER_DAYS and (start, longer.end) not in taken:
+                taken.add((start, longer.end))
+                derived.append(_Window(start, longer.end, longer.value - shorter.value,
+                                       (longer.filings[0], shorter.filings[0]),
+                                       (longer, shorter)))
+    scale = UNIT_SCALE[rule.unit] * rule.sign
+    for window in [*sorted(direct, key=_end), *sorted(derived, key=_end)]:
+        midpoint = window.start + (window.end - window.start) / 2  # type: ignore[operator]
+        period = _quarter_label(midpoint)
+        if window.derived_from:
+            longer, shorter = window.derived_from
+            label = f"Q{round(longer.days / 30.44) // 3}"
+            note = (f"{label} = {_span(longer)} − {_span(shorter)}: "
+                    f"{format_value(longer.value * scale)} − {format_value(shorter.value * scale)} "
+                    f"({rule.name})")
+            yield period, Figure(metric, period, window.value * scale, window.filings,
+                                 "derived", note)
+        else:
+            note = f"{rule.name}, 3 months to {window.end.isoformat()}"
+            yield period, Figure(metric, period, window.value * scale, window.filings,
+                                 "reported", note)
+
+
+def _instant_figures(metric: str, rule: TagRule, windows: list[_Window], quarterly: bool,
+                     fiscal_year_end_month: int) -> Iterator[tuple[str, Figure]]:
+    """Balance-sheet figures at the nearest calendar quarter end (the instant nearest to it
+    first), or, for an annual filer, at its fiscal year end."""
+    def distance(window: _Window) -> int:
+        return abs((window.end - _nearest_quarter_end(window.end)).days)
+
+    for window in sorted((w for w in windows if w.start is None), key=distance):
+        if quarterly:
+            period = _quarter_label(_nearest_quarter_end(window.end))
+        else:
+            month_end = _nearest_month_end(window.end)
+            if month_end.month != fiscal_year_end_month:
+                continue
+            period = f"FY{month_end.year}"
+        value = window.value * UNIT_SCALE[rule.unit] * rule.sign
+        yield period, Figure(metric, period, value, window.filings, "reported",
+                             f"{rule.name}, at {window.end.isoformat()}")
+
+
+def _year_figures(metric: str, rule: TagRule, windows: list[_Window],
+                  quarters: set[str]) -> Iterator[tuple[str, Figure]]:
+    """A full fiscal year as ``FYyyyy`` when its four quarters cannot all be worked out."""
+    for window in windows:
+        if window.start is None or window.days not in YEAR_DAYS:
+            continue
+        inside = {_quarter_label(window.start + timedelta(days=45 + 91 * i)) for i in range(4)}
+        if inside <= quarters:
+            continue
+        period = f"FY{_nearest_month_end(window.end).year}"
+        value = window.value * UNIT_SCALE[rule.unit] * rule.sign
+        yield period, Figure(metric, period, value, window.filings, "reported",
+                             f"{rule.name}, 12 months to {window.end.isoformat()}")
+
+
+def _within_vocabulary(figures: list[Figure]) -> tuple[list[Figure], list[str]]:
+    """Drop what validation would refuse (a negative revenue or charge), saying why."""
+    kept, skipped = [], []
+    for figure in figures:
+        if METRICS[figure.metric].non_negative and figure.value < 0:
+            skipped.append(f"{figure.period} {figure.metric}: {format_value(figure.value)} is "
+                           f"negative, which {figure.metric} cannot be ({figure.note})")
+        else:
+            kept.append(figure)
+    return kept, skipped
+
+
+def _end(window: _Window) -> date:
+    return window.end
+
+
+def _span(window: _Window) -> str:
+    months = round(window.days / 30.44)
+    label = "FY" if months == 12 else f"{months}M"
+    return f"{label} to {window.end.isoformat()}"
+
+
+def _quarter_label(day: date) -> str:
+    """The calendar quarter a day falls in; for a duration, pass its midpoint.
+
+    >>> _quarter_label(date(2025, 3, 16))  # Snowflake's Feb-Apr quarter: calendar Q1
+    '2025Q1'
+    """
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def _quarter_end(year: int, quarter: int) -> date:
+    return date(year + quarter // 4, quarter * 3 % 12 + 1, 1) - timedelta(days=1)
+
+
+def _nearest_quarter_end(day: date) -> date:
+    """Where a balance-sheet date belongs: Snowflake's 31 January is calendar 2024Q4's end.
+
+    >>> _nearest_quarter_end(date(2025, 1, 31)), _nearest_quarter_end(date(2025, 4, 30))
+    (datetime.date(2024, 12, 31), datetime.date(2025, 3, 31))
+    """
+    candidates = [_quarter_end(day.year - 1, 4), *(_quarter_end(day.year, q) for q in range(1, 5))]
+    return min(candidates, key=lambda end: abs((end - day).days))
+
+
+def _nearest_month_end(day: date) -> date:
+    """The month end a 52/53-week period end stands for (2025-01-02 → 2024-12-31)."""
+    this_month_end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    last_month_end = day.replace(day=1) - timedelta(days=1)
+    return last_month_end if (day - last_month_end).days < (this_month_end - day).days \
+        else this_month_end
+
+
+def format_value(value: float) -> str:
+    """A value as facts.csv writes it: plain decimal, no exponent, to the dollar in USD_M.
+
+    >>> format_value(190465000 * 1e-6), format_value(-0.0), format_value(2.0)
+    ('190.465', '0', '2')
+    """
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+# --- fetching (optional) -----------------------------------------------------------------------
+
+def user_agent(config_file: Path | None) -> str:
+    """The User-Agent SEC requires (a name and an e-mail address) from the environment, or
+    from ``sec_user_agent`` in reportgen.yaml when that file carries it."""
+    value = os.environ.get(USER_AGENT_ENV, "").strip()
+    if not value and config_file is not None and config_file.exists():
+        try:
+            document = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+        except yaml.YAMLError:
+            document = None
+        if isinstance(document, dict):
+            value = str(document.get("sec_user_agent") or "").strip()
+    if not value or "@" not in value:
+        raise UsageError(f"--fetch needs the User-Agent SEC requires, naming you and an e-mail "
+                         f"address: set {USER_AGENT_ENV}='Your Name you@example.com'")
+    return value
+
+
+def fetch(cik: int, destination: Path, agent: str, *, url: str | None = None,
+          timeout: float = 30.0) -> Path:
+    """Download the companyfacts document for ``cik`` to ``destination`` (atomically)."""
+    address = url or COMPANYFACTS_URL.format(cik=cik)
+    request = urllib.request.Request(address, headers={"User-Agent": agent,
+                                                       "Accept": "application/json"})
+    log.info("fetching %s", address)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            data = response.read()
+    except urllib.error.HTTPError as error:
+        raise ReportgenError(f"{address}: SEC answered {error.code} {error.reason}") from error
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise ReportgenError(f"{address}: could not download ({reason})") from error
+    atomic_write(destination, data)
+    return destination
