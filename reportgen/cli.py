@@ -76,6 +76,28 @@ def _parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="list who got what, when, and what failed")
     status.add_argument("--period", help="only this calendar quarter")
+
+    sec_import = commands.add_parser(
+        "import-sec", help="import figures from an SEC XBRL companyfacts JSON document",
+        description="Read an SEC XBRL companyfacts document and print one facts.csv row per "
+                    "metric and calendar quarter, each citing its filing (form, accession, "
+                    "filed date, index URL). With --write, merge them into inputs/facts.csv "
+                    "and the filings into inputs/sources.yaml: figures from other sources are "
+                    "kept, disagreements reported, nothing written unless the result "
+                    "validates. XBRL has no segment split (mining vs AI/HPC).")
+    sec_import.add_argument("file", type=Path, metavar="FILE.json",
+                            help="the companyfacts document (with --fetch: where to save it)")
+    sec_import.add_argument("--ticker", required=True,
+                            help="the miner in inputs/companies.yaml (its cik must match)")
+    sec_import.add_argument("--write", action="store_true",
+                            help="merge into inputs/ (default: print the rows only)")
+    sec_import.add_argument("--as-first-reported", action="store_true",
+                            help="take each figure as first filed, not as latest restated")
+    sec_import.add_argument("--tags", type=Path, metavar="FILE",
+                            help="extra tag mapping, tried before reportgen/sec_tags.yaml")
+    sec_import.add_argument("--fetch", type=int, metavar="CIK",
+                            help="download the document from data.sec.gov first (User-Agent "
+                                 "from $REPORTGEN_SEC_USER_AGENT)")
     return parser
 
 
@@ -103,6 +125,8 @@ def _run(args: argparse.Namespace) -> int:
         return _send(config, args)
     if args.command == "status":
         return _status(config, args)
+    if args.command == "import-sec":
+        return _import_sec(config, args)
     return _build(config, args)
 
 
@@ -136,6 +160,19 @@ def _status(config: Config, args: argparse.Namespace) -> int:
         print(f"{row.period}  {row.state:<8} {row.updated_at}  {row.recipient:<32} "
               f"{row.subject}  [{row.message_id}] {row.reply}")
     print(f"{len(rows)} deliveries recorded")
+    return EXIT_OK
+
+
+def _import_sec(config: Config, args: argparse.Namespace) -> int:
+    from reportgen.sec_merge import ImportOptions, import_sec
+
+    config_file = args.config or config.project_root / "reportgen.yaml"
+    report = import_sec(config.inputs_dir, ImportOptions(
+        file=args.file, ticker=args.ticker, write=args.write,
+        as_first_reported=args.as_first_reported, tags=args.tags, fetch=args.fetch,
+        config_file=config_file))
+    for line in report.lines():
+        print(line)
     return EXIT_OK
 
 
