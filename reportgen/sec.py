@@ -241,7 +241,8 @@ def _facts(taxonomies: Mapping[str, Any], cik: int, tags: set[tuple[str, str]] |
            shown: str, problems: list[Problem]) -> Iterator[tuple[tuple[str, str, str],
                                                                   tuple[Fact, ...]]]:
     for taxonomy in TAXONOMIES:
-        for tag, concept in (taxonomies.get(taxonomy) or {}).items():
+        concepts = taxonomies.get(taxonomy)
+        for tag, concept in (concepts if isinstance(concepts, dict) else {}).items():
             if tags is not None and (taxonomy, tag) not in tags:
                 continue
             units = concept.get("units") if isinstance(concept, dict) else None
@@ -537,7 +538,9 @@ def format_value(value: float) -> str:
 
 def user_agent(config_file: Path | None) -> str:
     """The User-Agent SEC requires (a name and an e-mail address) from the environment, or
-    from ``sec_user_agent`` in reportgen.yaml when that file carries it."""
+    from ``sec_user_agent`` in reportgen.yaml, read here from the raw YAML. (config.load
+    still rejects unknown settings, so that key works only once config.py lists it; the
+    environment variable works today.)"""
     value = os.environ.get(USER_AGENT_ENV, "").strip()
     if not value and config_file is not None and config_file.exists():
         try:
