@@ -183,7 +183,8 @@ def _run(shared: workers.Shared, todo: list[Metrics], miner_keys: dict[str, str]
     results: list[BriefingResult] = []
 
     def done(result: BriefingResult) -> None:
-        log.info("built %s %s in %.1fs", result.ticker, result.period, result.seconds)
+        log.info("built %s %s in %.1fs (process peak %.0f MB)", result.ticker, result.period,
+                 result.seconds, result.peak_rss_mb)
         if on_briefing:
             on_briefing(result)
         results.append(result)

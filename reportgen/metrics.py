@@ -254,35 +254,39 @@ def liquidity(wide: pd.DataFrame) -> dict[str, object]:
 
 def reported_quarters(facts: pd.DataFrame, company: Company) -> list[str]:
     """Quarters in which the miner disclosed a P&L figure, oldest first."""
-    pnl = facts["metric"].isin(PNL_METRICS) | facts["metric"].map(
-        lambda m: company.business_of(m) is not None)
-    quarters = facts.loc[pnl & facts["period"].map(periods.is_quarter), "period"]
+    lines = {m for m in facts["metric"].unique() if company.business_of(m) is not None}
+    pnl = facts["metric"].isin(PNL_METRICS) | facts["metric"].isin(lines)
+    is_quarter = facts["period"].map({p: periods.is_quarter(p) for p in facts["period"].unique()})
+    quarters = facts.loc[pnl & is_quarter, "period"]
     return sorted(set(quarters))
 
 
 def latest_period(dataset: Dataset) -> str:
     """The latest calendar quarter any miner reported: the default period of a build."""
-    quarters = [p for p in dataset.facts["period"] if periods.is_quarter(p)]
-    return max(quarters, key=periods.quarter)
+    quarters = [p for p in dataset.facts["period"].unique() if periods.is_quarter(p)]
+    return max(quarters, key=periods.ordinal)
 
 
 def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
     """Everything the briefing of ``ticker`` needs for ``period`` (or its latest quarter before)."""
     company = dataset.companies[ticker]
     facts = dataset.facts[dataset.facts["ticker"] == ticker]
-    reported = [q for q in reported_quarters(facts, company)
-                if periods.quarter(q) <= periods.quarter(period)]
+    requested = periods.ordinal(period)
+    reported = [q for q in reported_quarters(facts, company) if periods.ordinal(q) <= requested]
     if not reported:
         raise LookupError(f"{ticker} reported no quarter up to {period}")
     covered = reported[-1]
     # Quarters up to the one covered; half and full years that ended by the requested period
     # (a miner behind on quarterly figures may have published its annual ones since).
-    last, requested = periods.quarter(covered), periods.quarter(period)
-    in_range = facts[facts["period"].map(
-        lambda p: periods.quarter(p) <= last if periods.is_quarter(p)
-        else periods.end_quarter(p, company.fiscal_year_end_month) <= requested)]
+    last = periods.ordinal(covered)
+    kept = {label: (periods.ordinal(label) <= last) if periods.is_quarter(label)
+            else periods.end_ordinal(label, company.fiscal_year_end_month) <= requested
+            for label in facts["period"].unique()}
+    in_range = facts[facts["period"].map(kept)]
+    quarter_rows = in_range["period"].map({p: periods.is_quarter(p) for p in kept})
     best = best_facts(in_range)
-    first = min((p for p in best["period"] if periods.is_quarter(p)), key=periods.quarter)
+    first = min((p for p in best["period"].unique() if periods.is_quarter(p)),
+                key=periods.ordinal)
     wide = quarterly(best, first, covered)
 
     mix = revenue_mix(wide, company)
@@ -309,7 +313,7 @@ def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
         company=company, requested_period=period, period=covered, quarters=table, bridge=bridge,
         crossover=periods.label(cross) if cross is not None else None, pipeline=pipe,
         liquidity=liquidity(wide), facts=in_range, disagreements=disagreements(in_range),
-        other_periods=in_range[~in_range["period"].map(periods.is_quarter)],
+        other_periods=in_range[~quarter_rows],
         tidy=tidy(ticker, table, best, company),
     )
 
@@ -327,19 +331,21 @@ COMPUTED_UNITS: Mapping[str, str] = {
 def tidy(ticker: str, table: pd.DataFrame, best: pd.DataFrame, company: Company
          ) -> pd.DataFrame:
     """Long table for the reader's own model: input figures with status and source, then ours."""
-    inputs = best[best["period"].map(periods.is_quarter)][
+    labels = best["period"].unique()
+    inputs = best[best["period"].map({p: periods.is_quarter(p) for p in labels})][
         ["period", "metric", "value", "unit", "status", "source"]]
     computed = (
         table[list(COMPUTED_UNITS)].rename_axis("period").reset_index()
         .melt(id_vars="period", var_name="metric", value_name="value").dropna(subset=["value"])
     )
-    computed["period"] = computed["period"].map(periods.label)
+    computed["period"] = computed["period"].map({p: periods.label(p) for p in table.index})
     computed = computed.assign(unit=computed["metric"].map(COMPUTED_UNITS), status="computed",
                                source="reportgen")
     rows = pd.concat([inputs, computed], ignore_index=True)
     rows.insert(0, "ticker", ticker)
+    shown = rows["period"].unique()
     rows.insert(2, "fiscal_period", rows["period"].map(
-        lambda p: periods.fiscal_label(p, company.fiscal_year_end_month)))
-    order = rows["period"].map(periods.quarter)
+        {p: periods.fiscal_label(p, company.fiscal_year_end_month) for p in shown}))
+    order = rows["period"].map({p: periods.ordinal(p) for p in shown})
     return rows.assign(_order=order).sort_values(["_order", "metric"], kind="stable").drop(
         columns="_order").reset_index(drop=True)

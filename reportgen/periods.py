@@ -28,6 +28,23 @@ def quarter(label: str) -> pd.Period:
     return pd.Period(label, freq="Q")
 
 
+def ordinal(label_: str) -> int:
+    """A quarter label as a sortable integer, without building a ``pd.Period`` (hot path).
+
+    >>> ordinal("2026Q1") - ordinal("2025Q4")
+    1
+    """
+    return int(label_[:4]) * 4 + int(label_[5]) - 1
+
+
+def end_ordinal(label_: str, fiscal_year_end_month: int) -> int:
+    """:func:`ordinal` of the calendar quarter a period of any kind ends in."""
+    if is_quarter(label_):
+        return ordinal(label_)
+    end = end_quarter(label_, fiscal_year_end_month)
+    return end.year * 4 + end.quarter - 1
+
+
 def label(period: pd.Period) -> str:
     return f"{period.year}Q{period.quarter}"
 

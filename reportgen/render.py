@@ -66,11 +66,10 @@ class Pdf:
 
 
 def pdf(html_text: str, allowed_roots: tuple[Path, ...], created: datetime,
-        base_dir: Path, font_config: Any = None, cache: dict[str, Any] | None = None) -> Pdf:
+        base_dir: Path, font_config: Any = None) -> Pdf:
     """Render to PDF bytes; a refused or failed fetch stops the build with its URL named.
 
-    ``font_config`` and ``cache`` let one worker reuse WeasyPrint's font setup and decoded
-    images across the briefings it renders.
+    ``font_config`` lets one worker reuse WeasyPrint's font setup across its briefings.
     """
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
@@ -78,7 +77,7 @@ def pdf(html_text: str, allowed_roots: tuple[Path, ...], created: datetime,
     fetcher = _project_fetcher(allowed_roots)
     try:
         document = HTML(string=html_text, base_url=str(base_dir) + "/",
-                        url_fetcher=fetcher).render(font_config=font_config, cache=cache)
+                        url_fetcher=fetcher).render(font_config=font_config)
     except FatalURLFetchingError as error:
         cause = error.__cause__ or error
         raise RenderError(f"the briefing refers to a resource it may not load: {cause}") from None

@@ -109,20 +109,23 @@ def crossover_timeline(miners: Sequence[Metrics], period: str) -> Chart | None:
     figure = _figure()
     axes = figure.add_axes((0.1, 0.16, 0.86, 0.76))
     described = []
+    ahead: list[tuple[int, int]] = []
+    behind: list[tuple[int, int]] = []
     for row, miner in enumerate(split):
         ai_hpc = miner.quarters["mix_ai_hpc"].reindex(window)
         mining = miner.quarters["mix_mining"].reindex(window)
         for column, (a, m) in enumerate(zip(ai_hpc, mining, strict=True)):
-            if math.isnan(a) or math.isnan(m):
-                continue
-            ahead = a > m
-            axes.scatter([column], [row], s=70, marker="s",
-                         color=PALETTE[0] if ahead else "white", edgecolors=PALETTE[0])
+            if not (math.isnan(a) or math.isnan(m)):
+                (ahead if a > m else behind).append((column, row))
         if miner.crossover and periods.quarter(miner.crossover) in window:
             axes.annotate("crossover", (window.get_loc(periods.quarter(miner.crossover)), row),
                           xytext=(0, 8), textcoords="offset points", ha="center", fontsize=7)
         described.append(f"{miner.company.ticker}: "
                          f"{'crossover ' + miner.crossover if miner.crossover else 'not yet'}")
+    for cells, face in ((ahead, PALETTE[0]), (behind, "white")):
+        if cells:
+            columns, rows = zip(*cells, strict=True)
+            axes.scatter(columns, rows, s=70, marker="s", color=face, edgecolors=PALETTE[0])
     axes.set_xticks(np.arange(len(window)), [periods.label(p) for p in window])
     axes.set_yticks(range(len(split)), [m.company.ticker for m in split])
     axes.set_ylim(len(split) - 0.4, -0.9)

@@ -35,35 +35,58 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def workbook(sheets: Mapping[str, pd.DataFrame], formats: Mapping[str, str],
              created: datetime) -> bytes:
-    """One sheet per table; ``formats`` maps a column name to an Excel number format."""
+    """One sheet per table; ``formats`` maps a column name to an Excel number format.
+
+    Written in openpyxl's write-only mode: a sector of 30 miners has ~9,000 metric rows, which
+    the normal mode took over a second to write.
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
     stamp = created.replace(tzinfo=None)
     book.properties.created = book.properties.modified = stamp
     book.properties.creator = "reportgen"
+    bold = Font(bold=True)
     for title, frame in sheets.items():
         sheet = book.create_sheet(title)
         safe = _safe(frame)
-        sheet.append(list(safe.columns))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for record in safe.itertuples(index=False):
-            sheet.append([None if isinstance(v, float) and pd.isna(v) else v for v in record])
-        for column_index, name in enumerate(safe.columns, start=1):
-            number_format = formats.get(name)
-            letter = sheet.cell(row=1, column=column_index).column_letter
+        columns = list(safe.columns)
+        for index, name in enumerate(columns):
+            letter = _column_letter(index + 1)
             sheet.column_dimensions[letter].width = max(10, min(40, len(str(name)) + 4))
-            if number_format:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=column_index,
-                                               max_col=column_index):
-                    cell.number_format = number_format
         sheet.freeze_panes = "B2"
+        header = []
+        for name in columns:
+            cell = WriteOnlyCell(sheet, value=str(name))
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        number_formats = [formats.get(str(name)) for name in columns]
+        for record in safe.itertuples(index=False):
+            row: list[object] = []
+            for value, number_format in zip(record, number_formats, strict=True):
+                value = None if isinstance(value, float) and pd.isna(value) else value
+                if number_format and number_format != "General" and value is not None:
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.number_format = number_format
+                    row.append(cell)
+                else:
+                    row.append(value)
+            sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
     return _fixed_zip_times(buffer.getvalue(), stamp)
+
+
+def _column_letter(number: int) -> str:
+    """1 → A, 27 → AA (openpyxl's helper, without importing it at module level)."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def _fixed_zip_times(data: bytes, stamp: datetime) -> bytes:

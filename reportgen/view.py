@@ -15,7 +15,7 @@ import pandas as pd
 
 from reportgen import formatting as fmt
 from reportgen import periods
-from reportgen.metrics import BUSINESSES
+from reportgen.metrics import BUSINESSES, best_facts
 from reportgen.model import Metrics, Source
 from reportgen.narrative import period_name
 from reportgen.peers import RankedMetric, ordinal
@@ -63,10 +63,7 @@ class FigureLookup:
     """Status and sources of the figure used for (period, metric), from the best input row."""
 
     def __init__(self, metrics: Metrics) -> None:
-        best = metrics.facts.copy()
-        best["_rank"] = best["status"].map({s: i for i, s in enumerate(STATUSES)})
-        best = best.sort_values(["_rank", "line"]).drop_duplicates(["period", "metric"])
-        self._rows = {(r.period, r.metric): r for r in best.itertuples()}
+        self._rows = {(r.period, r.metric): r for r in best_facts(metrics.facts).itertuples()}
         self._company = metrics.company
 
     def status(self, period: str, metric: str) -> str:
