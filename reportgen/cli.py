@@ -166,11 +166,10 @@ def _status(config: Config, args: argparse.Namespace) -> int:
 def _import_sec(config: Config, args: argparse.Namespace) -> int:
     from reportgen.sec_merge import ImportOptions, import_sec
 
-    config_file = args.config or config.project_root / "reportgen.yaml"
     report = import_sec(config.inputs_dir, ImportOptions(
         file=args.file, ticker=args.ticker, write=args.write,
         as_first_reported=args.as_first_reported, tags=args.tags, fetch=args.fetch,
-        config_file=config_file))
+        user_agent=config.sec_user_agent))
     for line in report.lines():
         print(line)
     return EXIT_OK

@@ -60,6 +60,8 @@ class Config:
     smtp: SmtpSettings = SmtpSettings()
     ledger: Path | None = None
     """The delivery ledger (SQLite); ``None`` means ``deliveries.sqlite3`` in the outputs."""
+    sec_user_agent: str | None = None
+    """The User-Agent SEC requires for ``import-sec --fetch`` (a name and an e-mail)."""
 
     @property
     def ledger_file(self) -> Path:
@@ -111,12 +113,15 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
         accent_color=str(theme.get("accent_color", "#1f4e79")),
         sector_sort=str((document.get("sector") or {}).get("sort_by", "ai_hpc_share")),
         ledger=root / str(document["ledger"]) if document.get("ledger") else None,
+        sec_user_agent=str(document["sec_user_agent"]) if document.get("sec_user_agent")
+        else None,
     )
     smtp, smtp_problems = _smtp(document.get("smtp") or {}, shown)
     config = replace(config, smtp=smtp)
     problems = smtp_problems + _check(config, shown)
     unknown = sorted(set(document) - {"inputs", "outputs", "period", "miners", "formats",
-                                      "paper_size", "theme", "sector", "smtp", "ledger"})
+                                      "paper_size", "theme", "sector", "smtp", "ledger",
+                                      "sec_user_agent"})
     problems += [Problem(shown, f"unknown setting {key!r}") for key in unknown]
     if problems:
         raise InputError(problems)

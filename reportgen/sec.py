@@ -536,22 +536,14 @@ def format_value(value: float) -> str:
 
 # --- fetching (optional) -----------------------------------------------------------------------
 
-def user_agent(config_file: Path | None) -> str:
-    """The User-Agent SEC requires (a name and an e-mail address) from the environment, or
-    from ``sec_user_agent`` in reportgen.yaml, read here from the raw YAML. (config.load
-    still rejects unknown settings, so that key works only once config.py lists it; the
-    environment variable works today.)"""
-    value = os.environ.get(USER_AGENT_ENV, "").strip()
-    if not value and config_file is not None and config_file.exists():
-        try:
-            document = yaml.safe_load(config_file.read_text(encoding="utf-8"))
-        except yaml.YAMLError:
-            document = None
-        if isinstance(document, dict):
-            value = str(document.get("sec_user_agent") or "").strip()
+def user_agent(configured: str | None) -> str:
+    """The User-Agent SEC requires (a name and an e-mail address): the environment variable
+    wins, else ``sec_user_agent`` from reportgen.yaml."""
+    value = os.environ.get(USER_AGENT_ENV, "").strip() or (configured or "").strip()
     if not value or "@" not in value:
         raise UsageError(f"--fetch needs the User-Agent SEC requires, naming you and an e-mail "
-                         f"address: set {USER_AGENT_ENV}='Your Name you@example.com'")
+                         f"address: set sec_user_agent in reportgen.yaml or "
+                         f"{USER_AGENT_ENV}='Your Name you@example.com'")
     return value
 
 

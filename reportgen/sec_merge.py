@@ -54,8 +54,8 @@ class ImportOptions:
     """An extra tag mapping tried before the shipped one."""
     fetch: int | None = None
     """Download the document for this CIK from SEC first."""
-    config_file: Path | None = None
-    """reportgen.yaml, where ``sec_user_agent`` may be set."""
+    user_agent: str | None = None
+    """``sec_user_agent`` from reportgen.yaml (the environment variable overrides it)."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def import_sec(inputs_dir: Path, options: ImportOptions) -> ImportReport:
     tag_map = sec.load_tag_map(options.tags)
     downloaded = ""
     if options.fetch is not None:
-        agent = sec.user_agent(options.config_file)
+        agent = sec.user_agent(options.user_agent)
         sec.fetch(options.fetch, options.file, agent)
         downloaded = f"{sec.COMPANYFACTS_URL.format(cik=options.fetch)} to {options.file}"
     document = sec.read_document(options.file, tag_map.tags())

@@ -268,9 +268,11 @@ def cited_sources(metrics: Metrics, sources: dict[str, Source]) -> list[Source]:
 
 
 def source_notes(metrics: Metrics) -> list[str]:
-    """Caveats the data itself carries (notes on the rows of the covered quarter)."""
-    current = metrics.facts[(metrics.facts["period"] == metrics.period)
-                            & (metrics.facts["note"] != "")]
+    """Caveats the data itself carries: notes on the covered quarter's rows that are not
+    straight from a release or filing (a reported row's note only describes it)."""
+    facts = metrics.facts
+    current = facts[(facts["period"] == metrics.period) & (facts["note"] != "")
+                    & (facts["status"] != "reported")]
     return [f"{METRICS[r.metric].label if r.metric in METRICS else r.metric}: {r.note}"
             for r in current.itertuples()]
 

@@ -449,6 +449,7 @@ def test_fetch_sends_the_user_agent_and_saves_the_document(
 def test_fetch_needs_a_user_agent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(sec.USER_AGENT_ENV, raising=False)
     with pytest.raises(UsageError, match="REPORTGEN_SEC_USER_AGENT"):
-        sec.user_agent(tmp_path / "reportgen.yaml")
+        sec.user_agent(None)
+    assert sec.user_agent("Config Person cp@example.com") == "Config Person cp@example.com"
     monkeypatch.setenv(sec.USER_AGENT_ENV, "Jane Analyst jane@example.com")
-    assert sec.user_agent(None) == "Jane Analyst jane@example.com"
+    assert sec.user_agent("Config Person cp@example.com") == "Jane Analyst jane@example.com"
