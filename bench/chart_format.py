@@ -28,7 +28,7 @@ def _html(settings: config.Config, ticker: str) -> str:
     context = view.context(miner, charts.build_charts(miner), narrative.sentences(miner),
                            dict(dataset.sources), workers.settings(settings, dataset),
                            peers.ranks(table, ticker))
-    return render.html(render.environment(settings.templates_dir), "briefing.html", context)
+    return render.html(render.environment(settings.template_dirs), "briefing.html", context)
 
 
 def _png_svg(figure: object) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +11,20 @@ import yaml
 
 from reportgen import periods
 from reportgen.errors import InputError, Problem, UsageError
+from reportgen.formatting import NumberStyle
 
 CONFIG_NAME = "reportgen.yaml"
 FORMATS = ("pdf", "html")
 PAPER_SIZES = ("A4", "Letter")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+FONT_FAMILY = re.compile(r"^[A-Za-z0-9 ,\"'-]{1,200}$")
+"""Font names, quotes and commas only: the value goes into the CSS."""
 SECTOR_SORTS = ("ai_hpc_share", "revenue", "revenue_qoq", "net_income", "non_cash_share",
                 "adjusted_ebitda", "hashrate", "mw_contracted", "contracted_value", "cash",
                 "total_debt", "backlog_multiple")
 """Kept here, not imported from peers, so reading the config never imports pandas."""
 SECURITY = ("starttls", "ssl", "none")
+PDF_VARIANTS = ("pdf/a-3u", "pdf/ua-1", "plain")
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,16 @@ class Config:
     paper_size: str = "A4"
     firm_name: str = "reportgen"
     accent_color: str = "#1f4e79"
+    font_family: str = '"DejaVu Sans", sans-serif'
+    number_style: NumberStyle = field(default_factory=NumberStyle)
+    logo: Path | None = None
+    """An SVG or PNG under the project's assets/ (or templates/), embedded in each briefing."""
+    user_templates: Path | None = None
+    """A folder whose templates override the built-in ones, file by file."""
     sector_sort: str = "ai_hpc_share"
     """Column the sector peer table is sorted by, highest first."""
+    pdf_variant: str = "pdf/a-3u"
+    """Archival PDF/A-3u (tagged, data embedded) by default; or pdf/ua-1, or plain."""
     smtp: SmtpSettings = SmtpSettings()
     ledger: Path | None = None
     """The delivery ledger (SQLite); ``None`` means ``deliveries.sqlite3`` in the outputs."""
@@ -70,6 +82,16 @@ class Config:
     @property
     def templates_dir(self) -> Path:
         return self.project_root / "templates"
+
+    @property
+    def template_dirs(self) -> tuple[Path, ...]:
+        """Where templates are looked up, first match wins: the user's, then the built-in."""
+        return (*((self.user_templates,) if self.user_templates else ()), self.templates_dir)
+
+    @property
+    def resource_roots(self) -> tuple[Path, ...]:
+        """The only folders a PDF render may read files from."""
+        return (*self.template_dirs, self.project_root / "assets")
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the non-``None`` overrides applied and checked like the file's values."""
@@ -111,7 +133,14 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
         paper_size=str(document.get("paper_size", "A4")),
         firm_name=str(theme.get("firm_name", "reportgen")),
         accent_color=str(theme.get("accent_color", "#1f4e79")),
+        font_family=str(theme.get("font_family", '"DejaVu Sans", sans-serif')),
+        number_style=NumberStyle(currency=str(theme.get("currency_symbol", "$")),
+                                 negative=str(theme.get("negative_numbers", "minus")),
+                                 decimal=str(theme.get("decimal_mark", "."))),
+        logo=root / str(theme["logo"]) if theme.get("logo") else None,
+        user_templates=root / str(theme["templates"]) if theme.get("templates") else None,
         sector_sort=str((document.get("sector") or {}).get("sort_by", "ai_hpc_share")),
+        pdf_variant=str(document.get("pdf_variant", "pdf/a-3u")),
         ledger=root / str(document["ledger"]) if document.get("ledger") else None,
         sec_user_agent=str(document["sec_user_agent"]) if document.get("sec_user_agent")
         else None,
@@ -121,7 +150,7 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
     problems = smtp_problems + _check(config, shown)
     unknown = sorted(set(document) - {"inputs", "outputs", "period", "miners", "formats",
                                       "paper_size", "theme", "sector", "smtp", "ledger",
-                                      "sec_user_agent"})
+                                      "sec_user_agent", "pdf_variant"})
     problems += [Problem(shown, f"unknown setting {key!r}") for key in unknown]
     if problems:
         raise InputError(problems)
@@ -169,12 +198,39 @@ def _check(config: Config, shown: str) -> list[Problem]:
     if bad_formats or not config.formats:
         problems.append(Problem(shown, f"formats: expected some of {', '.join(FORMATS)}, got "
                                        f"{', '.join(config.formats) or 'none'}"))
+    if config.pdf_variant not in PDF_VARIANTS:
+        problems.append(Problem(shown, f"pdf_variant: expected one of {', '.join(PDF_VARIANTS)}, "
+                                       f"got {config.pdf_variant!r}"))
     if config.paper_size not in PAPER_SIZES:
         problems.append(Problem(shown, f"paper_size: expected A4 or Letter, got "
                                        f"{config.paper_size!r}"))
     if config.sector_sort not in SECTOR_SORTS:
         problems.append(Problem(shown, f"sector.sort_by: expected one of "
                                        f"{', '.join(SECTOR_SORTS)}, got {config.sector_sort!r}"))
+    if not FONT_FAMILY.match(config.font_family):
+        problems.append(Problem(shown, "theme.font_family: expected a CSS font list such as "
+                                       f"'\"DejaVu Sans\", sans-serif', got "
+                                       f"{config.font_family!r}"))
+    style = config.number_style
+    if style.negative not in ("minus", "parentheses"):
+        problems.append(Problem(shown, f"theme.negative_numbers: expected minus or parentheses, "
+                                       f"got {style.negative!r}"))
+    if style.decimal not in (".", ","):
+        problems.append(Problem(shown, f"theme.decimal_mark: expected '.' or ',', got "
+                                       f"{style.decimal!r}"))
+    if not 1 <= len(style.currency) <= 4 or any(ch in style.currency for ch in "<>&{}\n\r"):
+        problems.append(Problem(shown, f"theme.currency_symbol: expected a short symbol such as "
+                                       f"$ or €, got {style.currency!r}"))
+    if config.logo is not None:
+        logo = config.logo.resolve()
+        if logo.suffix.lower() not in (".svg", ".png") or not logo.is_file():
+            problems.append(Problem(shown, f"theme.logo: expected an .svg or .png file, got "
+                                           f"{config.logo}"))
+        elif not any(logo.is_relative_to(r.resolve()) for r in config.resource_roots):
+            problems.append(Problem(shown, "theme.logo: must be under the project's assets/ or "
+                                           f"templates/ folder, got {config.logo}"))
+    if config.user_templates is not None and not config.user_templates.is_dir():
+        problems.append(Problem(shown, f"theme.templates: no such folder {config.user_templates}"))
     if not HEX_COLOUR.match(config.accent_color):
         problems.append(Problem(shown, f"theme.accent_color: expected a colour like #1f4e79, got "
                                        f"{config.accent_color!r}"))

@@ -21,6 +21,7 @@ from reportgen import build, compose, narrative, peers, render, stakeholders
 from reportgen.config import Config
 from reportgen.errors import ReportgenError, UsageError
 from reportgen.files import atomic_write
+from reportgen.formatting import number_style
 from reportgen.ledger import FINAL, Ledger, open_ledger
 from reportgen.smtp import SmtpSession, SmtpSetupError
 
@@ -68,6 +69,12 @@ class SendReport:
 def prepare(config: Config, options: SendOptions, sent_at: datetime
             ) -> tuple[str, list[compose.Composed]]:
     """Every message of the run, composed before anything is sent or written."""
+    with number_style(config.number_style):
+        return _prepare(config, options, sent_at)
+
+
+def _prepare(config: Config, options: SendOptions, sent_at: datetime
+             ) -> tuple[str, list[compose.Composed]]:
     dataset = build.load_dataset(config)
     unknown = [t for t in options.only if t not in dataset.companies]
     if unknown:
@@ -96,7 +103,7 @@ def prepare(config: Config, options: SendOptions, sent_at: datetime
                    | ({"sector.pdf"} if any(r.sector for r in wanted) else set()))
     pdfs = current_files(out_dir, files, dataset.fingerprint)
 
-    env = render.environment(config.templates_dir)
+    env = render.environment(config.template_dirs)
     theme = {"firm_name": config.firm_name, "accent_color": config.accent_color}
     messages = []
     for recipient in wanted:

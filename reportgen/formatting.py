@@ -7,19 +7,55 @@ minus sign (U+2212). A missing figure prints as "n/d" (not disclosed), never as 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 MINUS = "\u2212"
 NOT_DISCLOSED = "n/d"
 
 
+@dataclass(frozen=True)
+class NumberStyle:
+    """The house style for numbers, from ``theme`` in reportgen.yaml."""
+
+    currency: str = "$"
+    negative: str = "minus"
+    """``minus`` (−$4.1M, a true minus sign) or ``parentheses`` (($4.1M))."""
+    decimal: str = "."
+    """``.`` (1,234.5) or ``,`` (1.234,5)."""
+
+
+_style: ContextVar[NumberStyle] = ContextVar("number_style", default=NumberStyle())  # noqa: B039 (frozen)
+"""The style in force: set for the length of one render with :func:`number_style`, so every
+formatter (tables, narrative, chart labels, e-mail) agrees without passing it everywhere."""
+
+
+@contextmanager
+def number_style(style: NumberStyle) -> Iterator[None]:
+    token = _style.set(style)
+    try:
+        yield
+    finally:
+        _style.reset(token)
+
+
 def missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _localized(text: str) -> str:
+    if _style.get().decimal == ",":
+        return text.translate(str.maketrans({",": ".", ".": ","}))
+    return text
+
+
 def _signed(text: str, negative: bool, plus: bool = False) -> str:
+    text = _localized(text)
     if negative:
-        return MINUS + text
+        return f"({text})" if _style.get().negative == "parentheses" else MINUS + text
     return "+" + text if plus else text
 
 
@@ -32,7 +68,9 @@ def money(value: float | None, decimals: int = 1, plus: bool = False) -> str:
     if missing(value):
         return NOT_DISCLOSED
     size = round(abs(value), decimals)
-    text = f"${size / 1000:,.{decimals}f}B" if size >= 1000 else f"${size:,.{decimals}f}M"
+    symbol = _style.get().currency
+    text = (f"{symbol}{size / 1000:,.{decimals}f}B" if size >= 1000
+            else f"{symbol}{size:,.{decimals}f}M")
     return _signed(text, value < 0 and size > 0, plus)
 
 
@@ -40,7 +78,7 @@ def usd(value: float | None) -> str:
     """Whole dollars, for per-BTC figures: ``$45,555``."""
     if missing(value):
         return NOT_DISCLOSED
-    return _signed(f"${abs(value):,.0f}", value < 0)
+    return _signed(f"{_style.get().currency}{abs(value):,.0f}", value < 0)
 
 
 def pct(fraction: float | None, decimals: int = 1) -> str:
@@ -78,7 +116,7 @@ def number(value: float | None, unit: str = "", decimals: int = 1) -> str:
 def multiple(value: float | None) -> str:
     if missing(value):
         return NOT_DISCLOSED
-    return f"{value:,.0f}×" if value >= 10 else f"{value:,.1f}×"
+    return _localized(f"{value:,.0f}×" if value >= 10 else f"{value:,.1f}×")
 
 
 def fact(value: float | None, unit: str) -> str:
@@ -86,7 +124,9 @@ def fact(value: float | None, unit: str) -> str:
     if unit == "USD_M":
         return money(value, decimals=3 if not missing(value) and value != round(value, 1) else 1)
     if unit == "USD":
-        return f"${value:,.2f}" if not missing(value) and abs(value) < 100 else usd(value)
+        if not missing(value) and abs(value) < 100:
+            return _signed(f"{_style.get().currency}{abs(value):,.2f}", value < 0)
+        return usd(value)
     if unit == "pct":
         return number(value, "%", 1).replace(" %", "%")
     decimals = 0 if unit in ("BTC",) or (not missing(value) and value == round(value)) else 1

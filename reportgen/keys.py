@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -60,14 +61,19 @@ def _fonts() -> str:
 
 def environment_key(config: Config) -> str:
     """Everything outside the data that shapes every output."""
-    templates = sorted(p for p in config.templates_dir.rglob("*") if p.is_file())
+    files = sorted((str(p.relative_to(root)), p) for root in config.resource_roots
+                   if root.is_dir() for p in root.rglob("*") if p.is_file())
+    # Paths count relative to the project, so moving the project folder rebuilds nothing.
     settings = {key: value for key, value in asdict(config).items()
-                if key in ("formats", "paper_size", "firm_name", "accent_color", "sector_sort")}
+                if key in ("formats", "paper_size", "firm_name", "accent_color", "sector_sort",
+                           "pdf_variant", "font_family", "number_style")}
+    for key in ("logo", "user_templates"):
+        chosen = getattr(config, key)
+        settings[key] = os.path.relpath(chosen, config.project_root) if chosen else None
     return _digest([
         __version__, _version("weasyprint"), _version("matplotlib"), _version("pandas"),
         _version("jinja2"), json.dumps(settings, sort_keys=True, default=str), _fonts(),
-        *(f"{p.relative_to(config.templates_dir)}\0" for p in templates),
-        *(p.read_bytes() for p in templates),
+        *(f"{name}\0" for name, _ in files), *(path.read_bytes() for _, path in files),
     ])
 
 

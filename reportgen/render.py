@@ -26,9 +26,12 @@ from reportgen.vocabulary import STATUS_MARKS
 log = logging.getLogger(__name__)
 
 
-def environment(templates_dir: Path) -> jinja2.Environment:
+def environment(template_dirs: Path | tuple[Path, ...]) -> jinja2.Environment:
+    """Templates from ``template_dirs`` in order: a user's folder can override any single
+    template or partial, the rest come from the built-in folder."""
+    dirs = (template_dirs,) if isinstance(template_dirs, Path) else template_dirs
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=jinja2.FileSystemLoader(list(dirs)),
         # HTML-escape everything but plain-text templates (.txt), whose output is no markup.
         autoescape=jinja2.select_autoescape(disabled_extensions=("txt",), default=True,
                                             default_for_string=True),
@@ -65,13 +68,34 @@ class Pdf:
     pages: int
 
 
+@dataclass(frozen=True)
+class DataFile:
+    """A file embedded in the PDF as the data behind it (PDF/A-3 associated file)."""
+
+    name: str
+    data: bytes
+    description: str
+
+
+PDF_VARIANTS = {
+    # config value: (WeasyPrint variant, tagged structure)
+    "pdf/a-3u": ("pdf/a-3u", True),
+    "pdf/ua-1": ("pdf/ua-1", True),
+    "plain": (None, False),
+}
+
+
 def pdf(html_text: str, allowed_roots: tuple[Path, ...], created: datetime,
-        base_dir: Path, font_config: Any = None) -> Pdf:
+        base_dir: Path, font_config: Any = None, variant: str = "pdf/a-3u",
+        data_files: tuple[DataFile, ...] = ()) -> Pdf:
     """Render to PDF bytes; a refused or failed fetch stops the build with its URL named.
 
-    ``font_config`` lets one worker reuse WeasyPrint's font setup across its briefings.
+    By default the PDF is archival (PDF/A-3u) and tagged, with ``data_files`` embedded as
+    its data. ``font_config`` lets one worker reuse WeasyPrint's font setup.
     """
-    from weasyprint import HTML
+    from io import BytesIO
+
+    from weasyprint import HTML, Attachment
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = _project_fetcher(allowed_roots)
@@ -84,7 +108,25 @@ def pdf(html_text: str, allowed_roots: tuple[Path, ...], created: datetime,
     stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     document.metadata.created = stamp
     document.metadata.modified = stamp
-    return Pdf(document.write_pdf(), len(document.pages))
+    weasy_variant, tagged = PDF_VARIANTS[variant]
+    attachments = [
+        Attachment(file_obj=BytesIO(item.data), name=item.name, description=item.description,
+                   created=created, modified=created, relationship="Data")
+        for item in data_files]
+    data = document.write_pdf(pdf_variant=weasy_variant, pdf_tags=tagged,
+                              attachments=attachments or None,
+                              pdf_identifier=_identifier(html_text, data_files))
+    return Pdf(data, len(document.pages))
+
+
+def _identifier(html_text: str, data_files: tuple[DataFile, ...]) -> bytes:
+    """A PDF /ID from the content, so the same briefing gives the same bytes."""
+    import hashlib
+
+    digest = hashlib.md5(html_text.encode("utf-8"), usedforsecurity=False)
+    for item in data_files:
+        digest.update(item.name.encode() + item.data)
+    return digest.hexdigest().encode("ascii")
 
 
 def _project_fetcher(allowed_roots: tuple[Path, ...]) -> Any:
@@ -108,3 +150,11 @@ def _project_fetcher(allowed_roots: tuple[Path, ...]) -> Any:
             raise ValueError(f"refused {url!r}: briefings may not fetch from the network")
 
     return ProjectFetcher(fail_on_errors=True, allowed_protocols=("data", "file"))
+
+
+def logo_data_uri(path: Path | None) -> str:
+    """The configured logo as a data: URI, so the HTML stays self-contained."""
+    if path is None:
+        return ""
+    mime = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportgen import __version__
+from reportgen import __version__, render
 from reportgen.config import Config
 from reportgen.files import atomic_write
+from reportgen.formatting import number_style
 from reportgen.model import Dataset, Metrics
 
 
@@ -89,25 +90,27 @@ def _state() -> tuple[Shared, _Engine]:
 
 def settings(config: Config, dataset: Dataset) -> dict[str, object]:
     return {"firm_name": config.firm_name, "accent_color": config.accent_color,
+            "font_family": config.font_family, "logo": render.logo_data_uri(config.logo),
             "paper_size": config.paper_size, "version": __version__,
             "fingerprint": dataset.fingerprint}
 
 
 def _documents(shared: Shared, engine: _Engine, template: str, context: dict[str, object],
-               stem: str) -> tuple[list[tuple[str, bytes]], int]:
+               stem: str, data_files: tuple[render.DataFile, ...]
+               ) -> tuple[list[tuple[str, bytes]], int]:
     """The HTML and (rendered from it) PDF of one briefing, as the config's formats ask."""
-    from reportgen import render
 
     config = shared.config
-    html_text = render.html(render.environment(config.templates_dir), template, context)
+    html_text = render.html(render.environment(config.template_dirs), template, context)
     outputs: list[tuple[str, bytes]] = []
     pages = 0
     if "html" in config.formats:
         outputs.append((f"{stem}.html", html_text.encode("utf-8")))
     if "pdf" in config.formats:
-        pdf = render.pdf(html_text, (config.templates_dir, config.project_root / "assets"),
+        pdf = render.pdf(html_text, config.resource_roots,
                          shared.created, base_dir=config.templates_dir,
-                         font_config=engine.font_config)
+                         font_config=engine.font_config, variant=config.pdf_variant,
+                         data_files=data_files)
         pages = pdf.pages
         outputs.append((f"{stem}.pdf", pdf.data))
     return outputs, pages
@@ -119,6 +122,12 @@ def _write(out_dir: Path, outputs: list[tuple[str, bytes]]) -> tuple[WrittenFile
 
 
 def render_miner(miner: Metrics, key: str) -> BriefingResult:
+    shared, _ = _state()
+    with number_style(shared.config.number_style):
+        return _render_miner(miner, key)
+
+
+def _render_miner(miner: Metrics, key: str) -> BriefingResult:
     from reportgen import charts, narrative, peers, spreadsheet, view
 
     shared, engine = _state()
@@ -127,8 +136,18 @@ def render_miner(miner: Metrics, key: str) -> BriefingResult:
     context = view.context(miner, charts.build_charts(miner), narrative.sentences(miner),
                            dict(shared.dataset.sources), settings(shared.config, shared.dataset),
                            peers.ranks(shared.peer_table, ticker))
-    outputs, pages = _documents(shared, engine, "briefing.html", context, ticker)
-    outputs.insert(0, (f"{ticker}-metrics.csv", spreadsheet.csv_bytes(miner.tidy)))
+    metrics_csv = spreadsheet.csv_bytes(miner.tidy)
+    facts_csv = spreadsheet.csv_bytes(miner.facts.drop(columns=["file"]))
+    data_files = (
+        render.DataFile(f"{ticker}-metrics.csv", metrics_csv,
+                        "Every metric in this briefing, one row per quarter, with status and "
+                        "source"),
+        render.DataFile(f"{ticker}-facts.csv", facts_csv,
+                        "The input figures behind this briefing, with their sources and "
+                        "facts.csv line numbers"),
+    )
+    outputs, pages = _documents(shared, engine, "briefing.html", context, ticker, data_files)
+    outputs.insert(0, (f"{ticker}-metrics.csv", metrics_csv))
     return BriefingResult(ticker, miner.period, miner.requested_period, pages,
                           time.perf_counter() - started, _write(shared.out_dir, outputs), key,
                           _peak_rss_mb())
@@ -146,6 +165,13 @@ SECTOR_FORMATS = {
 def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: str,
                   key: str) -> BriefingResult:
     """The sector overview: peer table, sector charts and narrative, CSV and XLSX."""
+    shared, _ = _state()
+    with number_style(shared.config.number_style):
+        return _render_sector(miners, silent, period, key)
+
+
+def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: str,
+                   key: str) -> BriefingResult:
     from reportgen import narrative, sector_charts, sector_view, spreadsheet
 
     shared, engine = _state()
@@ -155,13 +181,16 @@ def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: 
     sentences = narrative.sector_sentences(peer_table, period, silent)
     context = sector_view.context(miners, peer_table, charts, sentences, shared.dataset.sources,
                                   period, settings(shared.config, shared.dataset))
-    outputs, pages = _documents(shared, engine, "sector.html", context, "sector")
     tidy = pd.concat([m.tidy for m in miners], ignore_index=True)
+    sector_csv = spreadsheet.csv_bytes(tidy)
+    outputs, pages = _documents(shared, engine, "sector.html", context, "sector", (
+        render.DataFile("sector-metrics.csv", sector_csv,
+                        "Every miner's metrics, one row per quarter, with status and source"),))
     peers_sheet = peer_table.drop(columns=["ai_hpc_ahead"]).reset_index()
     peers_sheet["stale"] = peers_sheet["stale"].map({True: "yes", False: "no"})
     sources_sheet = pd.DataFrame([vars(s) for s in shared.dataset.sources.values()])
     outputs += [
-        ("sector-metrics.csv", spreadsheet.csv_bytes(tidy)),
+        ("sector-metrics.csv", sector_csv),
         ("sector.xlsx", spreadsheet.workbook(
             {"Peers": peers_sheet, "Metrics": tidy, "Sources": sources_sheet},
             SECTOR_FORMATS, shared.created)),

@@ -22,7 +22,7 @@ def _flat(path: Path) -> str:
 def _peer_rows(path: Path) -> dict[str, str]:
     """Lines of the peer table page that start with a ticker, in order."""
     number = next(i for i, page in enumerate(PdfReader(path).pages, start=1)
-                  if "Peer table" in page.extract_text())
+                  if "Peer median" in page.extract_text())
     return {line.split()[0]: line for line in pdf_text(path, number).splitlines()
             if line.split() and line.split()[0] in TICKERS}
 
@@ -101,7 +101,7 @@ def test_peer_table_page_is_landscape_and_fits(project: Path, paper: str) -> Non
     config = str(project / "reportgen.yaml")
     assert cli.main(["--config", config, "build", "--miner", "HUT", "--format", "pdf"]) == 0
     reader = PdfReader(project / "outputs" / "2026Q1" / "sector.pdf")
-    table_page = next(page for page in reader.pages if "Peer table" in page.extract_text())
+    table_page = next(page for page in reader.pages if "Peer median" in page.extract_text())
     width, height = float(table_page.mediabox.width), float(table_page.mediabox.height)
     assert width > height
     text = table_page.extract_text()
