@@ -11,7 +11,8 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from reportgen import __version__, inputs, keys, metrics, validate
 from reportgen.config import Config
-from reportgen.errors import InputError, UsageError
+from reportgen.errors import InputError, RenderError, UsageError
 from reportgen.files import atomic_write
 from reportgen.model import Dataset, Metrics
 from reportgen.workers import BriefingResult, WrittenFile
@@ -49,6 +50,8 @@ def load_dataset(config: Config) -> Dataset:
     problems = validate.check(raw)
     if problems:
         raise InputError(problems)
+    for warning in validate.warnings(raw):
+        log.warning("%s", warning)
     return inputs.to_dataset(raw)
 
 
@@ -123,6 +126,8 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
 
     from reportgen import peers, workers
 
+    for leftover in out_dir.glob(".*.tmp"):  # a build killed mid-write left these behind
+        leftover.unlink(missing_ok=True)
     chosen_plan = plan(replace(config, period=period), dataset)
     peer_table = peers.sort_peers(peers.peer_table(chosen_plan.peers), config.sector_sort)
     entries = {e["path"]: e for e in previous.get("files", [])}
@@ -167,40 +172,52 @@ def _decide(name: str, files: list[str], key: str, out_dir: Path,
 def _run(shared: workers.Shared, todo: list[Metrics], miner_keys: dict[str, str],
          chosen_plan: Plan, sector_key: str | bool, jobs: int | None,
          on_briefing: Callable[[BriefingResult], None] | None) -> list[BriefingResult]:
-    """Render what needs rendering, in-process for one job, else in a process pool.
+    """Render what needs rendering in worker processes, never in this one.
 
-    The sector overview goes first: with many miners it is the longest single job, and
-    starting it early keeps both cores busy to the end.
+    Workers isolate the renders: a render over its time or memory bound, or a worker killed
+    mid-way, stops with a clear message and leaves only complete files (each is renamed into
+    place when whole). The sector overview goes first: with many miners it is the longest
+    job, and starting it early keeps both cores busy to the end.
     """
     from reportgen import workers
 
-    calls: list[tuple[Callable[..., BriefingResult], tuple[object, ...]]] = []
+    calls: list[tuple[str, Callable[..., BriefingResult], tuple[object, ...]]] = []
     if sector_key:
-        calls.append((workers.render_sector, (chosen_plan.peers, chosen_plan.silent,
-                                              chosen_plan.period, sector_key)))
-    calls += [(workers.render_miner, (m, miner_keys[m.company.ticker])) for m in todo]
-    workers_wanted = min(jobs or os.cpu_count() or 1, len(calls))
+        calls.append(("sector", workers.render_sector, (
+            chosen_plan.peers, chosen_plan.silent, chosen_plan.period, sector_key)))
+    calls += [(m.company.ticker, workers.render_miner, (m, miner_keys[m.company.ticker]))
+              for m in todo]
+    if not calls:
+        return []
     results: list[BriefingResult] = []
-
-    def done(result: BriefingResult) -> None:
-        log.info("built %s %s in %.1fs (process peak %.0f MB)", result.ticker, result.period,
-                 result.seconds, result.peak_rss_mb)
-        if on_briefing:
-            on_briefing(result)
-        results.append(result)
-
-    if workers_wanted <= 1:
-        workers.init_worker(shared)
-        for function, args in calls:
-            done(function(*args))
-    else:
-        with ProcessPoolExecutor(workers_wanted, initializer=workers.init_worker,
-                                 initargs=(shared,)) as pool:
-            futures = [pool.submit(function, *args) for function, args in calls]
-            for future in as_completed(futures):
-                done(future.result())
+    weasyprint_log = logging.getLogger("weasyprint")
+    with ProcessPoolExecutor(min(jobs or os.cpu_count() or 1, len(calls)),
+                             initializer=workers.init_worker, initargs=(shared,)) as pool:
+        futures = {pool.submit(function, *args): name for name, function, args in calls}
+        for future in as_completed(futures):
+            result = _outcome(future, futures[future], shared.config)
+            for warning in result.warnings:  # re-logged here, where callers and tests see them
+                weasyprint_log.warning("%s: %s", result.ticker, warning)
+            log.info("built %s %s in %.1fs (process peak %.0f MB)", result.ticker,
+                     result.period, result.seconds, result.peak_rss_mb)
+            if on_briefing:
+                on_briefing(result)
+            results.append(result)
     order = {name: i for i, name in enumerate(m.company.ticker for m in chosen_plan.peers)}
     return sorted(results, key=lambda r: order.get(r.ticker, len(order)))
+
+
+def _outcome(future: Future[BriefingResult], name: str, config: Config) -> BriefingResult:
+    """The job's result, or the reason it has none, as an error a user can act on."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise RenderError(f"a worker process died while rendering {name} (killed, or out of "
+                          "memory); the files already written are complete: run the build "
+                          "again") from None
+    except MemoryError:
+        raise RenderError(f"rendering {name} needed more than limits.render_memory_mb "
+                          f"({config.render_memory_mb} MB)") from None
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from reportgen import periods
+from reportgen import periods, safeyaml
 from reportgen.errors import InputError, Problem, UsageError
 from reportgen.formatting import NumberStyle
 
@@ -69,6 +69,10 @@ class Config:
     """Column the sector peer table is sorted by, highest first."""
     pdf_variant: str = "pdf/a-3u"
     """Archival PDF/A-3u (tagged, data embedded) by default; or pdf/ua-1, or plain."""
+    render_seconds: int = 300
+    """A render running longer is stopped with a message (0: no bound)."""
+    render_memory_mb: int = 3000
+    """A render process's data memory bound (0: no bound)."""
     smtp: SmtpSettings = SmtpSettings()
     ledger: Path | None = None
     """The delivery ledger (SQLite); ``None`` means ``deliveries.sqlite3`` in the outputs."""
@@ -114,12 +118,14 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
         return Config(root, root / "inputs", root / "outputs")
     shown = str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = safeyaml.load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise InputError([Problem(shown, f"not valid YAML: {error}")]) from error
     if not isinstance(document, dict):
         raise InputError([Problem(shown, "expected a mapping of settings")])
     theme = document.get("theme") or {}
+    limits = document.get("limits") or {}
+    limit_problems: list[Problem] = []
     period = document.get("period", "latest")
     miners = document.get("miners", "all")
     formats = document.get("formats", list(FORMATS))
@@ -141,16 +147,18 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
         user_templates=root / str(theme["templates"]) if theme.get("templates") else None,
         sector_sort=str((document.get("sector") or {}).get("sort_by", "ai_hpc_share")),
         pdf_variant=str(document.get("pdf_variant", "pdf/a-3u")),
+        render_seconds=_integer(limits, "render_seconds", 300, shown, limit_problems),
+        render_memory_mb=_integer(limits, "render_memory_mb", 3000, shown, limit_problems),
         ledger=root / str(document["ledger"]) if document.get("ledger") else None,
         sec_user_agent=str(document["sec_user_agent"]) if document.get("sec_user_agent")
         else None,
     )
     smtp, smtp_problems = _smtp(document.get("smtp") or {}, shown)
     config = replace(config, smtp=smtp)
-    problems = smtp_problems + _check(config, shown)
+    problems = smtp_problems + limit_problems + _check(config, shown)
     unknown = sorted(set(document) - {"inputs", "outputs", "period", "miners", "formats",
                                       "paper_size", "theme", "sector", "smtp", "ledger",
-                                      "sec_user_agent", "pdf_variant"})
+                                      "sec_user_agent", "pdf_variant", "limits"})
     problems += [Problem(shown, f"unknown setting {key!r}") for key in unknown]
     if problems:
         raise InputError(problems)
@@ -183,6 +191,15 @@ def _smtp(section: Any, shown: str) -> tuple[SmtpSettings, list[Problem]]:
         problems.append(Problem(shown, "smtp: rate_per_minute and timeout_s must be above 0, "
                                        "retries 0 or more"))
     return settings, problems
+
+
+def _integer(section: Any, key: str, default: int, shown: str, problems: list[Problem]) -> int:
+    value = section.get(key, default) if isinstance(section, dict) else default
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        problems.append(Problem(shown, f"limits.{key}: expected a whole number, 0 or more, got "
+                                       f"{value!r}"))
+        return default
+    return value
 
 
 def _listish(value: Any) -> list[Any]:

@@ -22,6 +22,10 @@ class RenderError(ReportgenError):
     """A template or the PDF engine refused to produce a briefing."""
 
 
+class OutputError(ReportgenError):
+    """An output could not be written (an unwritable folder, a full disk)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the inputs, located precisely enough to fix without searching."""

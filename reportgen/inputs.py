@@ -17,12 +17,16 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from reportgen import safeyaml
 from reportgen.errors import InputError, Problem
 from reportgen.model import Company, Contract, Dataset, Source
 
 FACT_COLUMNS = ("ticker", "period", "metric", "value", "unit", "source", "status", "note")
 MARKET_COLUMNS = ("period", "metric", "value", "unit", "source", "status", "note")
 INPUT_FILES = ("companies.yaml", "sources.yaml", "facts.csv", "market.csv")
+MAX_FILE_BYTES = 20_000_000
+"""An input larger than this is refused rather than read: 20 MB of CSV is ~200,000 figures."""
+MAX_ROWS = 200_000
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 """Plain decimal numbers only: no thousands separators, underscores, or non-ASCII digits."""
 
@@ -74,6 +78,11 @@ def read_raw(inputs_dir: Path, display_root: Path | None = None) -> RawInputs:
     for name in INPUT_FILES:
         path = inputs_dir / name
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                problems.append(Problem(shown(name), f"{size:,} bytes is more than the "
+                                                     f"{MAX_FILE_BYTES:,} reportgen reads"))
+                continue
             data = path.read_bytes()
         except OSError as error:
             problems.append(Problem(shown(name), f"cannot read the file ({error.strerror})"))
@@ -89,8 +98,8 @@ def read_raw(inputs_dir: Path, display_root: Path | None = None) -> RawInputs:
 
     companies = _yaml(texts["companies.yaml"], shown("companies.yaml"), problems)
     sources = _yaml(texts["sources.yaml"], shown("sources.yaml"), problems)
-    facts = _csv(texts["facts.csv"], shown("facts.csv"))
-    market = _csv(texts["market.csv"], shown("market.csv"))
+    facts = _csv(texts["facts.csv"], shown("facts.csv"), problems)
+    market = _csv(texts["market.csv"], shown("market.csv"), problems)
     if problems:
         raise InputError(problems)
     return RawInputs(shown("companies.yaml"), companies, shown("sources.yaml"), sources,
@@ -99,7 +108,7 @@ def read_raw(inputs_dir: Path, display_root: Path | None = None) -> RawInputs:
 
 def _yaml(text: str, file: str, problems: list[Problem]) -> Any:
     try:
-        return yaml.safe_load(text)
+        return safeyaml.load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -108,21 +117,39 @@ def _yaml(text: str, file: str, problems: list[Problem]) -> Any:
         return None
 
 
-def _csv(text: str, file: str) -> CsvTable:
+def _csv(text: str, file: str, problems: list[Problem]) -> CsvTable:
+    if "\0" in text:
+        line = text[:text.index("\0")].count("\n") + 1
+        problems.append(Problem(file, "contains a NUL byte; save it as plain UTF-8 text",
+                                line=line))
+        return CsvTable(file, (), ())
     reader = csv.reader(io.StringIO(text, newline=""))
     header: tuple[str, ...] = ()
     rows: list[CsvRow] = []
-    for fields in reader:
-        if not header:
-            header = tuple(name.strip() for name in fields)
-            continue
-        if not any(field.strip() for field in fields):
-            continue
-        values = dict(zip(header, (field.strip() for field in fields), strict=False))
-        if len(fields) > len(header):
-            values["__extra__"] = ",".join(fields[len(header):])
-        rows.append(CsvRow(reader.line_num, values))
+    try:
+        for fields in reader:
+            if len(rows) >= MAX_ROWS:
+                problems.append(Problem(file, f"more than {MAX_ROWS:,} rows; split the data "
+                                              "or raise reportgen.inputs.MAX_ROWS",
+                                        line=reader.line_num))
+                break
+            _add_row(fields, reader.line_num, header, rows)
+            if not header:
+                header = tuple(name.strip() for name in fields)
+    except csv.Error as error:
+        problems.append(Problem(file, f"not valid CSV: {error}", line=reader.line_num))
     return CsvTable(file, header, tuple(rows))
+
+
+def _add_row(fields: list[str], line: int, header: tuple[str, ...], rows: list[CsvRow]) -> None:
+    if not header:
+        return
+    if not any(field.strip() for field in fields):
+        return
+    values = dict(zip(header, (field.strip() for field in fields), strict=False))
+    if len(fields) > len(header):
+        values["__extra__"] = ",".join(fields[len(header):])
+    rows.append(CsvRow(line, values))
 
 
 def to_dataset(raw: RawInputs) -> Dataset:

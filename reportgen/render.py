@@ -24,6 +24,8 @@ from reportgen.errors import RenderError
 from reportgen.vocabulary import STATUS_MARKS
 
 log = logging.getLogger(__name__)
+MAX_RESOURCE_BYTES = 10_000_000
+"""A template's image or font larger than this is refused: it would only slow every build."""
 
 
 def environment(template_dirs: Path | tuple[Path, ...]) -> jinja2.Environment:
@@ -144,6 +146,10 @@ def _project_fetcher(allowed_roots: tuple[Path, ...]) -> Any:
             if parts.scheme == "file":
                 path = Path(unquote(parts.path)).resolve()
                 if any(path.is_relative_to(root) for root in roots):
+                    size = path.stat().st_size if path.is_file() else 0
+                    if size > MAX_RESOURCE_BYTES:
+                        raise ValueError(f"refused {url!r}: {size:,} bytes is more than the "
+                                         f"{MAX_RESOURCE_BYTES:,} a briefing may load")
                     return super().fetch(url, headers)
                 raise ValueError(f"refused {url!r}: only files under "
                                  f"{', '.join(str(r) for r in roots)} may be loaded")

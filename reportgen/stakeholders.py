@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from reportgen import safeyaml
 from reportgen.errors import InputError, Problem
 
 FILE_NAME = "stakeholders.yaml"
@@ -38,7 +39,7 @@ def load(inputs_dir: Path, tickers: Iterable[str], display_root: Path | None = N
     path = inputs_dir / FILE_NAME
     shown = str(path.relative_to(display_root)) if display_root else str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = safeyaml.load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise InputError([Problem(shown, f"cannot read the file ({error.strerror})")]) from None
     except yaml.YAMLError as error:

@@ -28,6 +28,11 @@ from reportgen.vocabulary import (
 
 SEGMENT_TOLERANCE = 0.01
 """Segment revenues may exceed the total by 1% (rounding in releases) before it is an error."""
+MAX_MAGNITUDE = 1e9
+"""No figure reportgen knows can be this large in its unit ($1 quadrillion in USD_M)."""
+UNIT_SLIP = 500
+"""A figure this many times larger (or smaller) than the miner's other values of the same
+metric is probably in the wrong unit (USD for USD millions): a warning, not an error."""
 
 
 def check(raw: RawInputs) -> list[Problem]:
@@ -172,6 +177,9 @@ def _common(table: CsvTable, row: CsvRow, spec: MetricSpec | None,
         non_finite = raw_value.strip().lstrip("+-").lower() in ("nan", "inf", "infinity")
         found.append(f"expected a {'finite ' if non_finite else ''}number in value, got "
                      f"{raw_value!r} (digits with optional sign and '.', no separators)")
+    if value is not None and abs(value) > MAX_MAGNITUDE:
+        found.append(f"expected a plausible figure, got {raw_value} (more than {MAX_MAGNITUDE:g} "
+                     "in its unit)")
     if spec is not None:
         if fields.get("unit") != spec.unit:
             found.append(f"expected unit {spec.unit}, got {fields.get('unit')!r}")
@@ -266,3 +274,28 @@ def check_market(table: CsvTable, source_ids: set[str]) -> list[Problem]:
                                          f"appears twice (first at line {seen[key]})"))
         seen.setdefault(key, row.line)
     return problems
+
+
+def warnings(raw: RawInputs) -> list[Problem]:
+    """Figures that are valid but look wrong: worth a look, never a reason to stop."""
+    series: dict[tuple[str, str], list[tuple[float, CsvRow]]] = defaultdict(list)
+    for row in raw.facts.rows:
+        value = parse_number(row.fields.get("value", ""))
+        if value is not None and value != 0:
+            series[(row.fields.get("ticker", ""), row.fields.get("metric", ""))].append(
+                (abs(value), row))
+    found = []
+    for (_, metric), values in series.items():
+        if len(values) < 3:
+            continue
+        for index, (value, row) in enumerate(values):
+            others = sorted(v for i, (v, _) in enumerate(values) if i != index)
+            typical = others[len(others) // 2]
+            ratio = value / typical
+            if ratio >= UNIT_SLIP or ratio <= 1 / UNIT_SLIP:
+                found.append(_row_problem(raw.facts, row, (
+                    f"{value:g} is {ratio:,.0f}× the miner's typical {metric} ({typical:g}); "
+                    "is it in the wrong unit?") if ratio > 1 else (
+                    f"{value:g} is 1/{1 / ratio:,.0f} of the miner's typical {metric} "
+                    f"({typical:g}); is it in the wrong unit?")))
+    return found

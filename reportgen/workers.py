@@ -10,9 +10,13 @@ shared: every chart is unique to its briefing, so a shared cache only grew (meas
 
 from __future__ import annotations
 
+import logging
 import resource
+import signal
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +24,7 @@ import pandas as pd
 
 from reportgen import __version__, render
 from reportgen.config import Config
+from reportgen.errors import OutputError, RenderError
 from reportgen.files import atomic_write
 from reportgen.formatting import number_style
 from reportgen.model import Dataset, Metrics
@@ -43,6 +48,8 @@ class BriefingResult:
     key: str = ""
     peak_rss_mb: float = 0.0
     """The rendering process's peak resident memory so far (for --verbose and bench/)."""
+    warnings: tuple[str, ...] = ()
+    """What WeasyPrint warned about while rendering (the parent logs them again)."""
 
     @property
     def is_stale(self) -> bool:
@@ -73,10 +80,53 @@ _shared: Shared | None = None
 _engine: _Engine | None = None
 
 
+class RenderTimeout(RenderError):
+    """A render ran past limits.render_seconds."""
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+_collector = _Collector()
+
+
 def init_worker(shared: Shared) -> None:
-    """Pool initializer: remember the build's shared data in this worker process."""
+    """Pool initializer: remember the build's shared data, bound this process's memory, and
+    collect WeasyPrint's warnings so the parent can report them."""
     global _shared, _engine
     _shared, _engine = shared, None
+    limit = shared.config.render_memory_mb
+    if limit > 0:
+        size = limit * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (size, size))
+    logging.getLogger("weasyprint").addHandler(_collector)
+    signal.signal(signal.SIGALRM, _timed_out)
+
+
+def _timed_out(signum: int, frame: object) -> None:
+    raise RenderTimeout(f"a render took longer than limits.render_seconds "
+                        f"({_shared.config.render_seconds if _shared else '?'} s) and was "
+                        "stopped")
+
+
+@contextmanager
+def _bounded(name: str) -> Iterator[None]:
+    """Run one job under the time bound, with the WeasyPrint warnings of this job only."""
+    seconds = _shared.config.render_seconds if _shared else 0
+    _collector.messages.clear()
+    signal.alarm(seconds if seconds > 0 else 0)
+    try:
+        yield
+    except RenderTimeout as error:
+        raise RenderTimeout(f"{name}: {error}") from None
+    finally:
+        signal.alarm(0)
 
 
 def _state() -> tuple[Shared, _Engine]:
@@ -117,14 +167,21 @@ def _documents(shared: Shared, engine: _Engine, template: str, context: dict[str
 
 
 def _write(out_dir: Path, outputs: list[tuple[str, bytes]]) -> tuple[WrittenFile, ...]:
-    return tuple(WrittenFile(out_dir / name, len(data), atomic_write(out_dir / name, data))
-                 for name, data in outputs)
+    written = []
+    for name, data in outputs:
+        path = out_dir / name
+        try:
+            written.append(WrittenFile(path, len(data), atomic_write(path, data)))
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    return tuple(written)
 
 
 def render_miner(miner: Metrics, key: str) -> BriefingResult:
     shared, _ = _state()
-    with number_style(shared.config.number_style):
-        return _render_miner(miner, key)
+    with _bounded(miner.company.ticker), number_style(shared.config.number_style):
+        result = _render_miner(miner, key)
+    return replace(result, warnings=tuple(_collector.messages))
 
 
 def _render_miner(miner: Metrics, key: str) -> BriefingResult:
@@ -166,8 +223,9 @@ def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: 
                   key: str) -> BriefingResult:
     """The sector overview: peer table, sector charts and narrative, CSV and XLSX."""
     shared, _ = _state()
-    with number_style(shared.config.number_style):
-        return _render_sector(miners, silent, period, key)
+    with _bounded("sector"), number_style(shared.config.number_style):
+        result = _render_sector(miners, silent, period, key)
+    return replace(result, warnings=tuple(_collector.messages))
 
 
 def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: str,
