@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
@@ -118,7 +119,8 @@ def compose(env: jinja2.Environment, recipient: Recipient, period: str,
 
     message = EmailMessage()
     message["From"] = header_value(sender, "From")
-    message["To"] = header_value(recipient.header, "To")
+    message["To"] = Address(display_name=header_value(recipient.name, "To"),
+                            addr_spec=header_value(recipient.address, "To"))
     message["Subject"] = header_value(subject, "Subject")
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = header_value(message_id, "Message-ID")

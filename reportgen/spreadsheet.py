@@ -14,6 +14,8 @@ from datetime import datetime
 
 import pandas as pd
 
+from reportgen.errors import OutputError
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -38,8 +40,18 @@ def workbook(sheets: Mapping[str, pd.DataFrame], formats: Mapping[str, str],
     """One sheet per table; ``formats`` maps a column name to an Excel number format.
 
     Written in openpyxl's write-only mode: a sector of 30 miners has ~9,000 metric rows, which
-    the normal mode took over a second to write.
+    the normal mode took over a second to write. That mode stages each sheet in a temporary
+    file, so a full disk surfaces here, in lxml's or openpyxl's own exception types.
     """
+    try:
+        return _workbook(sheets, formats, created)
+    except Exception as error:  # lxml's SerialisationError is a bare Exception
+        raise OutputError(f"cannot write the spreadsheet ({type(error).__name__}: {error}); "
+                          "is the disk full?") from None
+
+
+def _workbook(sheets: Mapping[str, pd.DataFrame], formats: Mapping[str, str],
+              created: datetime) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

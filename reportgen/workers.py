@@ -14,6 +14,7 @@ import logging
 import resource
 import signal
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -24,7 +25,7 @@ import pandas as pd
 
 from reportgen import __version__, render
 from reportgen.config import Config
-from reportgen.errors import OutputError, RenderError
+from reportgen.errors import OutputError, RenderError, ReportgenError
 from reportgen.files import atomic_write
 from reportgen.formatting import number_style
 from reportgen.model import Dataset, Metrics
@@ -177,9 +178,34 @@ def _write(out_dir: Path, outputs: list[tuple[str, bytes]]) -> tuple[WrittenFile
     return tuple(written)
 
 
+class WorkerCrash(RuntimeError):
+    """A bug in a worker, carried to the parent with its traceback as text (the original
+    exception may not survive pickling)."""
+
+
+@contextmanager
+def _reported(name: str) -> Iterator[None]:
+    """Turn whatever a job raises into something the parent can receive and explain."""
+    try:
+        yield
+    except ReportgenError:
+        raise
+    except MemoryError:
+        limit = _shared.config.render_memory_mb if _shared else 0
+        raise RenderError(f"rendering {name} needed more than limits.render_memory_mb "
+                          f"({limit} MB)") from None
+    except OSError as error:
+        raise OutputError(f"{name}: cannot write the outputs ({error.strerror or error})"
+                          ) from None
+    except Exception as error:
+        raise WorkerCrash(f"{name}: {type(error).__name__}: {error}\n"
+                          f"{traceback.format_exc()}") from None
+
+
 def render_miner(miner: Metrics, key: str) -> BriefingResult:
     shared, _ = _state()
-    with _bounded(miner.company.ticker), number_style(shared.config.number_style):
+    name = miner.company.ticker
+    with _reported(name), _bounded(name), number_style(shared.config.number_style):
         result = _render_miner(miner, key)
     return replace(result, warnings=tuple(_collector.messages))
 
@@ -223,7 +249,7 @@ def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: 
                   key: str) -> BriefingResult:
     """The sector overview: peer table, sector charts and narrative, CSV and XLSX."""
     shared, _ = _state()
-    with _bounded("sector"), number_style(shared.config.number_style):
+    with _reported("sector"), _bounded("sector"), number_style(shared.config.number_style):
         result = _render_sector(miners, silent, period, key)
     return replace(result, warnings=tuple(_collector.messages))
 
