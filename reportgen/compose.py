@@ -21,11 +21,10 @@ import jinja2
 from reportgen import narrative, view
 from reportgen.errors import ReportgenError
 from reportgen.model import Metrics
-from reportgen.stakeholders import Recipient
+from reportgen.stakeholders import Recipient, has_line_break
 
 LEAD_SENTENCES = 3
 SUMMARY_TILES = ("Revenue", "AI/HPC revenue", "AI/HPC share", "Net income")
-LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 class HeaderInjectionError(ReportgenError):
@@ -33,7 +32,7 @@ class HeaderInjectionError(ReportgenError):
 
 
 def header_value(value: str, field: str) -> str:
-    if any(ch in value for ch in LINE_BREAKS):
+    if has_line_break(value):
         raise HeaderInjectionError(f"refused to build a message: the {field} header would "
                                    f"contain a line break ({value!r})")
     return value

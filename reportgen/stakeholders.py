@@ -63,7 +63,7 @@ def parse(document: Any, shown: str, tickers: tuple[str, ...]
             continue
         found = []
         name, address = entry.get("name"), entry.get("address")
-        if not isinstance(name, str) or not name.strip() or _has_line_break(name):
+        if not isinstance(name, str) or not name.strip() or has_line_break(name):
             found.append(f"{place}.name: expected a name on one line, got {name!r}")
         if not isinstance(address, str) or not ADDRESS.match(address):
             found.append(f"{place}.address: expected an e-mail address like "
@@ -74,7 +74,7 @@ def parse(document: Any, shown: str, tickers: tuple[str, ...]
         else:
             seen[address.lower()] = index
         role = entry.get("role") or ""
-        if not isinstance(role, str) or _has_line_break(role):
+        if not isinstance(role, str) or has_line_break(role):
             found.append(f"{place}.role: expected text on one line, got {role!r}")
         follows = entry.get("follows", [])
         if follows == "all":
@@ -98,5 +98,9 @@ def parse(document: Any, shown: str, tickers: tuple[str, ...]
     return recipients, problems
 
 
-def _has_line_break(text: str) -> bool:
-    return any(ch in text for ch in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""Everything Python's str.splitlines treats as a line end: any of them could end a header."""
+
+
+def has_line_break(text: str) -> bool:
+    return any(ch in text for ch in LINE_BREAKS)
