@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from reportgen import __version__, inputs, keys, metrics, validate
 from reportgen.config import Config
-from reportgen.errors import InputError, RenderError, UsageError
+from reportgen.errors import InputError, OutputError, RenderError, UsageError
 from reportgen.files import atomic_write
 from reportgen.model import Dataset, Metrics
 from reportgen.workers import BriefingResult, WrittenFile
@@ -126,8 +127,7 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
 
     from reportgen import peers, workers
 
-    for leftover in out_dir.glob(".*.tmp"):  # a build killed mid-write left these behind
-        leftover.unlink(missing_ok=True)
+    _remove_leftovers(out_dir)
     chosen_plan = plan(replace(config, period=period), dataset)
     peer_table = peers.sort_peers(peers.peer_table(chosen_plan.peers), config.sector_sort)
     entries = {e["path"]: e for e in previous.get("files", [])}
@@ -151,12 +151,45 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
     sector_decision = _decide("sector", sector_names, sector_key, out_dir, entries, force)
     decisions.append(sector_decision)
 
-    shared = workers.Shared(config, dataset, peer_table, out_dir, created or build_time())
-    results = _run(shared, todo, miner_keys, chosen_plan, sector_decision.rebuild and sector_key,
-                   jobs, on_briefing)
+    # Workers write into a staging folder; only when every render succeeded are the files
+    # moved into place and the manifest written, so a failed build changes nothing.
+    staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
+    shared = workers.Shared(config, dataset, peer_table, staging, created or build_time())
+    try:
+        staged = _run(shared, todo, miner_keys, chosen_plan,
+                      sector_decision.rebuild and sector_key, jobs, on_briefing)
+        results = [_publish(result, out_dir) for result in staged]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     manifest = write_manifest(out_dir, period, dataset.fingerprint, shared.created, results,
                               whole)
     return BuildReport(period, out_dir, tuple(results), tuple(decisions), manifest)
+
+
+STAGING_PREFIX = ".staging-"
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Temporary files and staging folders a killed build left behind."""
+    if not out_dir.is_dir():
+        return
+    for leftover in out_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+    for folder in out_dir.glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _publish(result: BriefingResult, out_dir: Path) -> BriefingResult:
+    """Move one output's staged files into ``out_dir``, each by an atomic rename."""
+    moved = []
+    for file in result.files:
+        final = out_dir / file.path.name
+        try:
+            os.replace(file.path, final)
+        except OSError as error:
+            raise OutputError(f"cannot write {final}: {error.strerror or error}") from None
+        moved.append(replace(file, path=final))
+    return replace(result, files=tuple(moved))
 
 
 def _decide(name: str, files: list[str], key: str, out_dir: Path,

@@ -27,7 +27,7 @@ INPUT_FILES = ("companies.yaml", "sources.yaml", "facts.csv", "market.csv")
 MAX_FILE_BYTES = 20_000_000
 """An input larger than this is refused rather than read: 20 MB of CSV is ~200,000 figures."""
 MAX_ROWS = 200_000
-NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 """Plain decimal numbers only: no thousands separators, underscores, or non-ASCII digits."""
 
 
@@ -127,13 +127,17 @@ def _csv(text: str, file: str, problems: list[Problem]) -> CsvTable:
     header: tuple[str, ...] = ()
     rows: list[CsvRow] = []
     try:
-        for fields in reader:
+        while True:
+            first_line = reader.line_num + 1  # a quoted field may span lines: cite the first
+            fields = next(reader, None)
+            if fields is None:
+                break
             if len(rows) >= MAX_ROWS:
                 problems.append(Problem(file, f"more than {MAX_ROWS:,} rows; split the data "
                                               "or raise reportgen.inputs.MAX_ROWS",
-                                        line=reader.line_num))
+                                        line=first_line))
                 break
-            _add_row(fields, reader.line_num, header, rows)
+            _add_row(fields, first_line, header, rows)
             if not header:
                 header = tuple(name.strip() for name in fields)
     except csv.Error as error:

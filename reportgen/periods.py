@@ -10,9 +10,10 @@ import re
 
 import pandas as pd
 
-QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-HALF = re.compile(r"^(\d{4})H([12])$")
-YEAR = re.compile(r"^FY(\d{4})$")
+QUARTER = re.compile(r"^([0-9]{4})Q([1-4])$")
+HALF = re.compile(r"^([0-9]{4})H([12])$")
+YEAR = re.compile(r"^FY([0-9]{4})$")
+r"""ASCII digits only: ``\d`` would also accept other scripts' digits, which pandas rejects."""
 
 
 def is_quarter(label: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -39,7 +40,8 @@ def check(raw: RawInputs) -> list[Problem]:
     source_ids = set(_mapping(raw.sources, "sources"))
     companies = list(_company_entries(raw))
     revenue_lines = {
-        str(entry.get("ticker")): dict(entry.get("revenue_lines") or {})
+        str(entry.get("ticker")): (entry["revenue_lines"]
+                                   if isinstance(entry.get("revenue_lines"), dict) else {})
         for entry in companies if isinstance(entry, dict)
     }
     problems = [
@@ -138,12 +140,14 @@ def _company_fields(file: str, place: str, ticker: str, entry: dict[str, Any],
             continue
         for key in ("mw", "term_years", "value_usd_m"):
             value = contract.get(key)
-            if value is not None and (not isinstance(value, int | float) or value < 0):
+            if value is not None and (not isinstance(value, int | float)
+                                      or isinstance(value, bool) or not math.isfinite(value)
+                                      or value < 0 or value > MAX_MAGNITUDE):
                 problem(f"{where}.{key}", f"expected a non-negative number, got {value!r}")
-        if contract.get("source") not in source_ids:
+        if not isinstance(contract.get("source"), str) or contract["source"] not in source_ids:
             problem(f"{where}.source", f"unknown source id {contract.get('source')!r}; add it "
                                        "to inputs/sources.yaml")
-        if contract.get("status") not in STATUSES:
+        if not isinstance(contract.get("status"), str) or contract["status"] not in STATUSES:
             problem(f"{where}.status", f"expected one of {', '.join(STATUSES)}, "
                                        f"got {contract.get('status')!r}")
     return problems

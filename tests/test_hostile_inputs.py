@@ -4,8 +4,8 @@ Each test asserts either a clear, located error (an ``InputError``/``ReportgenEr
 code 1 with the file named on stderr) or safe output, and that ``outputs/`` is never created,
 lost or half-written. Builds are of HUT (the smallest miner) or one other miner only.
 
-Known bugs are pinned by ``xfail(strict=True)`` tests near the end of the file; the
-property-based tests keep away from those shapes so that they keep guarding everything else.
+Bugs these tests found are fixed; the tests near the end of the file keep them fixed, and the
+property-based tests generate those shapes too.
 """
 
 from __future__ import annotations
@@ -577,11 +577,10 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4)
     | st.dictionaries(words, children, max_size=4),
     max_leaves=20)
-# Hashable scalars only where validate tests membership in a set (see the xfail tests below).
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | words
 contract = st.fixed_dictionaries({}, optional={
     "customer": words | json_values,
-    "source": st.sampled_from(SOURCE_IDS) | scalars,
+    "source": st.sampled_from(SOURCE_IDS) | json_values,
     "status": st.sampled_from(STATUSES) | json_values,
     "mw": st.floats(min_value=-10, max_value=1e6) | st.integers() | json_values,
     "term_years": st.integers(-1, 30) | json_values,
@@ -594,8 +593,7 @@ company = st.fixed_dictionaries({}, optional={
     "name": words | json_values,
     "cik": st.integers() | json_values,
     "fiscal_year_end_month": st.integers(0, 13) | json_values,
-    # A mapping or nothing: anything else is a known crash (see the xfail tests below).
-    "revenue_lines": st.none() | st.dictionaries(
+    "revenue_lines": json_values | st.dictionaries(
         st.sampled_from(("revenue_colocation", "revenue_total", "revenue_mining")) | words,
         st.sampled_from(("mining", "ai_hpc", "other")) | json_values, max_size=3),
     "contracts": st.lists(contract, max_size=3) | scalars,
@@ -629,12 +627,9 @@ def test_fuzzed_companies_yaml_is_loaded_or_refused_with_located_problems(
     load_or_refuse(project, header)
 
 
-# --- known bugs (xfail, strict) ------------------------------------------------------------
+# --- bugs these tests found, fixed -----------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="periods.QUARTER uses \\d, which matches non-ASCII "
-                   "digits: '２０２５Q1' passes validation, then pandas cannot parse it and "
-                   "the build dies with a DateParseError traceback")
 def test_a_period_in_fullwidth_digits_is_refused_by_validation(project: Path) -> None:
     set_line(project, HUT_NET_INCOME_2025,
              HUT_NET_INCOME_2025[1].replace("2025Q1", "２０２５Q1"))
@@ -643,9 +638,6 @@ def test_a_period_in_fullwidth_digits_is_refused_by_validation(project: Path) ->
     assert "expected a period like 2026Q1" in problem.message
 
 
-@pytest.mark.xfail(strict=True, reason="inputs.NUMBER uses \\d, which matches non-ASCII digits, "
-                   "so '７１.０' or Arabic-Indic '٧١' is read as 71 although the docstring says "
-                   "non-ASCII digits are refused")
 @pytest.mark.parametrize("value", ["７１.０", "٧١"])
 def test_a_value_in_non_ascii_digits_is_refused(project: Path, value: str) -> None:
     set_line(project, HUT_REVENUE, HUT_REVENUE[1].replace(",71.0,", f",{value},"))
@@ -654,10 +646,6 @@ def test_a_value_in_non_ascii_digits_is_refused(project: Path, value: str) -> No
     assert "expected a number in value" in problem.message
 
 
-@pytest.mark.xfail(strict=True, raises=(TypeError, ValueError),
-                   reason="validate.check calls dict() on revenue_lines before checking that "
-                   "it is a mapping: a list or a string crashes with a traceback instead of "
-                   "the located 'expected a mapping' problem")
 @pytest.mark.parametrize("value", ["[revenue_colocation]", "revenue_colocation", "[1, 2]"])
 def test_revenue_lines_that_is_not_a_mapping_is_a_located_problem(
         project: Path, capsys: pytest.CaptureFixture[str], value: str) -> None:
@@ -666,10 +654,6 @@ def test_revenue_lines_that_is_not_a_mapping_is_a_located_problem(
     validate_fails_naming(project, capsys, COMPANIES, "revenue_lines: expected a mapping")
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="validate._company_fields tests 'contract.get(\"source\") not in "
-                   "source_ids' (a set): a list or mapping as a contract's source raises "
-                   "TypeError (unhashable) instead of a located problem")
 def test_a_contract_source_that_is_a_list_is_a_located_problem(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     replace_line(project / "inputs" / "companies.yaml", "    source: hut_river_bend\n",
@@ -677,19 +661,12 @@ def test_a_contract_source_that_is_a_list_is_a_located_problem(
     validate_fails_naming(project, capsys, COMPANIES, "contracts[0].source")
 
 
-@pytest.mark.xfail(strict=True, reason="contract numbers accept .inf (only < 0 is refused): "
-                   "'reportgen validate' says OK and the build then dies in matplotlib with "
-                   "'Axis limits cannot be NaN or Inf'")
 def test_an_infinite_contract_mw_is_refused_by_validation(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     replace_line(project / "inputs" / "companies.yaml", HUT_CONTRACT_MW, "    mw: .inf\n")
     validate_fails_naming(project, capsys, COMPANIES, "contracts[0].mw")
 
 
-@pytest.mark.xfail(strict=True, reason="when a miner's render is refused, the sector job of the "
-                   "same build still finishes and rewrites sector.pdf and sector.xlsx (a new "
-                   "build time inside) while manifest.json keeps the old hashes: a failed build "
-                   "changes earlier outputs and leaves the manifest out of step with them")
 def test_a_failed_render_at_a_later_time_leaves_earlier_outputs_unchanged(
         rebuilt: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -709,9 +686,6 @@ def test_a_failed_render_at_a_later_time_leaves_earlier_outputs_unchanged(
     assert snapshot(outputs) == before
 
 
-@pytest.mark.xfail(strict=True, reason="a row whose quoted note spans several lines is located "
-                   "at its last line (csv.reader.line_num after the record), not the line it "
-                   "starts on")
 def test_a_multi_line_row_is_located_at_its_first_line(project: Path) -> None:
     line, old = HUT_NET_INCOME_2025
     set_line(project, HUT_NET_INCOME_2025, old + '"first\nsecond\nthird"\n' + old)
