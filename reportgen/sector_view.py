@@ -53,14 +53,15 @@ def peer_table(peers: pd.DataFrame, lookups: Mapping[str, FigureLookup], period:
     middle = medians(peers)
     rows.append(Row("Peer median", (Cell(""), Cell(""), *(
         Cell(formatter(middle[key]), negative=not fmt.missing(middle[key]) and middle[key] < 0)
-        for key, _, formatter, _ in COLUMNS)), "of those disclosing", "median"))
+        for key, _, formatter, _ in COLUMNS)), "", "median"))
     return Table(f"Peers, {period}", ("Miner", "Quarter", "Crossover",
                                       *(heading for _, heading, _, _ in COLUMNS), "Note"),
                  tuple(rows),
                  (f"Each miner's figures are for the quarter shown; a miner that has not reported "
                   f"{period} is listed with its latest reported quarter. Hashrate, MW, contracted "
                   "value, cash and debt are the latest disclosed up to that quarter. Crossover: "
-                  "the first quarter AI/HPC revenue exceeded mining revenue.",), "keep wide")
+                  "the first quarter AI/HPC revenue exceeded mining revenue. Peer median: of "
+                  "the miners that disclose each figure.",), "keep wide")
 
 
 def shown_sources(miner: Metrics) -> set[str]:

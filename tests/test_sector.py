@@ -106,6 +106,7 @@ def test_peer_table_page_is_landscape_and_fits(project: Path, paper: str) -> Non
     assert width > height
     text = table_page.extract_text()
     assert "Peer median" in text and "Debt" in text and "CIFR" in text
+    assert "latest reported: 2025Q3" in text  # the last column is not cut off
 
 
 def test_sort_order_comes_from_the_config(project: Path) -> None:
