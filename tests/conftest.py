@@ -17,13 +17,18 @@ ROOT = Path(__file__).resolve().parent.parent
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z, the build time of the shared sample build
 
 
+def copy_project(root: Path) -> Path:
+    """A copy of the sample project (inputs, templates, config) at ``root``."""
+    for name in ("inputs", "templates"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copy(ROOT / "reportgen.yaml", root / "reportgen.yaml")
+    return root
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the sample project (inputs, templates, config) that a test may change freely."""
-    for name in ("inputs", "templates"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copy(ROOT / "reportgen.yaml", tmp_path / "reportgen.yaml")
-    return tmp_path
+    """A copy of the sample project that a test may change freely."""
+    return copy_project(tmp_path)
 
 
 @pytest.fixture(autouse=True)
@@ -55,10 +60,7 @@ class _Collect(logging.Handler):
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample built once through the CLI; WeasyPrint warnings fail every test using it."""
-    root = tmp_path_factory.mktemp("sample")
-    for name in ("inputs", "templates"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy(ROOT / "reportgen.yaml", root / "reportgen.yaml")
+    root = copy_project(tmp_path_factory.mktemp("sample"))
     collect = _Collect()
     logging.getLogger("weasyprint").addHandler(collect)
     monkey = pytest.MonkeyPatch()

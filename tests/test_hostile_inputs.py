@@ -32,7 +32,7 @@ from reportgen import cli, inputs, render, safeyaml, validate
 from reportgen.errors import InputError, Problem
 from reportgen.inputs import FACT_COLUMNS
 from reportgen.vocabulary import METRICS, STATUSES
-from tests.conftest import EPOCH, ROOT, pdf_text, replace_line
+from tests.conftest import EPOCH, ROOT, copy_project, pdf_text, replace_line
 
 FACTS = "inputs/facts.csv"
 COMPANIES = "inputs/companies.yaml"
@@ -127,10 +127,7 @@ def epoch(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def built_hut(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copy with HUT and the sector overview built (PDF and HTML), once per module."""
-    root = tmp_path_factory.mktemp("built-hut")
-    for name in ("inputs", "templates"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy(ROOT / "reportgen.yaml", root / "reportgen.yaml")
+    root = copy_project(tmp_path_factory.mktemp("built-hut"))
     monkey = pytest.MonkeyPatch()
     monkey.setenv("SOURCE_DATE_EPOCH", EPOCH)
     try:

@@ -8,15 +8,11 @@ from pathlib import Path
 import pytest
 
 from reportgen import build, config
-from tests.conftest import EPOCH, ROOT, replace_line
+from tests.conftest import EPOCH, copy_project, replace_line
 
 
 def _copy(tmp_path: Path, name: str) -> Path:
-    root = tmp_path / name
-    for folder in ("inputs", "templates"):
-        shutil.copytree(ROOT / folder, root / folder)
-    shutil.copy(ROOT / "reportgen.yaml", root / "reportgen.yaml")
-    return root
+    return copy_project(tmp_path / name)
 
 
 def _files(out: Path) -> dict[str, bytes]:
