@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(BIN)/reportgen build
 
 test: $(STAMP)
-	$(BIN)/ruff check reportgen tests
+	$(BIN)/ruff check reportgen tests bench
 	$(BIN)/pytest -q
 
 # Start a throwaway SMTP server on 127.0.0.1:8025 that accepts and discards mail, send the
