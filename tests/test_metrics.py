@@ -345,3 +345,17 @@ def test_full_year_figures_appear_only_once_the_year_has_ended(dataset):
     assert set(as_of_2025q3["period"]) == {"FY2024"}
     as_of_2026q1 = metrics.compute(dataset, "CIFR", "2026Q1").other_periods
     assert set(as_of_2026q1["period"]) == {"FY2024", "FY2025"}
+
+
+def test_realized_hashprice_and_revenue_per_btc_by_hand():
+    index = pd.period_range("2025Q3", periods=1, freq="Q")  # 92 days
+    wide = pd.DataFrame({"hashrate": [12.8], "btc_mined": [377.0],
+                         "power_cost_per_btc": [45555.0], "fleet_efficiency": [16.8]},
+                        index=index)
+    market = pd.DataFrame({"period": ["2025Q3"], "metric": ["hashprice"], "value": [55.0],
+                           "line": [2]})
+    mining = pd.Series([43.38], index=index)
+    row = metrics.mining_economics(wide, market, mining).iloc[0]
+    assert row["realized_hashprice"] == approx(43.38e6 / (12.8 * 1000 * 92))
+    assert row["revenue_per_btc"] == approx(43.38e6 / 377)
+    assert row["market_hashprice"] == 55.0
