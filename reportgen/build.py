@@ -28,6 +28,7 @@ from reportgen.workers import BriefingResult, WrittenFile
 
 if TYPE_CHECKING:
     from reportgen import workers
+    from reportgen.peers import RankedMetric
 
 __all__ = ["BriefingResult", "BuildReport", "WrittenFile", "build", "load_dataset", "plan"]
 
@@ -131,8 +132,10 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
     chosen_plan = plan(replace(config, period=period), dataset)
     peer_table = peers.sort_peers(peers.peer_table(chosen_plan.peers), config.sector_sort)
     entries = {e["path"]: e for e in previous.get("files", [])}
-    miner_keys = {m.company.ticker: keys.miner_key(m, dataset, peers.ranks(
-        peer_table, m.company.ticker), environment) for m in chosen_plan.peers}
+    ranked = {m.company.ticker: peers.ranks(peer_table, m.company.ticker)
+              for m in chosen_plan.peers}
+    miner_keys = {m.company.ticker: keys.miner_key(m, dataset, ranked[m.company.ticker],
+                                                   environment) for m in chosen_plan.peers}
     sector_key = keys.sector_key(miner_keys.values(), environment, period)
 
     decisions: list[keys.Decision] = []
@@ -156,7 +159,8 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
     staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
     shared = workers.Shared(config, dataset, peer_table, staging, created or build_time())
     try:
-        staged = _run(shared, todo, miner_keys, chosen_plan,
+        staged = _run(shared, [(m, miner_keys[m.company.ticker], ranked[m.company.ticker])
+                               for m in todo], chosen_plan,
                       sector_decision.rebuild and sector_key, jobs, on_briefing)
         results = [_publish(result, out_dir) for result in staged]
     finally:
@@ -202,7 +206,7 @@ def _decide(name: str, files: list[str], key: str, out_dir: Path,
     return keys.Decision(name, True, reason)
 
 
-def _run(shared: workers.Shared, todo: list[Metrics], miner_keys: dict[str, str],
+def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetric]]],
          chosen_plan: Plan, sector_key: str | bool, jobs: int | None,
          on_briefing: Callable[[BriefingResult], None] | None) -> list[BriefingResult]:
     """Render what needs rendering in worker processes, never in this one.
@@ -218,8 +222,8 @@ def _run(shared: workers.Shared, todo: list[Metrics], miner_keys: dict[str, str]
     if sector_key:
         calls.append(("sector", workers.render_sector, (
             chosen_plan.peers, chosen_plan.silent, chosen_plan.period, sector_key)))
-    calls += [(m.company.ticker, workers.render_miner, (m, miner_keys[m.company.ticker]))
-              for m in todo]
+    calls += [(m.company.ticker, workers.render_miner, (m, key, ranked))
+              for m, key, ranked in todo]
     if not calls:
         return []
     results: list[BriefingResult] = []

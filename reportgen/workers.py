@@ -29,6 +29,7 @@ from reportgen.errors import OutputError, RenderError, ReportgenError
 from reportgen.files import atomic_write
 from reportgen.formatting import number_style
 from reportgen.model import Dataset, Metrics
+from reportgen.peers import RankedMetric
 
 
 @dataclass(frozen=True)
@@ -202,23 +203,24 @@ def _reported(name: str) -> Iterator[None]:
                           f"{traceback.format_exc()}") from None
 
 
-def render_miner(miner: Metrics, key: str) -> BriefingResult:
+def render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> BriefingResult:
+    """One miner's briefing; ``ranked`` is its place among peers, as its content key saw it."""
     shared, _ = _state()
     name = miner.company.ticker
     with _reported(name), _bounded(name), number_style(shared.config.number_style):
-        result = _render_miner(miner, key)
+        result = _render_miner(miner, key, ranked)
     return replace(result, warnings=tuple(_collector.messages))
 
 
-def _render_miner(miner: Metrics, key: str) -> BriefingResult:
-    from reportgen import charts, narrative, peers, spreadsheet, view
+def _render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> BriefingResult:
+    from reportgen import charts, narrative, spreadsheet, view
 
     shared, engine = _state()
     started = time.perf_counter()
     ticker = miner.company.ticker
     context = view.context(miner, charts.build_charts(miner), narrative.sentences(miner),
                            dict(shared.dataset.sources), settings(shared.config, shared.dataset),
-                           peers.ranks(shared.peer_table, ticker))
+                           ranked)
     metrics_csv = spreadsheet.csv_bytes(miner.tidy)
     facts_csv = spreadsheet.csv_bytes(miner.facts.drop(columns=["file"]))
     data_files = (
