@@ -115,8 +115,8 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
     previous = read_manifest(out_dir)
     environment = keys.environment_key(config)
     whole = keys.input_key(dataset, environment, period, config.miners)
+    entries = manifest_entries(previous)
     if not force and previous.get("input_key") == whole:
-        entries = {e["path"]: e for e in previous.get("files", [])}
         unchanged = all(keys.intact(out_dir, entries, [name], str(entry.get("key")))
                         is None for name, entry in entries.items())
         if unchanged:
@@ -131,7 +131,6 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
     _remove_leftovers(out_dir)
     chosen_plan = plan(replace(config, period=period), dataset)
     peer_table = peers.sort_peers(peers.peer_table(chosen_plan.peers), config.sector_sort)
-    entries = {e["path"]: e for e in previous.get("files", [])}
     ranked = {m.company.ticker: peers.ranks(peer_table, m.company.ticker)
               for m in chosen_plan.peers}
     miner_keys = {m.company.ticker: keys.miner_key(m, dataset, ranked[m.company.ticker],
@@ -265,6 +264,13 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
     return manifest if isinstance(manifest, dict) else {}
 
 
+def manifest_entries(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The manifest's file entries by file name; a damaged entry is as good as absent."""
+    files = manifest.get("files")
+    return {e["path"]: e for e in files if isinstance(e, dict) and "path" in e} if isinstance(
+        files, list) else {}
+
+
 def write_manifest(out_dir: Path, period: str, fingerprint: str, created: datetime,
                    results: list[BriefingResult], input_key: str) -> Path:
     """Record each file with its hash, its content key and the inputs it was built from.
@@ -273,8 +279,7 @@ def write_manifest(out_dir: Path, period: str, fingerprint: str, created: dateti
     build) are kept with their own input hash, so the manifest describes the whole folder.
     """
     path = out_dir / MANIFEST
-    entries = {e["path"]: e for e in read_manifest(out_dir).get("files", [])
-               if isinstance(e, dict) and "path" in e}
+    entries = manifest_entries(read_manifest(out_dir))
     stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     for result in results:
         for file in result.files:

@@ -8,7 +8,6 @@ running ``send`` again delivers only what was not delivered.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -122,11 +121,7 @@ def _prepare(config: Config, options: SendOptions, sent_at: datetime
 def current_files(out_dir: Path, names: Sequence[str], fingerprint: str) -> dict[str, bytes]:
     """The named files' bytes, if each exists, is in the manifest, is unchanged since, and
     was built from these very inputs; otherwise one error naming every file to rebuild."""
-    manifest_path = out_dir / build.MANIFEST
-    try:
-        entries = {e["path"]: e for e in json.loads(manifest_path.read_text())["files"]}
-    except (OSError, ValueError, KeyError):
-        entries = {}
+    entries = build.manifest_entries(build.read_manifest(out_dir))
     problems, found = [], {}
     for name in names:
         path, entry = out_dir / name, entries.get(name)
