@@ -125,11 +125,11 @@ def _pipeline(metrics: Metrics) -> str:
     mw, value = pipe["mw_contracted"], pipe["contracted_value"]
     if missing(mw) and missing(value):
         return ""
-    what = " worth ".join(part for part in (
-        "" if missing(mw) else f"{number(mw, 'MW', 0)} of AI/HPC capacity under contract",
-        "" if missing(value) else money(value)) if part) or ""
     if missing(mw):
         what = f"AI/HPC contracts worth {money(value)}"
+    else:
+        what = f"{number(mw, 'MW', 0)} of AI/HPC capacity under contract"
+        what += "" if missing(value) else f" worth {money(value)}"
     basis = ("summing its listed contracts" if pipe["from_listed_contracts"]
              else f"as of {pipe['contracted_value_as_of'] or pipe['mw_contracted_as_of']}")
     backlog = (f", {multiple(pipe['backlog_multiple'])} its annualized AI/HPC revenue"

@@ -10,7 +10,7 @@ import pandas as pd
 from reportgen import formatting as fmt
 from reportgen.model import Metrics, Source
 from reportgen.peers import medians
-from reportgen.view import Cell, FigureLookup, Row, Table
+from reportgen.view import Cell, FigureLookup, Row, Table, is_negative
 
 Column = tuple[str, str, Callable[[float], str], str | None]
 """(peer table column, heading, formatter, input metric whose status marks the cell)."""
@@ -46,13 +46,12 @@ def peer_table(peers: pd.DataFrame, lookups: Mapping[str, FigureLookup], period:
             if metric is not None:
                 cells.append(lookup.cell(peer["period"], metric, formatter(value), value))
             else:
-                cells.append(Cell(formatter(value), negative=fmt.missing(value) is False
-                                  and value < 0))
+                cells.append(Cell(formatter(value), negative=is_negative(value)))
         note = f"latest reported: {peer['period']}" if peer["stale"] else ""
         rows.append(Row(str(ticker), tuple(cells), note, "stale" if peer["stale"] else ""))
     middle = medians(peers)
     rows.append(Row("Peer median", (Cell(""), Cell(""), *(
-        Cell(formatter(middle[key]), negative=not fmt.missing(middle[key]) and middle[key] < 0)
+        Cell(formatter(middle[key]), negative=is_negative(middle[key]))
         for key, _, formatter, _ in COLUMNS)), "", "median"))
     return Table(f"Peers, {period}", ("Miner", "Quarter", "Crossover",
                                       *(heading for _, heading, _, _ in COLUMNS), "Note"),

@@ -80,7 +80,7 @@ class FigureLookup:
 
     def cell(self, period: str, metric: str, text: str, value: float | None = None) -> Cell:
         return Cell(text, STATUS_MARKS.get(self.status(period, metric), ""),
-                    self.sources(period, metric), _negative(value))
+                    self.sources(period, metric), is_negative(value))
 
     def combined(self, period: str, metrics: Iterable[str], text: str,
                  value: float | None = None) -> Cell:
@@ -89,10 +89,15 @@ class FigureLookup:
         statuses = [self.status(period, m) for m in names if self.status(period, m)]
         worst = max(statuses, key=STATUSES.index) if statuses else ""
         sources = tuple(dict.fromkeys(s for m in names for s in self.sources(period, m)))
-        return Cell(text, STATUS_MARKS.get(worst, ""), sources, _negative(value))
+        return Cell(text, STATUS_MARKS.get(worst, ""), sources, is_negative(value))
 
 
-def _negative(value: float | None) -> bool:
+def metric_label(metric: str) -> str:
+    """The reader's name for a metric; a miner's own revenue line keeps its name."""
+    return METRICS[metric].label if metric in METRICS else metric
+
+
+def is_negative(value: float | None) -> bool:
     return value is not None and not fmt.missing(value) and value < 0
 
 
@@ -160,10 +165,10 @@ def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
         rows.append(Row(period_name(metrics, p), (
             lookup.cell(p, "revenue_total", fmt.money(row["mix_total"])),
             *business_cells,
-            Cell(fmt.money(row["mix_unallocated"]), negative=_negative(row["mix_unallocated"])),
+            Cell(fmt.money(row["mix_unallocated"]), negative=is_negative(row["mix_unallocated"])),
             Cell(fmt.pct(row["mix_ai_hpc_share"])),
-            Cell(fmt.delta(row["revenue_qoq"]), negative=_negative(row["revenue_qoq"])),
-            Cell(fmt.delta(row["revenue_yoy"]), negative=_negative(row["revenue_yoy"])),
+            Cell(fmt.delta(row["revenue_qoq"]), negative=is_negative(row["revenue_qoq"])),
+            Cell(fmt.delta(row["revenue_yoy"]), negative=is_negative(row["revenue_yoy"])),
         )))
     notes = ["Not split: the part of revenue that the disclosed lines do not account for.",
              "Lines mapped to businesses: " + ", ".join(
@@ -181,7 +186,7 @@ def bridge_table(metrics: Metrics, lookup: FigureLookup) -> Table:
     p = metrics.period
     for item in metrics.bridge.itertuples():
         if item.kind == "residual":
-            cell = Cell(fmt.money(item.amount), negative=_negative(item.amount))
+            cell = Cell(fmt.money(item.amount), negative=is_negative(item.amount))
             note = "computed: net income − adjusted EBITDA − items above"
         else:
             cell = lookup.cell(p, item.metric, fmt.money(item.amount), item.amount)
@@ -239,8 +244,7 @@ def facts_table(metrics: Metrics) -> Table:
     facts = facts.sort_values(["_order", "metric", "line"], ascending=[False, True, True])
     rows = tuple(
         Row(f"{fact.period}", (
-            Cell(METRICS[fact.metric].label if fact.metric in METRICS else fact.metric,
-                 wrap=True),
+            Cell(metric_label(fact.metric), wrap=True),
             Cell(fmt.fact(fact.value, fact.unit), STATUS_MARKS[fact.status], negative=(
                 fact.value < 0)),
             Cell(fact.status), Cell(fact.source.replace(";", ", "), wrap=True),
@@ -273,7 +277,7 @@ def source_notes(metrics: Metrics) -> list[str]:
     facts = metrics.facts
     current = facts[(facts["period"] == metrics.period) & (facts["note"] != "")
                     & (facts["status"] != "reported")]
-    return [f"{METRICS[r.metric].label if r.metric in METRICS else r.metric}: {r.note}"
+    return [f"{metric_label(r.metric)}: {r.note}"
             for r in current.itertuples()]
 
 
@@ -285,7 +289,7 @@ def other_periods_table(metrics: Metrics) -> Table:
         ["_order", "line"], ascending=[False, True])
     rows = tuple(
         Row(fact.period, (
-            Cell(METRICS[fact.metric].label if fact.metric in METRICS else fact.metric),
+            Cell(metric_label(fact.metric)),
             Cell(fmt.fact(fact.value, fact.unit), STATUS_MARKS[fact.status], (fact.source,),
                  fact.value < 0),
         ), fact.note)
@@ -298,7 +302,7 @@ def other_periods_table(metrics: Metrics) -> Table:
 def disagreements_table(metrics: Metrics) -> Table:
     rows = tuple(
         Row(row.period, (
-            Cell(METRICS[row.metric].label if row.metric in METRICS else row.metric),
+            Cell(metric_label(row.metric)),
             Cell(fmt.fact(row.value, row.unit), STATUS_MARKS[row.status]),
             Cell(row.source), Cell(row.status), Cell("used" if row.used else "not used"),
         ), row.note)
@@ -319,8 +323,8 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
         rank = (f"{ordinal(item.rank)} of {item.disclosed}" if item.rank is not None
                 else "n/d")
         rows.append(Row(item.label, (
-            Cell(show(item.value), negative=_negative(item.value)), Cell(rank),
-            Cell(show(item.median), negative=_negative(item.median)),
+            Cell(show(item.value), negative=is_negative(item.value)), Cell(rank),
+            Cell(show(item.median), negative=is_negative(item.median)),
             Cell(f"{item.disclosed} of {item.peers}"),
         )))
     return Table(f"{metrics.company.ticker} among its peers", (
