@@ -23,6 +23,7 @@ from reportgen import __version__
 from reportgen.config import Config
 from reportgen.model import Dataset, Metrics
 from reportgen.peers import RankedMetric
+from reportgen.view import cited_sources
 
 
 @dataclass(frozen=True)
@@ -84,15 +85,12 @@ def input_key(dataset: Dataset, environment: str, period: str, miners: Iterable[
 
 def miner_key(miner: Metrics, dataset: Dataset, ranked: list[RankedMetric],
               environment: str) -> str:
-    ticker = miner.company.ticker
-    facts = dataset.facts[dataset.facts["ticker"] == ticker]
-    cited = {s for cell in facts["source"] for s in cell.split(";")}
-    cited |= {contract.source for contract in miner.company.contracts}
+    facts = dataset.facts[dataset.facts["ticker"] == miner.company.ticker]
     return _digest([
         environment, miner.requested_period, repr(miner.company),
         facts.to_csv(index=False),  # with line numbers: the briefing prints them
         dataset.market.to_csv(index=False),
-        repr([dataset.sources[source_id] for source_id in sorted(cited)]),
+        repr(cited_sources(miner, dict(dataset.sources))),
         repr([asdict(item) for item in ranked]),
     ])
 
