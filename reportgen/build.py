@@ -130,7 +130,8 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
 
     _remove_leftovers(out_dir)
     chosen_plan = plan(replace(config, period=period), dataset)
-    peer_table = peers.sort_peers(peers.peer_table(chosen_plan.peers), config.sector_sort)
+    peer_table = peers.sort_peers(
+        peers.peer_table(chosen_plan.peers, config.stale_after_quarters), config.sector_sort)
     ranked = {m.company.ticker: peers.ranks(peer_table, m.company.ticker)
               for m in chosen_plan.peers}
     miner_keys = {m.company.ticker: keys.miner_key(m, dataset, ranked[m.company.ticker],

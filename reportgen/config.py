@@ -21,7 +21,7 @@ FONT_FAMILY = re.compile(r"^[A-Za-z0-9 ,\"'-]{1,200}$")
 """Font names, quotes and commas only: the value goes into the CSS."""
 SECTOR_SORTS = ("ai_hpc_share", "revenue", "revenue_qoq", "net_income", "non_cash_share",
                 "adjusted_ebitda", "hashrate", "mw_contracted", "contracted_value", "cash",
-                "total_debt", "backlog_multiple")
+                "total_debt", "contracted_annual_revenue")
 """Kept here, not imported from peers, so reading the config never imports pandas."""
 SECURITY = ("starttls", "ssl", "none")
 PDF_VARIANTS = ("pdf/a-3u", "pdf/ua-1", "plain")
@@ -57,7 +57,8 @@ class Config:
     """Tickers to build; empty means every miner in inputs/companies.yaml."""
     formats: tuple[str, ...] = FORMATS
     paper_size: str = "A4"
-    firm_name: str = "reportgen"
+    firm_name: str = ""
+    """Printed on the cover and the running header when set; nothing is shown by default."""
     accent_color: str = "#1f4e79"
     font_family: str = '"DejaVu Sans", sans-serif'
     number_style: NumberStyle = field(default_factory=NumberStyle)
@@ -67,6 +68,9 @@ class Config:
     """A folder whose templates override the built-in ones, file by file."""
     sector_sort: str = "ai_hpc_share"
     """Column the sector peer table is sorted by, highest first."""
+    stale_after_quarters: int = 2
+    """A point-in-time figure (cash, debt, MW, hashrate) older than this many quarters against
+    the document's quarter is marked stale and left out of peer medians and ranks."""
     pdf_variant: str = "pdf/a-3u"
     """Archival PDF/A-3u (tagged, data embedded) by default; or pdf/ua-1, or plain."""
     render_seconds: int = 300
@@ -137,7 +141,7 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
         miners=() if miners in (None, "all") else tuple(str(m) for m in _listish(miners)),
         formats=tuple(str(f) for f in _listish(formats)),
         paper_size=str(document.get("paper_size", "A4")),
-        firm_name=str(theme.get("firm_name", "reportgen")),
+        firm_name=str(theme.get("firm_name") or ""),
         accent_color=str(theme.get("accent_color", "#1f4e79")),
         font_family=str(theme.get("font_family", '"DejaVu Sans", sans-serif')),
         number_style=NumberStyle(currency=str(theme.get("currency_symbol", "$")),
@@ -147,6 +151,8 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
         user_templates=root / str(theme["templates"]) if theme.get("templates") else None,
         sector_sort=str((document.get("sector") or {}).get("sort_by", "ai_hpc_share")),
         pdf_variant=str(document.get("pdf_variant", "pdf/a-3u")),
+        stale_after_quarters=_integer(document, "stale_after_quarters", 2, shown,
+                                      limit_problems, where=""),
         render_seconds=_integer(limits, "render_seconds", 300, shown, limit_problems),
         render_memory_mb=_integer(limits, "render_memory_mb", 3000, shown, limit_problems),
         ledger=root / str(document["ledger"]) if document.get("ledger") else None,
@@ -158,6 +164,7 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
     problems = smtp_problems + limit_problems + _check(config, shown)
     unknown = sorted(set(document) - {"inputs", "outputs", "period", "miners", "formats",
                                       "paper_size", "theme", "sector", "smtp", "ledger",
+                                      "stale_after_quarters",
                                       "sec_user_agent", "pdf_variant", "limits"})
     problems += [Problem(shown, f"unknown setting {key!r}") for key in unknown]
     if problems:
@@ -193,10 +200,11 @@ def _smtp(section: Any, shown: str) -> tuple[SmtpSettings, list[Problem]]:
     return settings, problems
 
 
-def _integer(section: Any, key: str, default: int, shown: str, problems: list[Problem]) -> int:
+def _integer(section: Any, key: str, default: int, shown: str, problems: list[Problem],
+             where: str = "limits.") -> int:
     value = section.get(key, default) if isinstance(section, dict) else default
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        problems.append(Problem(shown, f"limits.{key}: expected a whole number, 0 or more, got "
+        problems.append(Problem(shown, f"{where}{key}: expected a whole number, 0 or more, got "
                                        f"{value!r}"))
         return default
     return value

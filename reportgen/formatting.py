@@ -1,7 +1,7 @@
 """How numbers read in a briefing: one place, so tables, tiles, narrative and charts agree.
 
 Money is in USD millions in the data; ``money`` picks M or B. Negative values use a true
-minus sign (U+2212). A missing figure prints as "n/d" (not disclosed), never as 0.
+minus sign (U+2212). A figure not in the inputs prints as "—", never as 0.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 MINUS = "\u2212"
-NOT_DISCLOSED = "n/d"
+NOT_DISCLOSED = "—"
+"""A figure not in the inputs; every legend says so in those words."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def money(value: float | None, decimals: int = 1, plus: bool = False) -> str:
     """USD millions as read in a release.
 
     >>> money(-427.6), money(3100), money(12800), money(None)
-    ('−$427.6M', '$3.1B', '$12.8B', 'n/d')
+    ('−$427.6M', '$3.1B', '$12.8B', '—')
     """
     if missing(value):
         return NOT_DISCLOSED

@@ -67,7 +67,7 @@ def environment_key(config: Config) -> str:
     # Paths count relative to the project, so moving the project folder rebuilds nothing.
     settings = {key: value for key, value in asdict(config).items()
                 if key in ("formats", "paper_size", "firm_name", "accent_color", "sector_sort",
-                           "pdf_variant", "font_family", "number_style")}
+                           "stale_after_quarters", "pdf_variant", "font_family", "number_style")}
     for key in ("logo", "user_templates"):
         chosen = getattr(config, key)
         settings[key] = os.path.relpath(chosen, config.project_root) if chosen else None
@@ -90,7 +90,7 @@ def miner_key(miner: Metrics, dataset: Dataset, ranked: list[RankedMetric],
         environment, miner.requested_period, repr(miner.company),
         facts.to_csv(index=False),  # with line numbers: the briefing prints them
         dataset.market.to_csv(index=False),
-        repr(cited_sources(miner, dict(dataset.sources))),
+        repr(cited_sources(miner, dict(dataset.sources), dataset.market)),
         repr([asdict(item) for item in ranked]),
     ])
 

@@ -8,13 +8,13 @@ fractions. A figure not disclosed is NaN and stays NaN through every computation
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from reportgen import periods
-from reportgen.model import Company, Dataset, Metrics
+from reportgen.model import Company, Contract, Dataset, Metrics
 from reportgen.vocabulary import BUSINESSES, METRICS, STATUSES
 
 STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
@@ -146,10 +146,12 @@ def loss_bridge(row: pd.Series) -> pd.DataFrame:
 
 
 def non_cash(wide: pd.DataFrame) -> pd.DataFrame:
-    """The disclosed non-cash items' effect on net income, and their share of a net loss.
+    """The disclosed non-cash items' effect on net income, their share of a net loss, and
+    the result before them.
 
-    The share is only stated for a loss that the non-cash items add to; it can exceed 100%
-    when the non-cash charges are larger than the loss itself.
+    The share is only stated for a loss that the non-cash items add to and do not exceed: a
+    share above 100% reads as nonsense, so the result before those items says it instead
+    (HUT: a $219.8M loss is a $75.9M profit before $295.7M of non-cash items).
     """
     effect = sum(
         (sign * _column(wide, metric)).fillna(0)
@@ -158,8 +160,9 @@ def non_cash(wide: pd.DataFrame) -> pd.DataFrame:
     disclosed = pd.concat([_column(wide, m) for m, _, _, nc in BRIDGE_ITEMS if nc], axis=1)
     effect = effect.where(disclosed.notna().any(axis=1))
     net = _column(wide, "net_income")
-    share = (effect / net).where((net < 0) & (effect < 0))
-    return pd.DataFrame({"non_cash_effect": effect, "non_cash_share": share})
+    share = (effect / net).where((net < 0) & (effect < 0) & (effect >= net))
+    return pd.DataFrame({"non_cash_effect": effect, "non_cash_share": share,
+                         "before_non_cash": net - effect})
 
 
 def mining_economics(wide: pd.DataFrame, market: pd.DataFrame, mining_revenue: pd.Series
@@ -198,8 +201,34 @@ def latest(wide: pd.DataFrame, metric: str) -> tuple[float, str | None]:
     return float(series.iloc[-1]), periods.label(series.index[-1])
 
 
+def contracted_annual_revenue(contracts: Sequence[Contract]) -> tuple[float, int]:
+    """Σ value ÷ term over the contracts that give both, and how many do.
+
+    Contract values run over 5 to 25 years; dividing a total by one quarter's run-rate gives a
+    multiple no reader can use, so the comparison is made a year at a time.
+
+    >>> from reportgen.model import Contract
+    >>> contracts = (Contract("A", "s", "reported", mw=200, term_years=10, value_usd_m=3700),
+    ...              Contract("B", "s", "reported", mw=168, term_years=25, value_usd_m=9500),
+    ...              Contract("C", "s", "reported", mw=160, term_years=10))
+    >>> contracted_annual_revenue(contracts)
+    (750.0, 2)
+    """
+    annual = [c.value_usd_m / c.term_years for c in contracts
+              if c.value_usd_m is not None and c.term_years]
+    return (float(sum(annual)) if annual else math.nan), len(annual)
+
+
+def revenue_per_mw_year(contract: Contract) -> float:
+    """A contract's value ÷ term ÷ MW: what a megawatt earns a year at full ramp (USD M)."""
+    if contract.value_usd_m is None or not contract.term_years or not contract.mw:
+        return math.nan
+    return contract.value_usd_m / contract.term_years / contract.mw
+
+
 def pipeline(wide: pd.DataFrame, company: Company, ai_hpc_revenue: float) -> dict[str, object]:
-    """Contracted and energized AI/HPC MW, backlog, and backlog ÷ annualized AI/HPC revenue.
+    """Contracted and energized AI/HPC MW, contracted value, and contracted annual revenue
+    against today's AI/HPC run-rate.
 
     A reported total wins; without one, the listed contracts are summed and flagged so the
     briefing can say the figure is ours, not the miner's.
@@ -207,23 +236,34 @@ def pipeline(wide: pd.DataFrame, company: Company, ai_hpc_revenue: float) -> dic
     mw_contracted, mw_contracted_as_of = latest(wide, "ai_hpc_mw_contracted")
     mw_energized, mw_energized_as_of = latest(wide, "ai_hpc_mw_energized")
     value, value_as_of = latest(wide, "ai_hpc_contracted_value")
-    run_rate = ai_hpc_revenue * 4
     listed_mw = sum(c.mw for c in company.contracts if c.mw is not None)
     listed_value = sum(c.value_usd_m for c in company.contracts if c.value_usd_m is not None)
     from_contracts = value_as_of is None and listed_value > 0
     if from_contracts:
         value, mw_contracted = listed_value, (listed_mw if mw_contracted_as_of is None
                                               else mw_contracted)
+    annual, with_terms = contracted_annual_revenue(company.contracts)
     return {
         "from_listed_contracts": from_contracts,
         "mw_contracted": mw_contracted, "mw_contracted_as_of": mw_contracted_as_of,
         "mw_energized": mw_energized, "mw_energized_as_of": mw_energized_as_of,
         "contracted_value": value, "contracted_value_as_of": value_as_of,
-        "annualized_run_rate": run_rate,
-        "backlog_multiple": value / run_rate if run_rate > 0 else math.nan,
+        "annualized_run_rate": ai_hpc_revenue * 4,
+        "contracted_annual_revenue": annual,
+        "contracts_with_terms": with_terms,
+        "contracts_listed": len(company.contracts),
         "listed_contracts_mw": listed_mw if company.contracts else math.nan,
         "listed_contracts_value": listed_value if company.contracts else math.nan,
     }
+
+
+def quarters_old(as_of: str | None, period: str) -> int | None:
+    """How many quarters before ``period`` a point-in-time figure is as of.
+
+    >>> quarters_old("2025Q2", "2026Q1"), quarters_old(None, "2026Q1")
+    (3, None)
+    """
+    return None if as_of is None else periods.ordinal(period) - periods.ordinal(as_of)
 
 
 def liquidity(wide: pd.DataFrame) -> dict[str, object]:
@@ -322,7 +362,8 @@ COMPUTED_UNITS: Mapping[str, str] = {
     "mix_mining": "USD_M", "mix_ai_hpc": "USD_M", "mix_other": "USD_M", "mix_total": "USD_M",
     "mix_unallocated": "USD_M", "mix_ai_hpc_share": "fraction", "revenue_qoq": "fraction",
     "revenue_yoy": "fraction", "ai_hpc_qoq": "fraction", "ai_hpc_yoy": "fraction",
-    "non_cash_effect": "USD_M", "non_cash_share": "fraction", "revenue_per_btc": "USD",
+    "non_cash_effect": "USD_M", "non_cash_share": "fraction", "before_non_cash": "USD_M",
+    "revenue_per_btc": "USD",
     "realized_hashprice": "USD/PH/day", "market_hashprice": "USD/PH/day",
     "bridge_other": "USD_M",
 }

@@ -7,6 +7,7 @@ period's when it is not. Medians and ranks count only miners that disclose the f
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,10 +15,19 @@ import pandas as pd
 
 from reportgen import periods
 from reportgen.config import SECTOR_SORTS
-from reportgen.metrics import latest
+from reportgen.metrics import latest, quarters_old
 from reportgen.model import Metrics
 
 NUMERIC = SECTOR_SORTS
+
+
+STALE_AFTER_QUARTERS = 2
+"""A point-in-time figure more than this many quarters older than the document's quarter is
+stale: printed with its date and marked, but left out of medians, ranks and totals."""
+MIN_VALUES_FOR_MEDIAN = 3
+"""A median of fewer values says nothing a reader can't see in the values themselves."""
+POINT_IN_TIME = ("hashrate", "mw_contracted", "contracted_value", "cash", "total_debt")
+"""Peer-table columns that are the latest disclosure, each with an ``<column>_as_of``."""
 
 
 @dataclass(frozen=True)
@@ -29,23 +39,43 @@ class RankedMetric:
     peers: int
     value: float
     median: float
+    """Median of the other miners that disclose it; NaN when fewer than 3 do."""
+    median_of: int
 
 
 RANKED = (
     ("ai_hpc_share", "AI/HPC share of revenue"),
     ("revenue_qoq", "Revenue growth QoQ"),
     ("non_cash_share", "Non-cash share of the net loss"),
-    ("backlog_multiple", "Backlog ÷ annualized AI/HPC revenue"),
+    ("contracted_annual_revenue", "Contracted AI/HPC revenue a year"),
 )
 """The headline metrics a briefing ranks its miner on; rank 1 is the highest value."""
 
 
-def peer_table(miners: Sequence[Metrics]) -> pd.DataFrame:
-    """One row per miner (index: ticker) with the figures of the quarter its briefing covers."""
+def peer_table(miners: Sequence[Metrics], stale_after: int = STALE_AFTER_QUARTERS
+               ) -> pd.DataFrame:
+    """One row per miner (index: ticker) with the figures of the quarter its briefing covers.
+
+    Point-in-time columns carry the quarter they are as of and whether that is stale against
+    the requested period, so every view can date them and leave stale ones out of medians.
+    """
     rows = []
     for miner in miners:
         row = miner.quarters.loc[periods.quarter(miner.period)]
-        hashrate, hashrate_as_of = latest(miner.quarters, "hashrate")
+        pipe, cash = miner.pipeline, miner.liquidity
+        latest_of = {
+            "hashrate": latest(miner.quarters, "hashrate"),
+            "mw_contracted": (pipe["mw_contracted"], pipe["mw_contracted_as_of"]),
+            "contracted_value": (pipe["contracted_value"], pipe["contracted_value_as_of"]),
+            "cash": (cash["cash"], cash["cash_as_of"]),
+            "total_debt": (cash["total_debt"], cash["total_debt_as_of"]),
+        }
+        point_in_time: dict[str, object] = {}
+        for key, (value, as_of) in latest_of.items():
+            age = quarters_old(as_of if isinstance(as_of, str) else None,
+                               miner.requested_period)
+            point_in_time |= {key: value, f"{key}_as_of": as_of,
+                              f"{key}_stale": age is not None and age > stale_after}
         rows.append({
             "ticker": miner.company.ticker,
             "name": miner.company.name,
@@ -62,15 +92,14 @@ def peer_table(miners: Sequence[Metrics]) -> pd.DataFrame:
             "crossover": miner.crossover,
             "ai_hpc_ahead": ai_hpc_ahead(row),
             "net_income": row["net_income"],
+            "eps_diluted": row["eps_diluted"],
+            "non_cash_effect": row["non_cash_effect"],
             "non_cash_share": row["non_cash_share"],
+            "before_non_cash": row["before_non_cash"],
+            "bridge_other": row["bridge_other"],
             "adjusted_ebitda": row["adjusted_ebitda"],
-            "hashrate": hashrate,
-            "hashrate_as_of": hashrate_as_of,
-            "mw_contracted": miner.pipeline["mw_contracted"],
-            "contracted_value": miner.pipeline["contracted_value"],
-            "backlog_multiple": miner.pipeline["backlog_multiple"],
-            "cash": miner.liquidity["cash"],
-            "total_debt": miner.liquidity["total_debt"],
+            "contracted_annual_revenue": pipe["contracted_annual_revenue"],
+            **point_in_time,
         })
     return pd.DataFrame(rows).set_index("ticker")
 
@@ -93,21 +122,39 @@ def sort_peers(table: pd.DataFrame, by: str = "ai_hpc_share") -> pd.DataFrame:
     return ordered.drop(columns="_ticker")
 
 
-def medians(table: pd.DataFrame) -> pd.Series:
-    """Median of each numeric column over the miners that disclose it."""
-    return table[list(NUMERIC)].astype(float).median(skipna=True)
+def usable(table: pd.DataFrame, key: str) -> pd.Series:
+    """A column's disclosed values that may enter a median, rank or total: not stale ones."""
+    values = table[key].astype(float)
+    if f"{key}_stale" in table.columns:
+        values = values[~table[f"{key}_stale"].astype(bool)]
+    return values.dropna()
+
+
+def median(values: pd.Series) -> float:
+    """The median, or NaN when fewer than :data:`MIN_VALUES_FOR_MEDIAN` values give one."""
+    return float(values.median()) if len(values) >= MIN_VALUES_FOR_MEDIAN else math.nan
+
+
+def medians(table: pd.DataFrame) -> pd.DataFrame:
+    """Median of each numeric column over the miners that disclose it (stale figures left
+    out), and how many values each median has."""
+    columns = list(NUMERIC)
+    counts = [len(usable(table, key)) for key in columns]
+    values = [median(usable(table, key)) for key in columns]
+    return pd.DataFrame({"median": values, "count": counts}, index=columns)
 
 
 def ranks(table: pd.DataFrame, ticker: str) -> list[RankedMetric]:
-    """Where ``ticker`` stands on each headline metric among the peers that disclose it."""
+    """Where ``ticker`` stands on each headline metric among the peers that disclose it, and
+    the median of the *other* miners, so the miner is never compared with itself."""
     out = []
-    middle = medians(table)
     for key, label in RANKED:
-        values = table[key].astype(float).dropna()
+        values = usable(table, key)
         value = float(table.loc[ticker, key])
         rank = int((values > value).sum()) + 1 if ticker in values.index else None
+        others = values.drop(ticker, errors="ignore")
         out.append(RankedMetric(key, label, rank, len(values), len(table), value,
-                                float(middle[key])))
+                                median(others), len(others)))
     return out
 
 

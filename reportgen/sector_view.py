@@ -1,4 +1,5 @@
-"""What sector.html prints: the peer table with its median row, formatted like the briefings."""
+"""What sector.html prints: the peer table with its median row, the figures it shows with
+their sources, and the sources list, all from the one set of cells the table prints."""
 
 from __future__ import annotations
 
@@ -8,26 +9,37 @@ from typing import Any
 import pandas as pd
 
 from reportgen import formatting as fmt
+from reportgen.claims import Claim
 from reportgen.model import Metrics, Source
 from reportgen.peers import medians
-from reportgen.view import Cell, FigureLookup, Row, Table, is_negative
+from reportgen.provenance import FigureLookup
+from reportgen.view import Cell, Row, Table, cell, combined, is_negative
 
-Column = tuple[str, str, Callable[[float], str], str | None]
-"""(peer table column, heading, formatter, input metric whose status marks the cell)."""
+Column = tuple[str, str, Callable[[float], str], tuple[str, ...]]
+"""(peer table column, heading, formatter, input metrics the cell's provenance comes from)."""
+
+NON_CASH_INPUTS = ("net_income", "depreciation_amortization", "impairment", "fair_value_change",
+                   "digital_asset_fair_value_change", "stock_based_compensation")
 
 COLUMNS: tuple[Column, ...] = (
-    ("revenue", "Revenue", fmt.money, "revenue_total"),
-    ("revenue_qoq", "QoQ", fmt.delta, None),
-    ("ai_hpc_share", "AI/HPC share", fmt.pct, None),
-    ("net_income", "Net result", fmt.money, "net_income"),
-    ("non_cash_share", "Non-cash share", lambda v: fmt.pct(v, 0), None),
-    ("adjusted_ebitda", "Adj. EBITDA", fmt.money, "adjusted_ebitda"),
-    ("hashrate", "Hashrate", lambda v: fmt.number(v, "EH/s"), None),
-    ("mw_contracted", "AI/HPC MW", lambda v: fmt.number(v, "MW", 0), None),
-    ("contracted_value", "Contracted", lambda v: fmt.money(v, 1), None),
-    ("cash", "Cash", fmt.money, None),
-    ("total_debt", "Debt", fmt.money, None),
+    ("revenue", "Revenue", fmt.money, ("revenue_total",)),
+    ("revenue_qoq", "QoQ", fmt.delta, ("revenue_total",)),
+    ("ai_hpc_share", "AI/HPC share", fmt.pct, ("revenue_total", "@ai_hpc")),
+    ("net_income", "Net result", fmt.money, ("net_income",)),
+    ("non_cash_share", "Non-cash share", lambda v: fmt.pct(v, 0), NON_CASH_INPUTS),
+    ("adjusted_ebitda", "Adj. EBITDA", fmt.money, ("adjusted_ebitda",)),
+    ("hashrate", "Hashrate", lambda v: fmt.number(v, "EH/s"), ("hashrate",)),
+    ("mw_contracted", "AI/HPC MW", lambda v: fmt.number(v, "MW", 0), ("ai_hpc_mw_contracted",)),
+    ("contracted_value", "Contracted", lambda v: fmt.money(v, 1), ("ai_hpc_contracted_value",)),
+    ("cash", "Cash", fmt.money, ("@cash",)),
+    ("total_debt", "Debt", fmt.money, ("total_debt",)),
 )
+"""``@ai_hpc``: the miner's AI/HPC revenue lines; ``@cash``: the cash definition it used."""
+
+LABELS = {key: heading for key, heading, _, _ in COLUMNS} | {
+    "revenue": "Revenue", "revenue_qoq": "Revenue growth QoQ", "net_income": "Net income",
+    "non_cash_share": "Non-cash share of the loss", "mw_contracted": "AI/HPC MW contracted",
+    "contracted_value": "AI/HPC contracted revenue", "total_debt": "Total debt"}
 
 
 def crossover_text(peer: pd.Series) -> str:
@@ -36,54 +48,112 @@ def crossover_text(peer: pd.Series) -> str:
     return "not yet" if isinstance(peer["ai_hpc_ahead"], bool) else "no split"
 
 
-def peer_table(peers: pd.DataFrame, lookups: Mapping[str, FigureLookup], period: str) -> Table:
+def _metrics_of(names: tuple[str, ...], peer: pd.Series, miner: Metrics,
+                lookup: FigureLookup, period: str) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        if name == "@ai_hpc":
+            out += lookup.business_metrics(period, "ai_hpc")
+        elif name == "@cash":
+            out += [str(miner.liquidity["cash_metric"])] if miner.liquidity["cash_metric"] else []
+        else:
+            out.append(name)
+    return out
+
+
+def _cell(key: str, names: tuple[str, ...], formatter: Callable[[float], str], peer: pd.Series,
+          miner: Metrics, lookup: FigureLookup) -> Cell:
+    """One peer-table figure with its provenance; a point-in-time figure as of its quarter,
+    dated when that is not the row's quarter, stale when too old to compare."""
+    value = peer[key]
+    if key == "non_cash_share" and fmt.missing(value) and not fmt.missing(
+            peer["before_non_cash"]) and peer["before_non_cash"] >= 0 and peer["net_income"] < 0:
+        return combined(lookup, peer["period"], NON_CASH_INPUTS, "exceed loss")
+    as_of = peer.get(f"{key}_as_of")
+    period = as_of if isinstance(as_of, str) else peer["period"]
+    metrics = _metrics_of(names, peer, miner, lookup, period)
+    if key == "contracted_value" and miner.pipeline["from_listed_contracts"]:
+        contracts = miner.company.contracts
+        return Cell(formatter(value), sources=tuple(dict.fromkeys(c.source for c in contracts)))
+    if key == "mw_contracted" and not isinstance(as_of, str) and not fmt.missing(value):
+        return Cell(formatter(value), sources=tuple(dict.fromkeys(
+            c.source for c in miner.company.contracts)))
+    shown = (cell(lookup, period, metrics[0], formatter(value), value) if len(metrics) == 1
+             else combined(lookup, period, metrics, formatter(value), value))
+    if isinstance(as_of, str) and not fmt.missing(value):
+        return Cell(shown.text, shown.mark, shown.sources, shown.negative,
+                    as_of=as_of if as_of != peer["period"] else "",
+                    stale=bool(peer.get(f"{key}_stale", False)))
+    return shown
+
+
+def peer_rows(peers: pd.DataFrame, miners: Mapping[str, Metrics],
+              lookups: Mapping[str, FigureLookup]) -> list[Row]:
     rows = []
     for ticker, peer in peers.iterrows():
-        lookup = lookups[str(ticker)]
+        miner, lookup = miners[str(ticker)], lookups[str(ticker)]
         cells = [Cell(peer["period_title"]), Cell(crossover_text(peer))]
-        for key, _, formatter, metric in COLUMNS:
-            value = peer[key]
-            if metric is not None:
-                cells.append(lookup.cell(peer["period"], metric, formatter(value), value))
-            else:
-                cells.append(Cell(formatter(value), negative=is_negative(value)))
+        cells += [_cell(key, names, formatter, peer, miner, lookup)
+                  for key, _, formatter, names in COLUMNS]
         note = f"latest reported: {peer['period']}" if peer["stale"] else ""
         rows.append(Row(str(ticker), tuple(cells), note, "stale" if peer["stale"] else ""))
+    return rows
+
+
+def peer_table(rows: Sequence[Row], peers: pd.DataFrame, period: str, stale_after: int
+               ) -> Table:
     middle = medians(peers)
-    rows.append(Row("Peer median", (Cell(""), Cell(""), *(
-        Cell(formatter(middle[key]), negative=is_negative(middle[key]))
-        for key, _, formatter, _ in COLUMNS)), "", "median"))
+    median_cells = tuple(
+        Cell(f"{formatter(middle.loc[key, 'median'])} ({middle.loc[key, 'count']})"
+             if not fmt.missing(middle.loc[key, "median"]) else fmt.NOT_DISCLOSED,
+             negative=is_negative(middle.loc[key, "median"]))
+        for key, _, formatter, _ in COLUMNS)
+    all_rows = (*rows, Row("Median", (Cell(""), Cell(""), *median_cells), "", "median"))
     return Table(f"Peers, {period}", ("Miner", "Quarter", "Crossover",
                                       *(heading for _, heading, _, _ in COLUMNS), "Note"),
-                 tuple(rows),
+                 all_rows,
                  (f"Each miner's figures are for the quarter shown; a miner that has not reported "
                   f"{period} is listed with its latest reported quarter. Hashrate, MW, contracted "
-                  "value, cash and debt are the latest disclosed up to that quarter. Crossover: "
-                  "the first quarter AI/HPC revenue exceeded mining revenue. Peer median: of "
-                  "the miners that disclose each figure.",), "keep wide")
+                  "value, cash and debt are the latest disclosed; a quarter in brackets dates one "
+                  "not of the row's quarter, and one more than "
+                  f"{stale_after} quarters older than {period} is stale, left out of the median. "
+                  "Crossover: the first quarter AI/HPC revenue exceeded mining revenue. Median: of "
+                  "the miners that disclose each figure, with how many in brackets; left out "
+                  "below 3. Non-cash share: “exceed loss” where the non-cash items are larger "
+                  f"than the loss. {fmt.NOT_DISCLOSED}: not in the inputs.",), "keep wide")
 
 
-def shown_sources(miner: Metrics) -> set[str]:
-    """Sources of the figures the peer table shows for one miner: its covered quarter, the
-    quarters its latest point-in-time figures are as of, and its contracts when summed."""
-    facts = miner.facts
-    as_of = {miner.period} | {value for key, value in {**miner.pipeline, **miner.liquidity}.items()
-                              if key.endswith("_as_of") and isinstance(value, str)}
-    hashrate_quarters = facts.loc[facts["metric"] == "hashrate", "period"]
-    as_of |= set(hashrate_quarters.tail(1))
-    rows = facts[facts["period"].isin(as_of)]
-    ids = {source for cell in rows["source"] for source in cell.split(";")}
-    if miner.pipeline["from_listed_contracts"]:
-        ids |= {contract.source for contract in miner.company.contracts}
-    return ids
+def figures_table(rows: Sequence[Row], headings: Sequence[str]) -> Table:
+    """Every figure the peer table prints, one a line, with its sources: what the sources
+    list is computed from, so the two cannot drift apart."""
+    lines = []
+    for row in rows:
+        for heading, shown in zip(headings, row.cells[2:], strict=True):
+            if shown.missing or not shown.sources:
+                continue
+            text = shown.text + (f" ({shown.as_of})" if shown.as_of else "")
+            lines.append(Row(row.label, (Cell(LABELS.get(heading, heading)),
+                                         Cell(text, shown.mark),
+                                         Cell(", ".join(shown.sources), wrap=True))))
+    return Table("Every figure in the peer table, with its sources", (
+        "Miner", "Figure", "Value", "Sources"), tuple(lines), css_class="dense")
+
+
+def shown_sources(rows: Sequence[Row]) -> set[str]:
+    """The sources of the figures the peer table prints."""
+    return {source for row in rows for shown in row.cells if not shown.missing
+            for source in shown.sources}
 
 
 def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
-            sentences: list[str], sources: Mapping[str, Source], period: str,
+            claims: list[Claim], sources: Mapping[str, Source], period: str,
             settings: dict[str, Any]) -> dict[str, Any]:
-    lookups = {m.company.ticker: FigureLookup(m) for m in miners}
-    cited = {source_id: sources[source_id] for miner in miners
-             for source_id in shown_sources(miner)}
+    by_ticker = {m.company.ticker: m for m in miners}
+    lookups = {ticker: FigureLookup(m) for ticker, m in by_ticker.items()}
+    rows = peer_rows(peers, by_ticker, lookups)
+    keys = [key for key, _, _, _ in COLUMNS]
+    cited = shown_sources(rows) | {s for claim in claims for f in claim.figures
+                                   for s in f.sources}
     return {
         **settings,
         "title": f"Bitcoin miners' AI/HPC pivot: sector overview, {period}",
@@ -91,8 +161,9 @@ def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
         "keywords": [*peers.index.astype(str), period, "bitcoin mining", "AI/HPC"],
         "running_header": f"Sector overview · {period}",
         "period": period,
-        "sentences": sentences,
-        "peer_table": peer_table(peers, lookups, period),
+        "claims": claims,
+        "peer_table": peer_table(rows, peers, period, int(settings["stale_after_quarters"])),
+        "figures_table": figures_table(rows, keys),
         "charts": charts,
-        "sources": [cited[key] for key in sorted(cited)],
+        "sources": [sources[key] for key in sorted(cited)],
     }

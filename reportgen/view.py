@@ -15,11 +15,12 @@ import pandas as pd
 
 from reportgen import formatting as fmt
 from reportgen import periods
-from reportgen.metrics import BUSINESSES, best_facts
-from reportgen.model import Metrics, Source
-from reportgen.narrative import period_name
+from reportgen.claims import Claim, guidance_verdict, period_name
+from reportgen.metrics import BUSINESSES, best_facts, revenue_per_mw_year
+from reportgen.model import Company, Metrics, Source
 from reportgen.peers import RankedMetric, ordinal
-from reportgen.vocabulary import METRICS, STATUS_MARKS, STATUSES
+from reportgen.provenance import FigureLookup
+from reportgen.vocabulary import MARKET_METRICS, METRICS, STATUS_MARKS, guidance_target
 
 QUARTERS_IN_TABLES = 8
 
@@ -32,6 +33,14 @@ class Cell:
     negative: bool = False
     wrap: bool = False
     """Text cells may wrap; numbers never break across lines."""
+    as_of: str = ""
+    """The quarter a figure is of, printed beside it when not the document's own."""
+    stale: bool = False
+    """Older than ``stale_after_quarters``: greyed and left out of medians and ranks."""
+
+    @property
+    def missing(self) -> bool:
+        return self.text == fmt.NOT_DISCLOSED
 
 
 @dataclass(frozen=True)
@@ -59,42 +68,33 @@ class Table:
     """``keep`` holds a short table on one page; ``dense`` is the small print of appendices."""
 
 
-class FigureLookup:
-    """Status and sources of the figure used for (period, metric), from the best input row."""
-
-    def __init__(self, metrics: Metrics) -> None:
-        self._rows = {(r.period, r.metric): r for r in best_facts(metrics.facts).itertuples()}
-        self._company = metrics.company
-
-    def status(self, period: str, metric: str) -> str:
-        row = self._rows.get((period, metric))
-        return row.status if row is not None else ""
-
-    def sources(self, period: str, metric: str) -> tuple[str, ...]:
-        row = self._rows.get((period, metric))
-        return tuple(row.source.split(";")) if row is not None else ()
-
-    def business_metrics(self, period: str, business: str) -> list[str]:
-        return [metric for (p, metric) in self._rows
-                if p == period and self._company.business_of(metric) == business]
-
-    def cell(self, period: str, metric: str, text: str, value: float | None = None) -> Cell:
-        return Cell(text, STATUS_MARKS.get(self.status(period, metric), ""),
-                    self.sources(period, metric), is_negative(value))
-
-    def combined(self, period: str, metrics: Iterable[str], text: str,
-                 value: float | None = None) -> Cell:
-        """A computed cell marked with the weakest status among the figures it adds up."""
-        names = list(metrics)
-        statuses = [self.status(period, m) for m in names if self.status(period, m)]
-        worst = max(statuses, key=STATUSES.index) if statuses else ""
-        sources = tuple(dict.fromkeys(s for m in names for s in self.sources(period, m)))
-        return Cell(text, STATUS_MARKS.get(worst, ""), sources, is_negative(value))
+def cell(lookup: FigureLookup, period: str, metric: str, text: str,
+         value: float | None = None) -> Cell:
+    """An input figure's cell: its status mark and sources."""
+    return Cell(text, STATUS_MARKS.get(lookup.status(period, metric), ""),
+                lookup.sources(period, metric), is_negative(value))
 
 
-def metric_label(metric: str) -> str:
-    """The reader's name for a metric; a miner's own revenue line keeps its name."""
-    return METRICS[metric].label if metric in METRICS else metric
+def combined(lookup: FigureLookup, period: str, metrics: Iterable[str], text: str,
+             value: float | None = None) -> Cell:
+    """A computed cell, marked with the weakest status among the figures it adds up."""
+    status, sources = lookup.provenance(period, metrics)
+    return Cell(text, STATUS_MARKS.get(status, ""), sources, is_negative(value))
+
+
+def metric_label(metric: str, company: Company | None = None) -> str:
+    """The reader's name for a metric: the vocabulary's, a miner's own label for its revenue
+    line, guidance named after its metric; never a raw id."""
+    if metric in METRICS:
+        return METRICS[metric].label
+    if company is not None and (label := company.line_label(metric)):
+        return label
+    if target := guidance_target(metric):
+        base, kind = target
+        suffix = {"low": ", low end", "high": ", high end"}.get(kind, "")
+        return f"Guidance: {metric_label(base, company).lower()}{suffix}"
+    return metric.removeprefix("revenue_").replace("_", " ").capitalize() + (
+        " revenue" if metric.startswith("revenue_") else "")
 
 
 def is_negative(value: float | None) -> bool:
@@ -131,21 +131,36 @@ def kpi_tiles(metrics: Metrics, lookup: FigureLookup) -> list[Tile]:
         if not fmt.missing(_value(row, "mix_ai_hpc_share") - _value(base, "mix_ai_hpc_share")))
     ai_lines = lookup.business_metrics(p, "ai_hpc")
     return [
-        Tile("Revenue", lookup.cell(p, "revenue_total", fmt.money(row["mix_total"])),
+        Tile("Revenue", cell(lookup, p, "revenue_total", fmt.money(row["mix_total"])),
              change_pct("revenue_qoq", "revenue_yoy")),
-        Tile("AI/HPC revenue", lookup.combined(p, ai_lines, fmt.money(row["mix_ai_hpc"])),
+        Tile("AI/HPC revenue", combined(lookup, p, ai_lines, fmt.money(row["mix_ai_hpc"])),
              change_pct("ai_hpc_qoq", "ai_hpc_yoy")),
-        Tile("AI/HPC share", lookup.combined(p, [*ai_lines, "revenue_total"],
-                                             fmt.pct(row["mix_ai_hpc_share"])), share_change),
-        Tile("Net income", lookup.cell(p, "net_income", fmt.money(row["net_income"]),
-                                       row["net_income"]), change_money("net_income")),
-        Tile("Adjusted EBITDA", lookup.cell(p, "adjusted_ebitda",
-                                            fmt.money(row["adjusted_ebitda"]),
-                                            row["adjusted_ebitda"]),
+        Tile("AI/HPC share", combined(lookup, p, [*ai_lines, "revenue_total"],
+                                      fmt.pct(row["mix_ai_hpc_share"])), share_change),
+        Tile("Net income", cell(lookup, p, "net_income", fmt.money(row["net_income"]),
+                                row["net_income"]), change_money("net_income")),
+        Tile("Adjusted EBITDA", cell(lookup, p, "adjusted_ebitda",
+                                     fmt.money(row["adjusted_ebitda"]), row["adjusted_ebitda"]),
              change_money("adjusted_ebitda")),
-        Tile("Non-cash share of loss", Cell(fmt.pct(row["non_cash_share"], 0)),
-             ("disclosed items",) if not fmt.missing(row["non_cash_share"]) else ()),
+        _non_cash_tile(metrics, lookup, row),
     ]
+
+
+def _non_cash_tile(metrics: Metrics, lookup: FigureLookup, row: pd.Series) -> Tile:
+    """The non-cash share of a loss; when the items exceed the loss, the result before them,
+    since a share above 100% tells the reader nothing."""
+    items = [m for m in metrics.bridge["metric"][metrics.bridge["non_cash"]]]
+    effect, before = _value(row, "non_cash_effect"), _value(row, "before_non_cash")
+    if not fmt.missing(effect) and effect < 0 and not fmt.missing(before) and before >= 0 and (
+            _value(row, "net_income") < 0):
+        return Tile("Before non-cash items", combined(lookup, metrics.period,
+                                                      ["net_income", *items],
+                                                      fmt.money(before), before),
+                    (f"{fmt.money(-effect)} of non-cash items exceed the loss",))
+    share = row["non_cash_share"]
+    return Tile("Non-cash share of loss",
+                combined(lookup, metrics.period, ["net_income", *items], fmt.pct(share, 0)),
+                ("disclosed items",) if not fmt.missing(share) else ())
 
 
 def _recent(metrics: Metrics, columns: list[str]) -> pd.DataFrame:
@@ -154,31 +169,55 @@ def _recent(metrics: Metrics, columns: list[str]) -> pd.DataFrame:
     return window[has]
 
 
+def _without_empty_columns(header: tuple[str, ...], rows: list[Row], keep: int = 1
+                           ) -> tuple[tuple[str, ...], tuple[Row, ...]]:
+    """Drop columns (after the first ``keep`` data columns) that no row has a figure in."""
+    if not rows:
+        return header, ()
+    width = len(rows[0].cells)
+    empty = {i for i in range(keep, width)
+             if all(r.cells[i].text in (fmt.NOT_DISCLOSED, "") for r in rows)}
+    kept_header = (header[0], *(h for i, h in enumerate(header[1:1 + width]) if i not in empty),
+                   *header[1 + width:])
+    kept_rows = tuple(Row(r.label, tuple(c for i, c in enumerate(r.cells) if i not in empty),
+                          r.note, r.kind) for r in rows)
+    return kept_header, kept_rows
+
+
 def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
     table = _recent(metrics, ["mix_total", "mix_mining", "mix_ai_hpc"])
     rows = []
     for period, row in table.iterrows():
         p = periods.label(period)
         business_cells = tuple(
-            lookup.combined(p, lookup.business_metrics(p, b), fmt.money(row[f"mix_{b}"]))
+            combined(lookup, p, lookup.business_metrics(p, b), fmt.money(row[f"mix_{b}"]))
             for b in BUSINESSES)
+        unsplit = row["mix_unallocated"]
         rows.append(Row(period_name(metrics, p), (
-            lookup.cell(p, "revenue_total", fmt.money(row["mix_total"])),
+            cell(lookup, p, "revenue_total", fmt.money(row["mix_total"])),
             *business_cells,
-            Cell(fmt.money(row["mix_unallocated"]), negative=is_negative(row["mix_unallocated"])),
+            # Blank, not $0.0M, where the lines add up to the total: the column then drops out.
+            Cell("" if not fmt.missing(unsplit) and abs(unsplit) < 0.05 else fmt.money(unsplit),
+                 negative=is_negative(unsplit)),
             Cell(fmt.pct(row["mix_ai_hpc_share"])),
             Cell(fmt.delta(row["revenue_qoq"]), negative=is_negative(row["revenue_qoq"])),
             Cell(fmt.delta(row["revenue_yoy"]), negative=is_negative(row["revenue_yoy"])),
         )))
-    notes = ["Not split: the part of revenue that the disclosed lines do not account for.",
-             "Lines mapped to businesses: " + ", ".join(
-                 f"{line} → {business}" for line, business in
-                 sorted(metrics.company.revenue_lines.items())) + "."
-             if metrics.company.revenue_lines else
-             "The sources give no split of revenue by business for this miner."]
-    return Table("Revenue by business, USD", ("Quarter", "Revenue", "Mining", "AI/HPC", "Other",
-                                              "Not split", "AI/HPC share", "QoQ", "YoY"),
-                 tuple(rows), tuple(notes), css_class="keep")
+    header, kept = _without_empty_columns(
+        ("Quarter", "Revenue", "Mining", "AI/HPC", "Other", "Not split", "AI/HPC share", "QoQ",
+         "YoY"), rows)
+    company = metrics.company
+    mapped = {business: [metric_label(line, company) for line, b in
+                         sorted(company.revenue_lines.items()) if b == business]
+              for business in BUSINESSES}
+    described = "; ".join(f"{name}: {', '.join(mapped[b])}" for b, name in
+                          (("mining", "Mining"), ("ai_hpc", "AI/HPC"), ("other", "Other"))
+                          if mapped[b])
+    notes = ["Not split: the part of revenue that the lines disclosed do not account for "
+             "(blank when they add up)."]
+    notes.append(f"Revenue lines by business: {described}." if described else
+                 "The sources give no split of revenue by business for this miner.")
+    return Table("Revenue by business, USD", header, kept, tuple(notes), css_class="keep")
 
 
 def bridge_table(metrics: Metrics, lookup: FigureLookup) -> Table:
@@ -186,75 +225,108 @@ def bridge_table(metrics: Metrics, lookup: FigureLookup) -> Table:
     p = metrics.period
     for item in metrics.bridge.itertuples():
         if item.kind == "residual":
-            cell = Cell(fmt.money(item.amount), negative=is_negative(item.amount))
+            shown = Cell(fmt.money(item.amount), negative=is_negative(item.amount))
             note = "computed: net income − adjusted EBITDA − items above"
         else:
-            cell = lookup.cell(p, item.metric, fmt.money(item.amount), item.amount)
+            shown = cell(lookup, p, item.metric, fmt.money(item.amount), item.amount)
             note = "non-cash" if item.non_cash else ""
-        rows.append(Row(item.label, (cell,), note, item.kind))
+        rows.append(Row(item.label, (shown,), note, item.kind))
     return Table(f"Adjusted EBITDA to net income, {period_name(metrics)}",
                  ("Item", "Effect on net income", "Note"), tuple(rows),
-                 ("Charges are shown as their effect on net income (negative). n/d: not "
-                  "disclosed in the sources; an undisclosed item is inside the residual.",),
-                 css_class="keep")
+                 (f"Charges are shown as their effect on net income (negative). "
+                  f"{fmt.NOT_DISCLOSED}: not in the inputs; such an item is inside the "
+                  "residual.",), css_class="keep")
 
 
-def economics_table(metrics: Metrics, lookup: FigureLookup) -> Table:
-    columns = ["btc_mined", "hashrate", "fleet_efficiency", "power_cost_per_btc",
-               "revenue_per_btc", "realized_hashprice", "market_hashprice"]
-    table = _recent(metrics, columns[:5])
+def market_rows(metrics: Metrics, market: pd.DataFrame) -> pd.DataFrame:
+    """The market figures a briefing prints: hashprice in the quarters its economics show."""
+    shown = {periods.label(p) for p in _recent(metrics, ECONOMICS_INPUTS).index}
+    best = market.sort_values("line").drop_duplicates(["period", "metric"])
+    return best[(best["metric"] == "hashprice") & best["period"].isin(shown)]
+
+
+ECONOMICS_INPUTS = ["btc_mined", "hashrate", "fleet_efficiency", "power_cost_per_btc",
+                    "revenue_per_btc"]
+
+
+def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame) -> Table:
+    table = _recent(metrics, ECONOMICS_INPUTS)
+    hashprice = {r.period: r for r in market_rows(metrics, market).itertuples()}
     rows = []
     for period, row in table.iterrows():
         p = periods.label(period)
+        mining = lookup.business_metrics(p, "mining")
+        market_row = hashprice.get(p)
         rows.append(Row(period_name(metrics, p), (
-            lookup.cell(p, "btc_mined", fmt.number(row["btc_mined"], "", 0)),
-            lookup.cell(p, "hashrate", fmt.number(row["hashrate"], "EH/s")),
-            lookup.cell(p, "fleet_efficiency", fmt.number(row["fleet_efficiency"], "J/TH")),
-            lookup.cell(p, "power_cost_per_btc", fmt.usd(row["power_cost_per_btc"])),
-            Cell(fmt.usd(row["revenue_per_btc"])),
-            Cell(fmt.usd(row["realized_hashprice"])),
-            Cell(fmt.usd(row["market_hashprice"])),
+            cell(lookup, p, "btc_mined", fmt.number(row["btc_mined"], "", 0)),
+            cell(lookup, p, "hashrate", fmt.number(row["hashrate"], "EH/s")),
+            cell(lookup, p, "fleet_efficiency", fmt.number(row["fleet_efficiency"], "J/TH")),
+            cell(lookup, p, "power_cost_per_btc", fmt.usd(row["power_cost_per_btc"])),
+            combined(lookup, p, [*mining, "btc_mined"], fmt.usd(row["revenue_per_btc"])),
+            combined(lookup, p, [*mining, "hashrate"], fmt.usd(row["realized_hashprice"])),
+            Cell(fmt.usd(row["market_hashprice"]),
+                 STATUS_MARKS.get(market_row.status, "") if market_row else "",
+                 tuple(market_row.source.split(";")) if market_row else ()),
         )))
-    return Table("Mining economics", ("Quarter", "BTC mined", "Hashrate", "Efficiency",
-                                      "Power cost / BTC", "Revenue / BTC",
-                                      "Realized hashprice", "Market hashprice"), tuple(rows),
+    header, kept = _without_empty_columns(
+        ("Quarter", "BTC mined", "Hashrate", "Efficiency", "Power cost / BTC", "Revenue / BTC",
+         "Realized hashprice", "Market hashprice"), rows, keep=0)
+    return Table("Mining economics", header, kept,
                  ("Revenue per BTC = mining revenue ÷ BTC mined. Realized hashprice = mining "
                   "revenue ÷ (EH/s × 1,000 × days), USD per PH/s per day, using quarter-end "
-                  "hashrate. Market hashprice from inputs/market.csv.",), css_class="keep")
-
-
-def contracts_table(metrics: Metrics) -> Table:
-    rows = tuple(
-        Row(contract.customer, (
-            Cell(contract.site or "n/d", wrap=True), Cell(fmt.number(contract.mw, "MW")),
-            Cell(fmt.number(contract.term_years, "yrs", 0)),
-            Cell(fmt.money(contract.value_usd_m), STATUS_MARKS[contract.status],
-                 (contract.source,)),
-            Cell(contract.backstop or "—", wrap=True),
-        ), contract.note)
-        for contract in metrics.company.contracts
-    )
-    return Table("AI/HPC contracts announced", ("Customer", "Site", "Critical IT", "Term",
-                                                "Value", "Backstop", "Note"), rows,
+                  "hashrate. Market hashprice: the quarter's average as the sources give it.",),
                  css_class="keep")
 
 
-def facts_table(metrics: Metrics) -> Table:
+def contracts_table(metrics: Metrics) -> Table:
+    rows = []
+    for contract in metrics.company.contracts:
+        per_mw = revenue_per_mw_year(contract)
+        rows.append(Row(contract.customer, (
+            Cell(contract.site or fmt.NOT_DISCLOSED, wrap=True),
+            Cell(fmt.number(contract.mw, "MW")),
+            Cell(fmt.number(contract.term_years, "yrs", 0)),
+            Cell(fmt.money(contract.value_usd_m), STATUS_MARKS[contract.status],
+                 (contract.source,)),
+            Cell(fmt.money(per_mw, 2), STATUS_MARKS[contract.status] if not fmt.missing(per_mw)
+                 else "", (contract.source,) if not fmt.missing(per_mw) else ()),
+            Cell(contract.backstop or fmt.NOT_DISCLOSED, wrap=True),
+        ), contract.note))
+    return Table("AI/HPC contracts announced", ("Customer", "Site", "Critical IT", "Term",
+                                                "Value", "Per MW a year", "Backstop", "Note"),
+                 tuple(rows), ("Per MW a year = value ÷ term ÷ critical IT MW: what a contracted "
+                               "megawatt earns a year at full ramp.",), css_class="keep")
+
+
+def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
     facts = metrics.facts.assign(_order=metrics.facts["period"].map(_period_order))
     facts = facts.sort_values(["_order", "metric", "line"], ascending=[False, True, True])
-    rows = tuple(
+    rows = [
         Row(f"{fact.period}", (
-            Cell(metric_label(fact.metric), wrap=True),
+            Cell(metric_label(fact.metric, metrics.company), wrap=True),
             Cell(fmt.fact(fact.value, fact.unit), STATUS_MARKS[fact.status], negative=(
                 fact.value < 0)),
             Cell(fact.status), Cell(fact.source.replace(";", ", "), wrap=True),
-            Cell(str(fact.line)),
+            Cell(f"{fact.metric}, facts.csv:{fact.line}", wrap=True),
         ), fact.note)
         for fact in facts.itertuples()
-    )
+    ]
+    rows += [
+        Row(f"{fact.period}", (
+            Cell(f"Market: {metric_label_market(fact.metric)}", wrap=True),
+            Cell(fmt.fact(fact.value, fact.unit), STATUS_MARKS[fact.status]),
+            Cell(fact.status), Cell(fact.source.replace(";", ", "), wrap=True),
+            Cell(f"{fact.metric}, market.csv:{fact.line}", wrap=True),
+        ), fact.note)
+        for fact in market_rows(metrics, market).itertuples()
+    ]
     return Table("Every figure used, with its source", ("Period", "Figure", "Value", "Status",
-                                                        "Source", "Line in facts.csv", "Note"),
-                 rows, css_class="dense")
+                                                        "Source", "Input", "Note"),
+                 tuple(rows), css_class="dense")
+
+
+def metric_label_market(metric: str) -> str:
+    return MARKET_METRICS[metric].label if metric in MARKET_METRICS else metric
 
 
 def _period_order(label: str) -> tuple[int, int]:
@@ -265,22 +337,31 @@ def _period_order(label: str) -> tuple[int, int]:
     return int(digits[:4]), 5 if label.startswith("FY") else 2 + 2 * int(label[-1])
 
 
-def cited_sources(metrics: Metrics, sources: dict[str, Source]) -> list[Source]:
+def cited_sources(metrics: Metrics, sources: dict[str, Source], market: pd.DataFrame
+                  ) -> list[Source]:
+    """The sources of exactly the figures the briefing prints: every input row in its
+    appendix (which the body's figures are drawn from), its contracts and market figures."""
     ids = {s for cell in metrics.facts["source"] for s in cell.split(";")}
     ids |= {c.source for c in metrics.company.contracts}
+    ids |= {s for cell in market_rows(metrics, market)["source"] for s in cell.split(";")}
     return [sources[i] for i in sorted(ids)]
 
 
-def source_notes(metrics: Metrics) -> list[str]:
-    """Caveats the data itself carries: notes on the covered quarter's rows that are not
-    straight from a release or filing (a reported row's note only describes it)."""
+def caveats(metrics: Metrics) -> list[str]:
+    """What the reader should keep in mind, from one place: the company's notes, then the
+    notes on the covered quarter's figures that are not straight from a release or filing.
+
+    Figures the sources give differently are left to the disagreement table, so a caveat can
+    never say something that table contradicts.
+    """
     facts = metrics.facts
+    disputed = set(zip(metrics.disagreements["period"], metrics.disagreements["metric"],
+                       strict=True))
     current = facts[(facts["period"] == metrics.period) & (facts["note"] != "")
                     & (facts["status"] != "reported")]
-    return [f"{metric_label(r.metric)}: {r.note}"
-            for r in current.itertuples()]
-
-
+    notes = [metrics.company.notes] if metrics.company.notes else []
+    return notes + [f"{metric_label(r.metric, metrics.company)}: {r.note}"
+                    for r in current.itertuples() if (r.period, r.metric) not in disputed]
 
 
 def other_periods_table(metrics: Metrics) -> Table:
@@ -289,7 +370,7 @@ def other_periods_table(metrics: Metrics) -> Table:
         ["_order", "line"], ascending=[False, True])
     rows = tuple(
         Row(fact.period, (
-            Cell(metric_label(fact.metric)),
+            Cell(metric_label(fact.metric, metrics.company)),
             Cell(fmt.fact(fact.value, fact.unit), STATUS_MARKS[fact.status], (fact.source,),
                  fact.value < 0),
         ), fact.note)
@@ -302,7 +383,7 @@ def other_periods_table(metrics: Metrics) -> Table:
 def disagreements_table(metrics: Metrics) -> Table:
     rows = tuple(
         Row(row.period, (
-            Cell(metric_label(row.metric)),
+            Cell(metric_label(row.metric, metrics.company)),
             Cell(fmt.fact(row.value, row.unit), STATUS_MARKS[row.status]),
             Cell(row.source), Cell(row.status), Cell("used" if row.used else "not used"),
         ), row.note)
@@ -311,33 +392,89 @@ def disagreements_table(metrics: Metrics) -> Table:
     return Table("Figures the sources give differently", ("Period", "Figure", "Value", "Source",
                                                           "Status", "In this briefing", "Note"),
                  rows, ("The better status wins (reported, then secondary, derived, estimate); "
-                        "on a tie, the first row in facts.csv.",))
+                        "on a tie, the first row in the inputs.",))
+
+
+def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
+    """Each actual against the company's guidance for the same quarter, where both are in the
+    inputs."""
+    rows = []
+    guided: dict[tuple[str, str], dict[str, float]] = {}
+    for fact in best_facts(metrics.facts).itertuples():
+        target = guidance_target(str(fact.metric))
+        if target is not None and periods.is_quarter(str(fact.period)):
+            guided.setdefault((str(fact.period), target[0]), {})[target[1]] = float(fact.value)
+    for (p, base), given in sorted(guided.items(), key=lambda item: periods.ordinal(item[0][0])):
+        low, high = given.get("low", given.get("point")), given.get("high", given.get("point"))
+        actual = _value(metrics.quarters.loc[periods.quarter(p)], base) if (
+            periods.quarter(p) in metrics.quarters.index) else math.nan
+        if low is None or high is None or fmt.missing(actual):
+            continue
+        names = [f"guide_{base}"] if "point" in given else [f"guide_{base}_low",
+                                                            f"guide_{base}_high"]
+        guide_text = fmt.money(low) if low == high else f"{fmt.money(low)} to {fmt.money(high)}"
+        rows.append(Row(period_name(metrics, p), (
+            Cell(metric_label(base, metrics.company)),
+            cell(lookup, p, base, fmt.money(actual), actual),
+            combined(lookup, p, names, guide_text),
+            Cell(guidance_verdict(actual, low, high)),
+            Cell(", ".join(dict.fromkeys(lookup.sources(p, base) + tuple(
+                s for n in names for s in lookup.sources(p, n)))), wrap=True),
+        )))
+    return Table("Actual against the company's guidance", (
+        "Quarter", "Figure", "Actual", "Guidance", "Actual is", "Sources"), tuple(rows),
+        css_class="keep")
 
 
 def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
     formatters = {"ai_hpc_share": fmt.pct, "revenue_qoq": fmt.delta,
-                  "non_cash_share": lambda v: fmt.pct(v, 0), "backlog_multiple": fmt.multiple}
+                  "non_cash_share": lambda v: fmt.pct(v, 0),
+                  "contracted_annual_revenue": fmt.money}
     rows = []
     for item in ranked:
         show = formatters[item.key]
         rank = (f"{ordinal(item.rank)} of {item.disclosed}" if item.rank is not None
-                else "n/d")
+                else fmt.NOT_DISCLOSED)
+        median = (f"{show(item.median)} (of {item.median_of})" if not fmt.missing(item.median)
+                  else fmt.NOT_DISCLOSED)
         rows.append(Row(item.label, (
             Cell(show(item.value), negative=is_negative(item.value)), Cell(rank),
-            Cell(show(item.median), negative=is_negative(item.median)),
+            Cell(median, negative=is_negative(item.median)),
             Cell(f"{item.disclosed} of {item.peers}"),
         )))
     return Table(f"{metrics.company.ticker} among its peers", (
-        "Metric", metrics.company.ticker, "Rank (1st = highest)", "Peer median",
+        "Metric", metrics.company.ticker, "Rank (1st = highest)", "Median of the others",
         "Peers disclosing"), tuple(rows),
-        ("Ranks and medians count the peers that disclose the figure, each for its latest "
-         f"reported quarter up to {metrics.requested_period}; the sector overview lists them.",),
+        ("Ranks count the miners that disclose the figure, each for its latest reported quarter "
+         f"up to {metrics.requested_period}; the median is of the other miners and is left out "
+         "when fewer than 3 of them disclose the figure. The non-cash share is not stated where "
+         "non-cash items exceed the loss. Contracted revenue a year: Σ value ÷ term over the "
+         "listed contracts that give both.",),
         css_class="keep")
 
 
-def context(metrics: Metrics, charts: list[Any], sentences: list[str],
+def section_dates(metrics: Metrics) -> dict[str, str]:
+    """For each section whose latest figure predates the covered quarter, the quarter it
+    stops at, so the section can say so in its first line."""
+    economics = _recent(metrics, ECONOMICS_INPUTS)
+    liquidity = [metrics.liquidity["cash_as_of"], metrics.liquidity["total_debt_as_of"]]
+    pipeline = [metrics.pipeline["mw_contracted_as_of"], metrics.pipeline["mw_energized_as_of"],
+                metrics.pipeline["contracted_value_as_of"]]
+    latest = {
+        "mining": periods.label(economics.index[-1]) if not economics.empty else None,
+        "liquidity": max((q for q in liquidity if isinstance(q, str)), key=periods.ordinal,
+                         default=None),
+        "pipeline": max((q for q in pipeline if isinstance(q, str)), key=periods.ordinal,
+                        default=None),
+    }
+    # Every section is a key, so a template can test one without StrictUndefined failing.
+    return {section: period_name(metrics, quarter) if quarter is not None and periods.ordinal(
+        quarter) < periods.ordinal(metrics.period) else "" for section, quarter in latest.items()}
+
+
+def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
             sources: dict[str, Source], settings: dict[str, Any],
-            ranked: list[RankedMetric]) -> dict[str, Any]:
+            ranked: list[RankedMetric], market: pd.DataFrame) -> dict[str, Any]:
     """Everything briefing.html prints, already formatted; ``settings`` carries theme and paper."""
     lookup = FigureLookup(metrics)
     amounts = metrics.bridge.set_index("metric")["amount"]
@@ -354,7 +491,7 @@ def context(metrics: Metrics, charts: list[Any], sentences: list[str],
         "requested_period": metrics.requested_period,
         "stale": metrics.is_stale,
         "tiles": kpi_tiles(metrics, lookup),
-        "sentences": sentences,
+        "claims": claims,
         "charts": charts,
         "revenue_table": revenue_table(metrics, lookup),
         "pipeline": metrics.pipeline,
@@ -363,12 +500,15 @@ def context(metrics: Metrics, charts: list[Any], sentences: list[str],
         "bridge_complete": not (fmt.missing(amounts["net_income"])
                                 or fmt.missing(amounts["adjusted_ebitda"])),
         "bridge_missing_net": fmt.missing(amounts["net_income"]),
-        "economics_table": economics_table(metrics, lookup),
+        "economics_table": economics_table(metrics, lookup, market),
+        "section_dates": section_dates(metrics),
         "peers_table": peers_table(metrics, ranked),
         "liquidity": metrics.liquidity,
         "other_periods_table": other_periods_table(metrics),
         "disagreements_table": disagreements_table(metrics),
-        "caveats": source_notes(metrics),
-        "facts_table": facts_table(metrics),
-        "sources": cited_sources(metrics, dict(sources)),
+        "guidance_table": guidance_table(metrics, lookup),
+        "caveats": caveats(metrics),
+        "facts_table": facts_table(metrics, market),
+        "sources": cited_sources(metrics, dict(sources), market),
     }
+

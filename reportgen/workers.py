@@ -27,7 +27,7 @@ from reportgen import __version__, render
 from reportgen.config import Config
 from reportgen.errors import OutputError, RenderError, ReportgenError
 from reportgen.files import atomic_write
-from reportgen.formatting import number_style
+from reportgen.formatting import NOT_DISCLOSED, number_style
 from reportgen.model import Dataset, Metrics
 from reportgen.peers import RankedMetric
 
@@ -144,7 +144,9 @@ def settings(config: Config, dataset: Dataset) -> dict[str, object]:
     return {"firm_name": config.firm_name, "accent_color": config.accent_color,
             "font_family": config.font_family, "logo": render.logo_data_uri(config.logo),
             "paper_size": config.paper_size, "version": __version__,
-            "fingerprint": dataset.fingerprint}
+            "fingerprint": dataset.fingerprint,
+            "stale_after_quarters": config.stale_after_quarters,
+            "missing_mark": NOT_DISCLOSED}
 
 
 def _documents(shared: Shared, engine: _Engine, template: str, context: dict[str, object],
@@ -213,14 +215,14 @@ def render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> Briefi
 
 
 def _render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> BriefingResult:
-    from reportgen import charts, narrative, spreadsheet, view
+    from reportgen import charts, claims, spreadsheet, view
 
     shared, engine = _state()
     started = time.perf_counter()
     ticker = miner.company.ticker
-    context = view.context(miner, charts.build_charts(miner), narrative.sentences(miner),
+    context = view.context(miner, charts.build_charts(miner), claims.miner_claims(miner),
                            dict(shared.dataset.sources), settings(shared.config, shared.dataset),
-                           ranked)
+                           ranked, shared.dataset.market)
     metrics_csv = spreadsheet.csv_bytes(miner.tidy)
     facts_csv = spreadsheet.csv_bytes(miner.facts.drop(columns=["file"]))
     data_files = (
@@ -242,7 +244,9 @@ SECTOR_FORMATS = {
     "revenue": "#,##0.0", "revenue_qoq": "0.0%", "ai_hpc_share": "0.0%",
     "ai_hpc_revenue": "#,##0.0", "mining_revenue": "#,##0.0", "net_income": "#,##0.0",
     "non_cash_share": "0.0%", "adjusted_ebitda": "#,##0.0", "hashrate": "0.0",
-    "mw_contracted": "#,##0", "contracted_value": "#,##0", "backlog_multiple": "0.0",
+    "mw_contracted": "#,##0", "contracted_value": "#,##0",
+    "contracted_annual_revenue": "#,##0.0", "before_non_cash": "#,##0.0",
+    "non_cash_effect": "#,##0.0", "bridge_other": "#,##0.0", "eps_diluted": "0.00",
     "cash": "#,##0.0", "total_debt": "#,##0.0", "value": "General",
 }
 
@@ -258,13 +262,13 @@ def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: 
 
 def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: str,
                    key: str) -> BriefingResult:
-    from reportgen import narrative, sector_charts, sector_view, spreadsheet
+    from reportgen import claims, sector_charts, sector_view, spreadsheet
 
     shared, engine = _state()
     started = time.perf_counter()
     peer_table = shared.peer_table
     charts = sector_charts.build_sector_charts(miners, peer_table, period)
-    sentences = narrative.sector_sentences(peer_table, period, silent)
+    sentences = claims.sector_claims(peer_table, period, silent)
     context = sector_view.context(miners, peer_table, charts, sentences, shared.dataset.sources,
                                   period, settings(shared.config, shared.dataset))
     tidy = pd.concat([m.tidy for m in miners], ignore_index=True)

@@ -84,7 +84,12 @@ def test_wulf_pipeline(computed):
     assert (pipe["contracted_value"], pipe["contracted_value_as_of"]) == (approx(12800.0),
                                                                          "2025Q4")
     assert pipe["annualized_run_rate"] == approx(21.0 * 4)
-    assert pipe["backlog_multiple"] == approx(12800.0 / (21.0 * 4))
+    # Σ value ÷ term over the contracts giving both: Core42 1000/10, CB-3/4 3700/10, Abernathy
+    # 9500/25; CB-5 gives no value. Never a multiple of the quarter's run-rate.
+    assert pipe["contracted_annual_revenue"] == approx(100.0 + 370.0 + 380.0)
+    assert pipe["contracts_with_terms"] == 3
+    assert pipe["annualized_run_rate"] == approx(21.0 * 4)
+    assert "backlog_multiple" not in pipe
     assert pipe["listed_contracts_value"] == approx(1000.0 + 3700.0 + 9500.0)
 
 
@@ -132,7 +137,7 @@ def test_corz_contracted_value_from_listed_contracts(computed):
     assert pipe["contracted_value"] == approx(8700.0)
     assert pipe["contracted_value_as_of"] is None
     assert pipe["mw_contracted"] == approx(590.0)
-    assert pipe["backlog_multiple"] == approx(8700.0 / (77.5 * 4))
+    assert pipe["contracted_annual_revenue"] == approx(8700.0 / 12)
 
 
 def test_corz_non_cash_share_can_approach_whole_loss(computed):
@@ -178,7 +183,7 @@ def test_cifr_covers_2025q3_without_split(computed):
     assert math.isnan(row["mix_ai_hpc"])
     assert math.isnan(row["mix_ai_hpc_share"])
     assert cifr.crossover is None
-    assert math.isnan(cifr.pipeline["backlog_multiple"])
+    assert math.isnan(cifr.pipeline["annualized_run_rate"])
 
 
 def test_cifr_full_year_rows_kept_apart(computed):
@@ -196,8 +201,10 @@ def test_cifr_full_year_rows_kept_apart(computed):
 
 def test_hut_non_cash_exceeds_loss(computed):
     row = at(computed["HUT"], "2026Q1")
-    assert row["non_cash_share"] == approx(295.7 / 219.8)
-    assert row["non_cash_share"] > 1
+    # Non-cash items (295.7) exceed the loss (219.8): no share above 100% is stated; the
+    # result before them is a profit of 75.9.
+    assert math.isnan(row["non_cash_share"])
+    assert row["before_non_cash"] == approx(-219.8 + 295.7)
 
 
 def test_compute_before_any_report_raises(dataset):

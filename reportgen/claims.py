@@ -1,0 +1,466 @@
+"""Claims: each sentence a briefing, the sector overview or an e-mail states, with the figures
+it rests on and the rule that allowed it.
+
+A rule returns ``None`` when its evidence is missing or below its threshold: the document then
+says nothing rather than something the figures do not hold. Every threshold is a constant
+here, documented in the README's "Claims and their rules" section.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reportgen import periods
+from reportgen.formatting import delta, missing, money, number, pct
+from reportgen.metrics import BRIDGE_ITEMS
+from reportgen.model import Metrics
+from reportgen.peers import MIN_VALUES_FOR_MEDIAN, usable
+from reportgen.provenance import Figure, FigureLookup, weakest
+
+MAX_SENTENCES = 6
+MOST_NON_CASH = 0.60
+"""'Most of the loss is non-cash' needs disclosed non-cash items of at least 60% of it ..."""
+MAX_UNEXPLAINED = 0.25
+"""... and an unexplained residual of at most 25% of it; otherwise both numbers are said."""
+MATERIAL_RESIDUAL = 0.05
+"""The unexplained part of the bridge is mentioned when it exceeds 5% of the net result."""
+GUIDANCE_TOLERANCE = 0.005
+"""An actual within 0.5% of a point guidance is 'in line with' it."""
+
+Part = str | Figure
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence's worth of meaning: what it says, the figures it rests on, and why.
+
+    ``parts`` is the sentence: text and figures in reading order, so each medium (HTML with
+    marks, plain text, e-mail) prints the figures its own way. ``evidence`` holds figures the
+    claim counts or compares without printing them.
+    """
+
+    kind: str
+    rule: str
+    parts: tuple[Part, ...]
+    evidence: tuple[Figure, ...] = ()
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Figure)) + self.evidence
+
+    @property
+    def text(self) -> str:
+        """Plain text, other quarters' figures dated; marks are left to the medium."""
+        return "".join(p if isinstance(p, str) else p.shown for p in self.parts)
+
+    def marked_text(self) -> str:
+        """Plain text with each figure's status mark in brackets, for the e-mail's text part."""
+        return "".join(p if isinstance(p, str) else p.shown + (f" [{p.mark}]" if p.mark else "")
+                       for p in self.parts)
+
+
+def _claim(kind: str, rule: str, *parts: Part, evidence: Sequence[Figure] = ()) -> Claim:
+    return Claim(kind, rule, tuple(parts), tuple(evidence))
+
+
+def period_name(metrics: Metrics, period: str | None = None) -> str:
+    """``2025Q4 (FY26 Q2)`` for a miner whose fiscal quarters differ from calendar ones."""
+    return periods.display(period or metrics.period, metrics.company.fiscal_year_end_month)
+
+
+class Evidence:
+    """The covered quarter's figures of one miner, as typed :class:`Figure` values."""
+
+    def __init__(self, metrics: Metrics, lookup: FigureLookup | None = None) -> None:
+        self.metrics = metrics
+        self.lookup = lookup or FigureLookup(metrics)
+        self.period = metrics.period
+        self.row = metrics.quarters.loc[periods.quarter(metrics.period)]
+
+    def value(self, column: str) -> float:
+        value = self.row.get(column, math.nan)
+        return math.nan if value is None or pd.isna(value) else float(value)
+
+    def input(self, metric: str, label: str, show: Callable[[float], str] = money
+              ) -> Figure | None:
+        """A figure straight from the inputs for the covered quarter, or None."""
+        value = self.value(metric)
+        if missing(value):
+            return None
+        return Figure(label, value, show(value), self.period,
+                      self.lookup.status(self.period, metric),
+                      self.lookup.sources(self.period, metric))
+
+    def computed(self, column: str, label: str, show: Callable[[float], str],
+                 inputs: Sequence[str]) -> Figure | None:
+        """A figure computed here, marked as weakly as the input figures it is built from."""
+        value = self.value(column)
+        if missing(value):
+            return None
+        status, sources = self.lookup.provenance(self.period, inputs)
+        return Figure(label, value, show(value), self.period, status, sources)
+
+    def business(self, business: str, label: str) -> Figure | None:
+        return self.computed(f"mix_{business}", label, money,
+                             self.lookup.business_metrics(self.period, business))
+
+    def as_of(self, label: str, value: object, as_of: object, show: Callable[[float], str],
+              metric: str) -> Figure | None:
+        """A point-in-time figure as of its own quarter, dated when that is not the covered one."""
+        if not isinstance(value, float | int) or missing(float(value)):
+            return None
+        when = as_of if isinstance(as_of, str) else None
+        status = self.lookup.status(when, metric) if when else ""
+        sources = self.lookup.sources(when, metric) if when else ()
+        return Figure(label, float(value), show(float(value)), when, status, sources,
+                      dated=when is not None and when != self.period)
+
+
+def miner_claims(metrics: Metrics, lookup: FigureLookup | None = None) -> list[Claim]:
+    """The claims a miner's briefing makes, most important first."""
+    facts = Evidence(metrics, lookup)
+    found = [
+        revenue_claim(facts),
+        ai_hpc_claim(facts),
+        crossover_claim(facts),
+        net_result_claim(facts),
+        ebitda_claim(facts),
+        pipeline_claim(facts),
+    ]
+    return [claim for claim in found if claim is not None][:MAX_SENTENCES]
+
+
+def revenue_claim(facts: Evidence) -> Claim | None:
+    total = facts.input("revenue_total", "Revenue")
+    if total is None:
+        total = facts.computed("mix_total", "Revenue", money, [])
+    if total is None:
+        return None
+    changes: list[Part] = []
+    for column, label, back in (("revenue_qoq", "QoQ", 1), ("revenue_yoy", "YoY", 4)):
+        change = facts.computed(column, f"Revenue {label}", delta, ["revenue_total"])
+        if change is not None:
+            base = periods.shift(facts.period, -back)
+            status = weakest([total.status, facts.lookup.status(base, "revenue_total")])
+            changes.append(Figure(change.label, change.value, change.text, facts.period,
+                                  status, change.sources))
+            changes.append(f" {label}")
+    tail: list[Part] = []
+    if changes:
+        tail = [", ", *changes[:2]] + ([" and ", *changes[2:]] if len(changes) > 2 else [])
+    return _claim("revenue", "needs the quarter's revenue; growth only against a disclosed base",
+                  f"{facts.metrics.company.name} reported revenue of ", total, " for ",
+                  period_name(facts.metrics), *tail, ".")
+
+
+def ai_hpc_claim(facts: Evidence) -> Claim | None:
+    ai_hpc = facts.business("ai_hpc", "AI/HPC revenue")
+    if ai_hpc is None:
+        return None
+    parts: list[Part] = ["AI/HPC revenue was ", ai_hpc]
+    lines = facts.lookup.business_metrics(facts.period, "ai_hpc")
+    share = facts.computed("mix_ai_hpc_share", "AI/HPC share", pct, [*lines, "revenue_total"])
+    if share is not None:
+        parts += [", ", share, " of the total"]
+    growth = facts.computed("ai_hpc_qoq", "AI/HPC revenue QoQ", delta, lines)
+    if growth is not None:
+        parts += [", ", growth, " QoQ"]
+    return _claim("ai_hpc_revenue", "needs the quarter's AI/HPC revenue lines", *parts, ".")
+
+
+def crossover_claim(facts: Evidence) -> Claim | None:
+    ai_hpc = facts.business("ai_hpc", "AI/HPC revenue")
+    mining = facts.business("mining", "Mining revenue")
+    if ai_hpc is None or mining is None:
+        return None
+    rule = ("AI/HPC revenue above mining revenue plus any revenue not split by business, "
+            "first quarter in the data")
+    crossover = facts.metrics.crossover
+    if crossover == facts.period:
+        return _claim("crossover_this_quarter", rule,
+                      "AI/HPC revenue overtook mining revenue this quarter (", ai_hpc,
+                      " against ", mining, "), the first quarter in the data in which it did.")
+    if crossover is not None:
+        still = "and still does" if ai_hpc.value > mining.value else (
+            "but fell back below it this quarter")
+        return _claim("crossover_earlier", rule, f"AI/HPC revenue first exceeded mining revenue "
+                      f"in {crossover} {still} (", ai_hpc, " against ", mining, ").")
+    unsplit = facts.computed("mix_unallocated", "Revenue not split", money, ["revenue_total"])
+    if unsplit is not None and unsplit.value > 0 and ai_hpc.value > mining.value:
+        return _claim("crossover_unclear", rule, "AI/HPC revenue (", ai_hpc, ") exceeds the "
+                      "mining revenue disclosed (", mining, ") but not mining plus the ", unsplit,
+                      " not split by business, so the data does not show it overtaking mining.")
+    return _claim("mining_still_leads", rule, "Mining still earns more than AI/HPC (", mining,
+                  " against ", ai_hpc, "); AI/HPC revenue has not overtaken it in any quarter "
+                  "in the data.")
+
+
+def _non_cash_items(facts: Evidence) -> list[Part]:
+    """``impairments −$x; digital-asset marks −$y``, largest first."""
+    bridge = facts.metrics.bridge
+    items = bridge[bridge["non_cash"] & bridge["amount"].notna()]
+    items = items.reindex(items["amount"].abs().sort_values(ascending=False).index)
+    labels = {metric: label for metric, label, _, _ in BRIDGE_ITEMS}
+    parts: list[Part] = []
+    for metric, amount in zip(items["metric"], items["amount"], strict=True):
+        parts += ["; " if parts else "", f"{labels[metric].lower()} ",
+                  Figure(labels[metric], float(amount), money(float(amount)), facts.period,
+                         facts.lookup.status(facts.period, metric),
+                         facts.lookup.sources(facts.period, metric))]
+    return parts
+
+
+def net_result_claim(facts: Evidence) -> Claim | None:
+    """The loss explained by its non-cash part, only as far as the disclosed items go.
+
+    'Most of the loss is non-cash' needs non-cash items of at least :data:`MOST_NON_CASH` of
+    the loss *and* an unexplained residual of at most :data:`MAX_UNEXPLAINED` of it. When the
+    items exceed the loss, the result before them is stated instead of a share above 100%.
+    """
+    net = facts.input("net_income", "Net income")
+    if net is None:
+        return None
+    inputs = [m for m, _, _, non_cash in BRIDGE_ITEMS if non_cash]
+    effect = facts.computed("non_cash_effect", "Disclosed non-cash items", money, inputs)
+    before = facts.computed("before_non_cash", "Result before non-cash items", money,
+                            ["net_income", *inputs])
+    if net.value >= 0:
+        if effect is not None and before is not None and effect.value < 0:
+            return _claim("profit_after_non_cash", "a profit, with disclosed non-cash charges",
+                          "Net income was ", net, "; before ", _abs(effect),
+                          " of disclosed non-cash items, it was ", before, ".")
+        return _claim("net_income", "a profit", "Net income was ", net, ".")
+    loss = _abs(net)
+    if effect is None or effect.value >= 0:
+        return _claim("loss_no_non_cash", "a loss with no non-cash charges disclosed",
+                      "The net loss was ", loss, "; no non-cash charges that add to it are in "
+                      "the inputs.")
+    items = _non_cash_items(facts)
+    if before is not None and before.value >= 0:
+        return _claim("non_cash_exceeds_loss", "disclosed non-cash charges larger than the loss",
+                      "Disclosed non-cash items (", *items, ") of ", _abs(effect),
+                      " exceed the ", loss, " net loss: before them, the result was a profit "
+                      "of ", before, ".")
+    share = facts.computed("non_cash_share", "Non-cash share of the loss",
+                           lambda v: pct(v, 0), ["net_income", *inputs])
+    residual = facts.value("bridge_other")
+    unexplained = abs(residual) / abs(net.value) if not missing(residual) else math.nan
+    opening: list[Part] = ["Of the ", loss, " net loss, disclosed non-cash items (", *items,
+                           ") account for ", _abs(effect)]
+    if share is None:
+        return None
+    rule = (f"'most' needs non-cash ≥ {MOST_NON_CASH:.0%} of the loss and an unexplained "
+            f"residual ≤ {MAX_UNEXPLAINED:.0%} of it")
+    if share.value >= MOST_NON_CASH and not missing(unexplained) and (
+            unexplained <= MAX_UNEXPLAINED):
+        return _claim("loss_mostly_non_cash", rule, *opening, ", ", share,
+                      " of it, so most of the loss is non-cash.")
+    if missing(unexplained):
+        return _claim("loss_partly_non_cash", rule, *opening, ", ", share, " of it; the rest "
+                      "cannot be broken down, as adjusted EBITDA is not in the inputs.")
+    rest = Figure("Unexplained residual", abs(residual), money(abs(residual)), facts.period,
+                  net.status, net.sources)
+    return _claim("loss_partly_non_cash", rule, *opening, ", ", share, " of it; ", rest,
+                  f" ({pct(unexplained, 0)} of the loss) is not explained by the items "
+                  "disclosed.")
+
+
+def _abs(figure: Figure) -> Figure:
+    """The same figure as a size (a loss of $427.6M), for sentences that name its direction."""
+    value = abs(figure.value)
+    return Figure(figure.label, value, money(value), figure.period, figure.status,
+                  figure.sources, figure.dated, figure.stale)
+
+
+def guidance_verdict(actual: float, low: float, high: float) -> str:
+    """``below``, ``within``/``in line with`` or ``above`` a guided range or point.
+
+    >>> guidance_verdict(-4.1, 0, 3), guidance_verdict(2, 0, 3), guidance_verdict(5.01, 5, 5)
+    ('below', 'within', 'in line with')
+    """
+    if low == high:
+        if abs(actual - low) <= GUIDANCE_TOLERANCE * max(abs(low), 1e-9):
+            return "in line with"
+        return "below" if actual < low else "above"
+    return "below" if actual < low else "above" if actual > high else "within"
+
+
+def ebitda_claim(facts: Evidence) -> Claim | None:
+    ebitda = facts.input("adjusted_ebitda", "Adjusted EBITDA")
+    if ebitda is None:
+        return None
+    parts: list[Part] = ["Adjusted EBITDA was ", ebitda]
+    guide = guidance(facts, "adjusted_ebitda")
+    if guide is not None:
+        low, high = guide
+        verdict = guidance_verdict(ebitda.value, low.value, high.value)
+        shown: list[Part] = [low] if low is high else [low, "–", high]
+        parts += [", ", verdict, " the company's guidance of ", *shown]
+    net = facts.value("net_income")
+    residual = facts.value("bridge_other")
+    said = facts.value("non_cash_effect") < 0 and facts.value("net_income") < 0
+    if not said and not missing(residual) and abs(residual) > MATERIAL_RESIDUAL * abs(net):
+        rest = Figure("Unexplained residual", abs(residual), money(abs(residual)), facts.period,
+                      ebitda.status, ebitda.sources)
+        parts += ["; ", rest, " of the way from it to net income is not explained by the "
+                  "items disclosed"]
+    return _claim("adjusted_ebitda", "needs adjusted EBITDA; guidance compared when entered",
+                  *parts, ".")
+
+
+def guidance(facts: Evidence, metric: str) -> tuple[Figure, Figure] | None:
+    """The company's guidance for the covered quarter as (low, high); a point gives the same
+    figure twice."""
+    point = facts.input(f"guide_{metric}", "Guidance")
+    if point is not None:
+        return point, point
+    low = facts.input(f"guide_{metric}_low", "Guidance, low")
+    high = facts.input(f"guide_{metric}_high", "Guidance, high")
+    return (low, high) if low is not None and high is not None else None
+
+
+def pipeline_claim(facts: Evidence) -> Claim | None:
+    pipe = facts.metrics.pipeline
+    mw = facts.as_of("AI/HPC MW contracted", pipe["mw_contracted"], pipe["mw_contracted_as_of"],
+                     lambda v: number(v, "MW", 0), "ai_hpc_mw_contracted")
+    value = facts.as_of("AI/HPC contracted revenue", pipe["contracted_value"],
+                        pipe["contracted_value_as_of"], money, "ai_hpc_contracted_value")
+    if mw is None and value is None:
+        return None
+    parts: list[Part] = ["It has "]
+    if mw is None:
+        parts += ["AI/HPC contracts worth ", value]  # type: ignore[list-item]
+    else:
+        parts += [mw, " of AI/HPC capacity under contract"]
+        if value is not None:
+            parts += [" worth ", value]
+    if pipe["from_listed_contracts"]:
+        parts += [" (summing its listed contracts)"]
+    annual = pipe["contracted_annual_revenue"]
+    run_rate = facts.computed("mix_ai_hpc", "AI/HPC revenue", lambda v: money(v * 4),
+                              facts.lookup.business_metrics(facts.period, "ai_hpc"))
+    if isinstance(annual, float) and not missing(annual):
+        contracts = facts.metrics.company.contracts
+        used = [c for c in contracts if c.value_usd_m is not None and c.term_years]
+        yearly = Figure("Contracted revenue a year", annual, money(annual), None,
+                        weakest(c.status for c in used), tuple(c.source for c in used))
+        counted, listed = pipe["contracts_with_terms"], len(contracts)
+        which = (f"its {counted} listed contracts that give a value and a term add up to "
+                 if counted == listed and counted > 1 else
+                 "its one listed contract, which gives a value and a term, comes to "
+                 if counted == listed else
+                 f"the {counted} of its {listed} listed contracts that give a value and a term "
+                 "add up to " if counted > 1 else
+                 f"the one of its {listed} listed contracts that gives a value and a term comes "
+                 "to ")
+        parts += ["; ", which, yearly, " a year at full ramp"]
+        if run_rate is not None:
+            parts += [", against an AI/HPC run-rate of ", run_rate, " a year (",
+                      period_name(facts.metrics), " × 4)"]
+    return _claim("pipeline", "contracted MW and value as of their latest disclosure; annual "
+                  "revenue only from contracts giving value and term", *parts, ".")
+
+
+def _names(tickers: Sequence[str]) -> str:
+    """``['WULF', 'CORZ', 'HUT']`` → ``'CORZ, HUT and WULF'``."""
+    names = sorted(tickers)
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def sector_claims(peers: pd.DataFrame, period: str, silent: Sequence[str] = ()) -> list[Claim]:
+    """What the peer table supports saying about the sector; counts say how many disclose."""
+    found = [coverage_claim(peers, period, silent), split_claim(peers),
+             share_median_claim(peers), loss_count_claim(peers), contracted_mw_claim(peers)]
+    return [claim for claim in found if claim is not None][:MAX_SENTENCES]
+
+
+def coverage_claim(peers: pd.DataFrame, period: str, silent: Sequence[str]) -> Claim:
+    current = [str(t) for t in peers.index[~peers["stale"]]]
+    behind = peers[peers["stale"]]
+    text = f"Of the {len(peers)} miners, {len(current)} reported {period}"
+    text += f" ({_names(current)})" if current else ""
+    if not behind.empty:
+        latest = "; ".join(f"{t} {row['period']}" for t, row in behind.iterrows())
+        text += f"; the others' latest reported quarters are used ({latest})"
+    if silent:
+        text += f"; {_names(list(silent))} reported nothing up to {period}"
+    return _claim("coverage", "which miners reported the period", text + ".")
+
+
+def split_claim(peers: pd.DataFrame) -> Claim | None:
+    split = peers[peers["ai_hpc_ahead"].notna()]
+    if split.empty:
+        return None
+    ahead = [str(t) for t in split.index[split["ai_hpc_ahead"].astype(bool)]]
+    unsplit = sorted(set(map(str, peers.index)) - set(map(str, split.index)))
+    text = (f"{len(ahead)} of the {len(split)} miners that split revenue by business now earn "
+            "more from AI/HPC than from mining")
+    text += f" ({_names(ahead)})" if ahead else ""
+    if unsplit:
+        text += f"; {_names(unsplit)} {'does' if len(unsplit) == 1 else 'do'} not disclose a split"
+    return _claim("ai_hpc_ahead_count", "counts only miners that split revenue", text + ".")
+
+
+def share_median_claim(peers: pd.DataFrame) -> Claim | None:
+    shares = peers["ai_hpc_share"].dropna()
+    if len(shares) < MIN_VALUES_FOR_MEDIAN:
+        return None
+    return _claim("ai_hpc_share_median", f"a median needs {MIN_VALUES_FOR_MEDIAN} values",
+                  f"The median AI/HPC share of revenue among the {len(shares)} that disclose it "
+                  f"is {pct(shares.median())}, from {pct(shares.min())} to {pct(shares.max())}.")
+
+
+def mostly_non_cash(peer: pd.Series) -> bool:
+    """The loss-is-mostly-non-cash rule applied to one peer-table row."""
+    net, before, share = peer["net_income"], peer["before_non_cash"], peer["non_cash_share"]
+    if missing(net) or net >= 0:
+        return False
+    if not missing(before) and not missing(peer["non_cash_effect"]) and (
+            peer["non_cash_effect"] < 0 and before >= 0):
+        return True
+    residual = peer["bridge_other"]
+    return (not missing(share) and share >= MOST_NON_CASH and not missing(residual)
+            and abs(residual) <= MAX_UNEXPLAINED * abs(net))
+
+
+def loss_count_claim(peers: pd.DataFrame) -> Claim | None:
+    """``3 of the 4 that disclose net income reported a loss``; a negative diluted EPS is
+    evidence of a loss where net income is not in the inputs."""
+    net, eps = peers["net_income"], peers["eps_diluted"]
+    evidenced = net.notna() | eps.notna()
+    if not evidenced.any():
+        return None
+    loss = (net < 0) | (net.isna() & (eps < 0))
+    losses = [str(t) for t in peers.index[loss & evidenced]]
+    by_eps = [str(t) for t in peers.index[net.isna() & eps.notna()]]
+    what = "net income" if not by_eps else "net income or diluted EPS"
+    text = (f"{len(losses)} of the {int(evidenced.sum())} that disclose {what} reported a loss "
+            "in their latest quarter")
+    if by_eps:
+        text += f" ({_names(by_eps)} by diluted EPS)"
+    mostly = [str(t) for t, peer in peers.iterrows() if mostly_non_cash(peer)]
+    if mostly:
+        text += (f"; for {len(mostly)} of them ({_names(mostly)}) disclosed non-cash items make "
+                 f"up at least {MOST_NON_CASH:.0%} of the loss with at most "
+                 f"{MAX_UNEXPLAINED:.0%} unexplained, or exceed it")
+    return _claim("loss_count", "counts the miners that disclose net income (or diluted EPS)",
+                  text + ".")
+
+
+def contracted_mw_claim(peers: pd.DataFrame) -> Claim | None:
+    contracted = usable(peers, "mw_contracted")
+    if contracted.empty:
+        return None
+    as_of = {str(t): peers.loc[t, "mw_contracted_as_of"] for t in contracted.index}
+    dated = sorted(f"{t} as of {q}" for t, q in as_of.items() if isinstance(q, str))
+    summed = sorted(t for t, q in as_of.items() if not isinstance(q, str))
+    basis = [*dated, *([f"{_names(summed)} summed from listed contracts"] if summed else [])]
+    leader = str(contracted.idxmax())
+    text = (f"Together, {len(contracted)} miners have {number(contracted.sum(), 'MW', 0)} of "
+            f"AI/HPC capacity under contract ({'; '.join(basis)}), the most at {leader} "
+            f"({number(contracted.max(), 'MW', 0)}).")
+    return _claim("contracted_mw_total", "sums the latest disclosures that are not stale", text)

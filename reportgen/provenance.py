@@ -1,0 +1,81 @@
+"""Where a printed figure comes from: its status, sources and the quarter it is of.
+
+Tables, tiles, sentences and e-mails all print figures; they take their status marks and
+source ids from here, so a figure carries the same provenance wherever it goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from reportgen.metrics import best_facts
+from reportgen.model import Metrics
+from reportgen.vocabulary import STATUS_MARKS, STATUSES
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure as a sentence or a cell prints it: formatted once, with its provenance.
+
+    ``dated`` is set when the figure is of a quarter other than the one the document covers,
+    so it is printed with that quarter beside it.
+    """
+
+    label: str
+    value: float
+    text: str
+    period: str | None = None
+    status: str = ""
+    """An input status (``reported`` ... ``estimate``), or "" for a figure computed here."""
+    sources: tuple[str, ...] = ()
+    dated: bool = False
+    stale: bool = False
+
+    @property
+    def mark(self) -> str:
+        return STATUS_MARKS.get(self.status, "")
+
+    @property
+    def negative(self) -> bool:
+        return self.value < 0
+
+    @property
+    def shown(self) -> str:
+        """The text with its quarter when dated: ``12.8 EH/s (2025Q2)``."""
+        if not self.dated or not self.period:
+            return self.text
+        return f"{self.text} ({self.period}{', stale' if self.stale else ''})"
+
+
+def weakest(statuses: Iterable[str]) -> str:
+    """The least certain of several input statuses: a figure built from them is no better."""
+    known = [s for s in statuses if s in STATUSES]
+    return max(known, key=STATUSES.index) if known else ""
+
+
+class FigureLookup:
+    """Status and sources of the figure used for (period, metric), from the best input row."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._rows = {(r.period, r.metric): r for r in best_facts(metrics.facts).itertuples()}
+        self._company = metrics.company
+
+    def status(self, period: str, metric: str) -> str:
+        row = self._rows.get((period, metric))
+        return str(row.status) if row is not None else ""
+
+    def sources(self, period: str, metric: str) -> tuple[str, ...]:
+        row = self._rows.get((period, metric))
+        return tuple(str(row.source).split(";")) if row is not None else ()
+
+    def business_metrics(self, period: str, business: str) -> list[str]:
+        return [metric for (p, metric) in self._rows
+                if p == period and self._company.business_of(metric) == business]
+
+    def provenance(self, period: str, metrics: Iterable[str]) -> tuple[str, tuple[str, ...]]:
+        """The weakest status and the sources of the figures a computed value adds up."""
+        names = list(metrics)
+        status = weakest(self.status(period, m) for m in names)
+        sources = tuple(dict.fromkeys(s for m in names for s in self.sources(period, m)))
+        return status, sources
