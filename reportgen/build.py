@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportgen import __version__, inputs, keys, metrics, validate
+import pandas as pd
+
+from reportgen import __version__, derive, inputs, keys, metrics, validate
 from reportgen.config import Config
 from reportgen.errors import InputError, OutputError, RenderError, UsageError
 from reportgen.files import atomic_write
@@ -54,7 +56,13 @@ def load_dataset(config: Config) -> Dataset:
         raise InputError(problems)
     for warning in validate.warnings(raw):
         log.warning("%s", warning)
-    return inputs.to_dataset(raw)
+    dataset = inputs.to_dataset(raw)
+    # A quarter missing beside its year (FY − Q1 − Q2 − Q3) is worked out once, here, so the
+    # covered quarter, "latest reported" and every table see the same derived rows.
+    derived = derive.derive_quarters(dataset.facts, dataset.companies)
+    if derived.empty:
+        return dataset
+    return replace(dataset, facts=pd.concat([dataset.facts, derived], ignore_index=True))
 
 
 def build_time() -> datetime:

@@ -136,6 +136,14 @@ def crossover_timeline(miners: Sequence[Metrics], period: str) -> Chart | None:
                  + "; ".join(described) + ".", _svg(figure))
 
 
+def _as_of(peer: pd.Series) -> str:
+    """`` (2025Q4)`` for a total reported as of a quarter other than the miner's row."""
+    as_of = peer["mw_contracted_as_of"]
+    if not isinstance(as_of, str) or as_of == peer["period"]:
+        return ""
+    return f" ({as_of}{', stale' if peer['mw_contracted_stale'] else ''})"
+
+
 def contracted_mw(peers: pd.DataFrame) -> Chart | None:
     shown = peers.dropna(subset=["mw_contracted"]).sort_values("mw_contracted")
     if shown.empty:
@@ -143,14 +151,16 @@ def contracted_mw(peers: pd.DataFrame) -> Chart | None:
     figure = _figure()
     axes = figure.add_axes((0.1, 0.16, 0.84, 0.76))
     bars = axes.barh(list(shown.index), shown["mw_contracted"], color=PALETTE[0])
-    for bar, value in zip(bars, shown["mw_contracted"], strict=True):
-        axes.annotate(number(value, "MW", 0), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+    labels = {t: number(v, "MW", 0) + _as_of(shown.loc[t]) for t, v in
+              shown["mw_contracted"].items()}
+    for bar, label in zip(bars, labels.values(), strict=True):
+        axes.annotate(label, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                       xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
     axes.set_xlabel("Contracted AI/HPC critical IT, MW")
-    axes.set_xlim(0, float(shown["mw_contracted"].max()) * 1.18)
+    axes.set_xlim(0, float(shown["mw_contracted"].max()) * 1.3)
     return Chart("sector-mw", "Contracted AI/HPC capacity by miner",
                  "Critical IT load under AI/HPC contracts: the miner's reported total where "
                  "there is one, else the sum of its listed contracts.",
                  "Contracted AI/HPC MW. " + "; ".join(
-                     f"{t} {number(v, 'MW', 0)}" for t, v in shown["mw_contracted"].items()) + ".",
+                     f"{t} {label}" for t, label in labels.items()) + ".",
                  _svg(figure))

@@ -9,10 +9,12 @@ from typing import Any
 import pandas as pd
 
 from reportgen import formatting as fmt
+from reportgen import periods
 from reportgen.claims import Claim
 from reportgen.model import Metrics, Source
 from reportgen.peers import medians
-from reportgen.provenance import FigureLookup
+from reportgen.provenance import FigureLookup, weakest
+from reportgen.vocabulary import STATUS_MARKS
 from reportgen.view import Cell, Row, Table, cell, combined, is_negative
 
 Column = tuple[str, str, Callable[[float], str], tuple[str, ...]]
@@ -80,6 +82,13 @@ def _cell(key: str, names: tuple[str, ...], formatter: Callable[[float], str], p
             c.source for c in miner.company.contracts)))
     shown = (cell(lookup, period, metrics[0], formatter(value), value) if len(metrics) == 1
              else combined(lookup, period, metrics, formatter(value), value))
+    if key == "revenue_qoq" and not fmt.missing(value):
+        # Growth rests on two quarters' revenue: both are cited.
+        base = periods.shift(period, -1)
+        status, sources = lookup.provenance(period, ["revenue_total"])
+        base_status, base_sources = lookup.provenance(base, ["revenue_total"])
+        shown = Cell(shown.text, STATUS_MARKS.get(weakest([status, base_status]), ""),
+                     tuple(dict.fromkeys(sources + base_sources)), shown.negative)
     if isinstance(as_of, str) and not fmt.missing(value):
         return Cell(shown.text, shown.mark, shown.sources, shown.negative,
                     as_of=as_of if as_of != peer["period"] else "",

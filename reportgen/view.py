@@ -351,17 +351,21 @@ def caveats(metrics: Metrics) -> list[str]:
     """What the reader should keep in mind, from one place: the company's notes, then the
     notes on the covered quarter's figures that are not straight from a release or filing.
 
-    Figures the sources give differently are left to the disagreement table, so a caveat can
-    never say something that table contradicts.
+    Figures the sources give differently, and actuals compared with guidance, are left to
+    their tables, so a caveat can never say something those tables contradict.
     """
     facts = metrics.facts
-    disputed = set(zip(metrics.disagreements["period"], metrics.disagreements["metric"],
-                       strict=True))
+    tabled = set(zip(metrics.disagreements["period"], metrics.disagreements["metric"],
+                     strict=True))
+    guided = {(str(r.period), target[0]) for r in facts.itertuples()
+              if (target := guidance_target(str(r.metric))) is not None}
     current = facts[(facts["period"] == metrics.period) & (facts["note"] != "")
                     & (facts["status"] != "reported")]
     notes = [metrics.company.notes] if metrics.company.notes else []
-    return notes + [f"{metric_label(r.metric, metrics.company)}: {r.note}"
-                    for r in current.itertuples() if (r.period, r.metric) not in disputed]
+    return notes + [
+        f"{metric_label(r.metric, metrics.company)} ({r.status}): {r.note}"
+        for r in current.itertuples()
+        if (r.period, r.metric) not in tabled | guided and guidance_target(r.metric) is None]
 
 
 def other_periods_table(metrics: Metrics) -> Table:

@@ -32,7 +32,7 @@ def test_wulf_sentences(dataset):
     assert "+116.5% QoQ" in text  # AI/HPC 21 / 9.7 - 1
     assert len(found) <= narrative.MAX_SENTENCES
     assert all(s.endswith(".") for s in found)
-    assert formatting.NOT_DISCLOSED not in text  # a missing figure drops the claim, it is never printed
+    assert formatting.NOT_DISCLOSED not in text  # a missing figure drops the claim
 
 
 def test_cifr_makes_no_claim_about_split_or_crossover(dataset):
