@@ -354,7 +354,7 @@ def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
         crossover=periods.label(cross) if cross is not None else None, pipeline=pipe,
         liquidity=liquidity(wide), facts=in_range, disagreements=disagreements(in_range),
         other_periods=in_range[~quarter_rows],
-        tidy=tidy(ticker, table, best, company),
+        tidy=tidy(ticker, table, best, company, dataset.market),
     )
 
 
@@ -369,9 +369,12 @@ COMPUTED_UNITS: Mapping[str, str] = {
 }
 
 
-def tidy(ticker: str, table: pd.DataFrame, best: pd.DataFrame, company: Company
-         ) -> pd.DataFrame:
-    """Long table for the reader's own model: input figures with status and source, then ours."""
+def tidy(ticker: str, table: pd.DataFrame, best: pd.DataFrame, company: Company,
+         market: pd.DataFrame) -> pd.DataFrame:
+    """Long table for the reader's own model: input figures with status and source, then ours.
+
+    A market figure keeps the status and source of its row in market.csv: it is not ours.
+    """
     labels = best["period"].unique()
     inputs = best[best["period"].map({p: periods.is_quarter(p) for p in labels})][
         ["period", "metric", "value", "unit", "status", "source"]]
@@ -382,6 +385,13 @@ def tidy(ticker: str, table: pd.DataFrame, best: pd.DataFrame, company: Company
     computed["period"] = computed["period"].map({p: periods.label(p) for p in table.index})
     computed = computed.assign(unit=computed["metric"].map(COMPUTED_UNITS), status="computed",
                                source="reportgen")
+    hashprice = market[market["metric"] == "hashprice"].sort_values("line").drop_duplicates(
+        "period").set_index("period")
+    from_market = (computed["metric"] == "market_hashprice") & computed["period"].isin(
+        hashprice.index)
+    for column in ("status", "source"):
+        computed.loc[from_market, column] = computed.loc[from_market, "period"].map(
+            hashprice[column])
     rows = pd.concat([inputs, computed], ignore_index=True)
     rows.insert(0, "ticker", ticker)
     shown = rows["period"].unique()

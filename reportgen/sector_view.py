@@ -14,8 +14,8 @@ from reportgen.claims import Claim
 from reportgen.model import Metrics, Source
 from reportgen.peers import medians
 from reportgen.provenance import FigureLookup, weakest
-from reportgen.vocabulary import STATUS_MARKS
 from reportgen.view import Cell, Row, Table, cell, combined, is_negative
+from reportgen.vocabulary import STATUS_MARKS
 
 Column = tuple[str, str, Callable[[float], str], tuple[str, ...]]
 """(peer table column, heading, formatter, input metrics the cell's provenance comes from)."""

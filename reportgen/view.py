@@ -320,6 +320,14 @@ def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
         ), fact.note)
         for fact in market_rows(metrics, market).itertuples()
     ]
+    rows += [
+        Row("contract", (
+            Cell(f"Contract: {c.customer}" + (f", {c.site}" if c.site else ""), wrap=True),
+            Cell(fmt.money(c.value_usd_m), STATUS_MARKS[c.status]),
+            Cell(c.status), Cell(c.source, wrap=True), Cell("companies.yaml", wrap=True),
+        ), c.note)
+        for c in metrics.company.contracts
+    ]
     return Table("Every figure used, with its source", ("Period", "Figure", "Value", "Status",
                                                         "Source", "Input", "Note"),
                  tuple(rows), css_class="dense")

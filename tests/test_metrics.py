@@ -328,6 +328,10 @@ def test_tidy_holds_inputs_with_status_and_computed_rows(computed):
     assert share["value"] == approx(21.0 / 34.0)
     assert (share["status"], share["source"], share["unit"]) == ("computed", "reportgen",
                                                                  "fraction")
+    # A market figure keeps its own source and status (market.csv 2025Q3 hashprice, 55).
+    hashprice = tidy_value(tidy, "2025Q3", "market_hashprice")
+    assert (hashprice["value"], hashprice["status"], hashprice["source"]) == (
+        55.0, "secondary", "mkt_coinfeather")
     other = tidy_value(tidy, "2026Q1", "bridge_other")
     assert other["value"] == approx(-427.6 - (-4.1 - 216.3 - 67.1))
     assert other["status"] == "computed"
