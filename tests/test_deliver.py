@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import email
+import html as html_module
+import re
 import shutil
 import socket
 import ssl
@@ -19,13 +22,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from reportgen import cli
+from reportgen import cli, compose, formatting
 from reportgen import config as config_module
 from reportgen.deliver import SendOptions, prepare, send
 from reportgen.errors import ReportgenError
 from reportgen.ledger import open_ledger
 from reportgen.smtp import SmtpSession
-from tests.conftest import replace_line
+from tests.conftest import EPOCH, replace_line
 
 RECIPIENTS = {"desk@example.com", "mining.analyst@example.com", "ir.watch@example.com"}
 
@@ -97,6 +100,25 @@ def built(project: Path, sample: Path) -> Path:
     """A project copy holding the sample build (same inputs, so the briefings are current)."""
     shutil.copytree(sample, project / "outputs" / "2026Q1")
     return project
+
+
+def set_status(facts: Path, ticker: str, status: str) -> None:
+    """Give every row of one miner in ``facts.csv`` this status (csv-aware: notes hold commas)."""
+    with facts.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    column = rows[0].index("status")
+    changed = [[*row[:column], status, *row[column + 1:]] if row[0] == ticker else row
+               for row in rows]
+    assert changed != rows, f"no {ticker} rows to change in {facts}"
+    with facts.open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(changed)
+
+
+def _section(body: str, ticker: str, start: str, end: str) -> str:
+    """One miner's part of a message body: from its heading to the next heading (or the end)."""
+    head = body.index(f"({ticker})")
+    stop = body.find(end, head)
+    return body[body.rindex(start, 0, head):stop if stop >= 0 else len(body)]
 
 
 def _config(project: Path, port: int, **smtp: Any) -> config_module.Config:
@@ -215,6 +237,60 @@ def test_dry_run_writes_eml_files_and_connects_to_nothing(built):
         "multipart/mixed", "multipart/alternative", "text/plain", "text/html",
         "application/pdf"]
     assert not config.ledger_file.exists()
+
+
+def _eml(path: Path) -> tuple[str, str]:
+    """The text part and the HTML part of a written .eml file."""
+    parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    return (parsed.get_body(("plain",)).get_content(),
+            parsed.get_body(("html",)).get_content())
+
+
+FIGURE = re.compile(r"[−+]?\$?\d[\d,.]*(?:[MB]\b|%| MW\b)")
+"""A money amount, a percentage or a capacity as the summaries print them (not 2026Q1)."""
+
+
+def test_summary_figures_carry_their_marks_and_an_all_estimates_miner_says_so(project,
+                                                                              monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    set_status(project / "inputs" / "facts.csv", "WULF", "estimate")
+    yaml_file = str(project / "reportgen.yaml")
+    assert cli.main(["--config", yaml_file, "build"]) == 0
+    assert cli.main(["--config", yaml_file, "send", "--dry-run"]) == 0
+    outbox = project / "outputs" / "2026Q1" / "outbox"
+    text, html = _eml(outbox / "mining.analyst@example.com.eml")
+    lead = "All figures for WULF in this summary are estimates, not reported figures."
+    legend = ("Marks: S secondary (press coverage of a release, or a machine-written page), "
+              "D derived from other figures, E estimate; unmarked figures come from the "
+              "company's release or filing, or are computed here")
+
+    wulf, cifr = _section(text, "WULF", "== ", "\n== "), _section(text, "CIFR", "== ", "\n== ")
+    assert lead in wulf and "[S]" not in wulf and "[D]" not in wulf
+    figures, sentences = (block.strip().splitlines() for block in wulf.split("\n\n")[-2:])
+    table = [line for line in figures if line.startswith(compose.SUMMARY_TILES)]
+    assert len(table) == 4 and all("[E]" in line for line in table)
+    assert "$34.0M [E]" in table[0] and "$34.0M [E] for 2026Q1, −5.0% [E] QoQ" in sentences[0]
+    unmarked = [(line, m.group()) for line in sentences for m in FIGURE.finditer(line)
+                if not line[m.end():].startswith(" [E]")]
+    assert len(sentences) == 3 and not unmarked
+    assert "$71.7M [S]" in cifr and "$3.3M [S]" in cifr and "estimates" not in cifr
+    missing = [line for line in cifr.split("\n\n")[-2].splitlines()
+               if line.startswith("AI/HPC")]
+    assert len(missing) == 2 and all(formatting.NOT_DISCLOSED in line and "[" not in line
+                                     for line in missing)
+    assert legend in text and f"{formatting.NOT_DISCLOSED}: not in the inputs." in text
+
+    wulf, cifr = _section(html, "WULF", "<h2", "<h2"), _section(html, "CIFR", "<h2", "<h2")
+    assert lead in html_module.unescape(wulf) and ">S</sup>" not in wulf
+    assert len(re.findall(r"\$34\.0M<sup[^>]*>E</sup>", wulf)) == 2  # key figure and sentence
+    assert re.search(r"−\$427\.6M<sup[^>]*>E</sup>", wulf)
+    assert re.search(r"\$71\.7M<sup[^>]*>S</sup>", cifr) and "estimates" not in cifr
+    assert not re.search(re.escape(formatting.NOT_DISCLOSED) + r"<sup", cifr)
+    assert legend in re.sub(r"<sup[^>]*>(.)</sup>", r"\1", html_module.unescape(html))
+
+    text, html = _eml(outbox / "ir.watch@example.com.eml")  # WULF alone: no figure missing
+    for body in (text, re.sub(r"<sup[^>]*>(.)</sup>", r"\1", html_module.unescape(html))):
+        assert lead in body and legend in body and "not in the inputs" not in body
 
 
 def test_preview_goes_to_one_address_and_is_not_recorded(built, smtp_server):
