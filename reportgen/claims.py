@@ -18,7 +18,7 @@ from reportgen import periods
 from reportgen.formatting import delta, missing, money, number, pct
 from reportgen.metrics import BRIDGE_ITEMS
 from reportgen.model import Metrics
-from reportgen.peers import MIN_VALUES_FOR_MEDIAN, usable
+from reportgen.peers import MIN_VALUES_FOR_MEDIAN, ai_hpc_ahead, usable
 from reportgen.provenance import Figure, FigureLookup, weakest
 
 MAX_SENTENCES = 6
@@ -184,17 +184,21 @@ def crossover_claim(facts: Evidence) -> Claim | None:
         return _claim("crossover_this_quarter", rule,
                       "AI/HPC revenue overtook mining revenue this quarter (", ai_hpc,
                       " against ", mining, "), the first quarter in the data in which it did.")
+    unsplit = facts.computed("mix_unallocated", "Revenue not split", money, ["revenue_total"])
     if crossover is not None:
-        still = "and still does" if ai_hpc.value > mining.value else (
-            "but fell back below it this quarter")
+        # The same test as the crossover itself: revenue not split by business counts as mining.
+        still = "and still does" if ai_hpc_ahead(facts.row) else (
+            "but not this quarter, counting revenue not split by business as mining"
+            if unsplit is not None and unsplit.value > 0 and ai_hpc.value > mining.value
+            else "but fell back below it this quarter")
         return _claim("crossover_earlier", rule, f"AI/HPC revenue first exceeded mining revenue "
                       f"in {crossover} {still} (", ai_hpc, " against ", mining, ").")
-    unsplit = facts.computed("mix_unallocated", "Revenue not split", money, ["revenue_total"])
     if unsplit is not None and unsplit.value > 0 and ai_hpc.value > mining.value:
         return _claim("crossover_unclear", rule, "AI/HPC revenue (", ai_hpc, ") exceeds the "
                       "mining revenue disclosed (", mining, ") but not mining plus the ", unsplit,
                       " not split by business, so the data does not show it overtaking mining.")
-    return _claim("mining_still_leads", rule, "Mining still earns more than AI/HPC (", mining,
+    verb = "more than" if mining.value > ai_hpc.value else "as much as"
+    return _claim("mining_still_leads", rule, f"Mining still earns {verb} AI/HPC (", mining,
                   " against ", ai_hpc, "); AI/HPC revenue has not overtaken it in any quarter "
                   "in the data.")
 
@@ -240,7 +244,11 @@ def net_result_claim(facts: Evidence) -> Claim | None:
                       "The net loss was ", loss, "; no non-cash charges that add to it are in "
                       "the inputs.")
     items = _non_cash_items(facts)
-    if before is not None and before.value >= 0:
+    if before is not None and round(before.value, 1) == 0:
+        return _claim("non_cash_equals_loss", "disclosed non-cash charges equal to the loss",
+                      "Disclosed non-cash items (", *items, ") of ", _abs(effect),
+                      " match the ", loss, " net loss: before them, the result was break-even.")
+    if before is not None and before.value > 0:
         return _claim("non_cash_exceeds_loss", "disclosed non-cash charges larger than the loss",
                       "Disclosed non-cash items (", *items, ") of ", _abs(effect),
                       " exceed the ", loss, " net loss: before them, the result was a profit "
@@ -255,18 +263,32 @@ def net_result_claim(facts: Evidence) -> Claim | None:
         return None
     rule = (f"'most' needs non-cash ≥ {MOST_NON_CASH:.0%} of the loss and an unexplained "
             f"residual ≤ {MAX_UNEXPLAINED:.0%} of it")
-    if share.value >= MOST_NON_CASH and not missing(unexplained) and (
-            unexplained <= MAX_UNEXPLAINED):
+    rest = _residual(facts)
+    if share.value >= MOST_NON_CASH and rest is not None and unexplained <= MAX_UNEXPLAINED:
+        tail: list[Part] = ["."]
+        if unexplained > MATERIAL_RESIDUAL:
+            tail = ["; ", rest, f" ({pct(unexplained, 0)} of it) is not explained by the items "
+                    "disclosed."]
         return _claim("loss_mostly_non_cash", rule, *opening, ", ", share,
-                      " of it, so most of the loss is non-cash.")
-    if missing(unexplained):
+                      " of it, so most of the loss is non-cash", *tail)
+    if rest is None:
         return _claim("loss_partly_non_cash", rule, *opening, ", ", share, " of it; the rest "
                       "cannot be broken down, as adjusted EBITDA is not in the inputs.")
-    rest = Figure("Unexplained residual", abs(residual), money(abs(residual)), facts.period,
-                  net.status, net.sources)
     return _claim("loss_partly_non_cash", rule, *opening, ", ", share, " of it; ", rest,
                   f" ({pct(unexplained, 0)} of the loss) is not explained by the items "
                   "disclosed.")
+
+
+def _residual(facts: Evidence) -> Figure | None:
+    """The part of the way from adjusted EBITDA to net income no disclosed item explains, as a
+    size, citing every figure it is computed from."""
+    residual = facts.value("bridge_other")
+    if missing(residual):
+        return None
+    inputs = ["adjusted_ebitda", "net_income", *(m for m, _, _, _ in BRIDGE_ITEMS)]
+    status, sources = facts.lookup.provenance(facts.period, inputs)
+    return Figure("Unexplained residual", abs(residual), money(abs(residual)), facts.period,
+                  status, sources)
 
 
 def _abs(figure: Figure) -> Figure:
@@ -300,12 +322,10 @@ def ebitda_claim(facts: Evidence) -> Claim | None:
         verdict = guidance_verdict(ebitda.value, low.value, high.value)
         shown: list[Part] = [low] if low is high else [low, "–", high]
         parts += [", ", verdict, " the company's guidance of ", *shown]
-    net = facts.value("net_income")
-    residual = facts.value("bridge_other")
-    said = facts.value("non_cash_effect") < 0 and facts.value("net_income") < 0
-    if not said and not missing(residual) and abs(residual) > MATERIAL_RESIDUAL * abs(net):
-        rest = Figure("Unexplained residual", abs(residual), money(abs(residual)), facts.period,
-                      ebitda.status, ebitda.sources)
+    net, rest = facts.value("net_income"), _residual(facts)
+    result = net_result_claim(facts)
+    said = result is not None and any(f.label == "Unexplained residual" for f in result.figures)
+    if not said and rest is not None and rest.value > MATERIAL_RESIDUAL * abs(net):
         parts += ["; ", rest, " of the way from it to net income is not explained by the "
                   "items disclosed"]
     return _claim("adjusted_ebitda", "needs adjusted EBITDA; guidance compared when entered",
@@ -460,7 +480,8 @@ def contracted_mw_claim(peers: pd.DataFrame) -> Claim | None:
     summed = sorted(t for t, q in as_of.items() if not isinstance(q, str))
     basis = [*dated, *([f"{_names(summed)} summed from listed contracts"] if summed else [])]
     leader = str(contracted.idxmax())
-    text = (f"Together, {len(contracted)} miners have {number(contracted.sum(), 'MW', 0)} of "
+    miners = "one miner has" if len(contracted) == 1 else f"{len(contracted)} miners have"
+    text = (f"Together, {miners} {number(contracted.sum(), 'MW', 0)} of "
             f"AI/HPC capacity under contract ({'; '.join(basis)}), the most at {leader} "
             f"({number(contracted.max(), 'MW', 0)}).")
     return _claim("contracted_mw_total", "sums the latest disclosures that are not stale", text)

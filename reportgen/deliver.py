@@ -88,7 +88,8 @@ def _prepare(config: Config, options: SendOptions, sent_at: datetime
     period = chosen.period
     out_dir = config.outputs_dir / period
     summaries = {m.company.ticker: compose.summarize(m) for m in chosen.peers}
-    peer_table = peers.sort_peers(peers.peer_table(chosen.peers), config.sector_sort)
+    peer_table = peers.sort_peers(peers.peer_table(chosen.peers, config.stale_after_quarters),
+                                  config.sector_sort)
     sector_lead = narrative.sector_sentences(peer_table, period, chosen.silent)[:3]
 
     wanted = []
