@@ -7,10 +7,12 @@ before anything is converted (see :mod:`reportgen.validate`).
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +31,32 @@ MAX_FILE_BYTES = 20_000_000
 MAX_ROWS = 200_000
 NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 """Plain decimal numbers only: no thousands separators, underscores, or non-ASCII digits."""
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+YamlPath = tuple[str | int, ...]
+"""A place in a YAML document: mapping keys (as text) and list indexes, from the top."""
 
 
 def parse_number(text: str) -> float | None:
     """The value of a CSV cell, or ``None`` when it is not a plain finite decimal number."""
     return float(text) if NUMBER.match(text) else None
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    """A ``date:`` as YAML gives it (a date, or text ``YYYY-MM-DD``), or ``None`` if not one.
+
+    >>> parse_date("2025-08-07"), parse_date("2025-8-7"), parse_date("2025-02-30")
+    (datetime.date(2025, 8, 7), None, None)
+    """
+    if isinstance(value, datetime.datetime):
+        return None  # a timestamp, not a date
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and ISO_DATE.match(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 
 @dataclass(frozen=True)
@@ -60,6 +83,8 @@ class RawInputs:
     facts: CsvTable
     market: CsvTable
     fingerprint: str
+    companies_lines: Mapping[YamlPath, int] = field(default_factory=dict)
+    """The line of each key and list item in companies.yaml, to locate problems."""
 
 
 def read_raw(inputs_dir: Path, display_root: Path | None = None) -> RawInputs:
@@ -97,13 +122,14 @@ def read_raw(inputs_dir: Path, display_root: Path | None = None) -> RawInputs:
         raise InputError(problems)
 
     companies = _yaml(texts["companies.yaml"], shown("companies.yaml"), problems)
+    companies_lines = yaml_lines(texts["companies.yaml"]) if not problems else {}
     sources = _yaml(texts["sources.yaml"], shown("sources.yaml"), problems)
     facts = _csv(texts["facts.csv"], shown("facts.csv"), problems)
     market = _csv(texts["market.csv"], shown("market.csv"), problems)
     if problems:
         raise InputError(problems)
     return RawInputs(shown("companies.yaml"), companies, shown("sources.yaml"), sources,
-                     facts, market, digest.hexdigest())
+                     facts, market, digest.hexdigest(), companies_lines)
 
 
 def _yaml(text: str, file: str, problems: list[Problem]) -> Any:
@@ -115,6 +141,57 @@ def _yaml(text: str, file: str, problems: list[Problem]) -> Any:
         reason = getattr(error, "problem", None) or str(error)
         problems.append(Problem(file, f"not valid YAML: {reason}", line=line))
         return None
+    except ValueError as error:  # a scalar YAML reads as a date but Python refuses: 2025-02-30
+        value, line = _unbuildable_scalar(text)
+        problems.append(Problem(file, f"not valid YAML: {value!r} is not a valid date or "
+                                      f"number ({error}); quote it if it is text", line=line))
+        return None
+
+
+def _unbuildable_scalar(text: str) -> tuple[str, int | None]:
+    """The first plain value YAML resolves to a type whose constructor refuses it."""
+    loader = yaml.SafeLoader("")
+    stack = [yaml.compose(text, Loader=yaml.SafeLoader)]  # last in, first out: document order
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node, deep=True)
+            except ValueError:
+                return node.value, node.start_mark.line + 1
+        elif isinstance(node, yaml.MappingNode):
+            stack += reversed([part for pair in node.value for part in pair])
+        elif isinstance(node, yaml.SequenceNode):
+            stack += reversed(node.value)
+    return "", None
+
+
+def yaml_lines(text: str) -> dict[YamlPath, int]:
+    r"""The 1-based line of every mapping key and list item of a YAML document.
+
+    Call only on text :func:`reportgen.safeyaml.load` accepted (no aliases, bounded depth).
+
+    >>> lines = yaml_lines("companies:\n- ticker: WULF\n  revenue_lines:\n    a: mining\n")
+    >>> lines[("companies", 0)], lines[("companies", 0, "revenue_lines", "a")]
+    (2, 4)
+    """
+    lines: dict[YamlPath, int] = {}
+
+    def walk(node: yaml.Node, path: YamlPath) -> None:
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                lines[(*path, name)] = key.start_mark.line + 1
+                walk(value, (*path, name))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index))
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        walk(root, ())
+    return lines
 
 
 def _csv(text: str, file: str, problems: list[Problem]) -> CsvTable:
@@ -160,7 +237,8 @@ def to_dataset(raw: RawInputs) -> Dataset:
     """Typed, validated inputs; call only after :func:`reportgen.validate.check` found nothing."""
     sources = {
         source_id: Source(source_id, str(entry["url"]), str(entry.get("publisher", "")),
-                          str(entry.get("kind", "")), str(entry.get("description", "")))
+                          str(entry.get("kind", "")), str(entry.get("description", "")),
+                          date=parse_date(entry.get("date")))
         for source_id, entry in raw.sources["sources"].items()
     }
     companies = {entry["ticker"]: _company(entry) for entry in raw.companies["companies"]}
@@ -179,13 +257,37 @@ def _company(entry: dict[str, Any]) -> Company:
         )
         for item in entry.get("contracts") or ()
     )
+    businesses, labels = revenue_lines(entry.get("revenue_lines") or {})
     return Company(
         ticker=str(entry["ticker"]), name=str(entry["name"]),
         cik=int(entry["cik"]) if entry.get("cik") is not None else None,
         fiscal_year_end_month=int(entry.get("fiscal_year_end_month", 12)),
-        revenue_lines=dict(entry.get("revenue_lines") or {}), contracts=contracts,
-        notes=str(entry.get("notes") or "").strip(),
+        revenue_lines=businesses, contracts=contracts,
+        notes=str(entry.get("notes") or "").strip(), revenue_line_labels=labels,
     )
+
+
+def revenue_lines(declared: Mapping[Any, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """Business and label of each revenue line, from either form companies.yaml accepts.
+
+    ``revenue_colocation: ai_hpc`` (short) or ``revenue_colocation: {business: ai_hpc,
+    label: Colocation}`` (long); anything else is left for validation to report.
+
+    >>> revenue_lines({"revenue_a": "mining", "revenue_b": {"business": "ai_hpc",
+    ...                                                     "label": "HPC lease"}})
+    ({'revenue_a': 'mining', 'revenue_b': 'ai_hpc'}, {'revenue_b': 'HPC lease'})
+    """
+    businesses: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for line, value in declared.items():
+        if isinstance(value, Mapping):
+            if isinstance(value.get("business"), str):
+                businesses[str(line)] = value["business"]
+            if isinstance(value.get("label"), str) and value["label"].strip():
+                labels[str(line)] = value["label"].strip()
+        elif isinstance(value, str):
+            businesses[str(line)] = value
+    return businesses, labels
 
 
 def _number(value: Any) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ class Source:
     publisher: str
     kind: str
     description: str = ""
+    date: datetime.date | None = None
+    """When the source was published, if known (``date:`` in sources.yaml); never guessed."""
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,26 @@ class Company:
     cik: int | None
     fiscal_year_end_month: int
     revenue_lines: Mapping[str, str]
+    """The miner's own revenue line metrics and the business each belongs to."""
     contracts: tuple[Contract, ...] = ()
     notes: str = ""
+    revenue_line_labels: Mapping[str, str] = field(default_factory=dict)
+    """A reader's name for some of those lines, as the company's release calls them."""
 
     def business_of(self, metric: str) -> str | None:
         """Which business (mining, ai_hpc, other) a revenue line belongs to, if any."""
         return self.revenue_lines.get(metric) or DEFAULT_REVENUE_LINES.get(metric)
+
+    def line_label(self, metric: str) -> str | None:
+        """The label declared for one of the miner's own revenue lines, or ``None``.
+
+        >>> wulf = Company("WULF", "TeraWulf Inc.", None, 12,
+        ...                {"revenue_hpc_lease": "ai_hpc"}, revenue_line_labels={
+        ...                    "revenue_hpc_lease": "HPC lease"})
+        >>> wulf.line_label("revenue_hpc_lease"), wulf.line_label("revenue_mining")
+        ('HPC lease', None)
+        """
+        return self.revenue_line_labels.get(metric)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,11 @@ from reportgen.inputs import (
     CsvRow,
     CsvTable,
     RawInputs,
+    YamlPath,
+    parse_date,
     parse_number,
 )
+from reportgen.metrics import DISAGREEMENT_TOLERANCE
 from reportgen.model import DEFAULT_REVENUE_LINES
 from reportgen.vocabulary import (
     BUSINESSES,
@@ -25,6 +28,8 @@ from reportgen.vocabulary import (
     REVENUE_LINE_UNIT,
     STATUSES,
     MetricSpec,
+    guidance_spec,
+    guidance_target,
 )
 
 SEGMENT_TOLERANCE = 0.01
@@ -34,25 +39,29 @@ MAX_MAGNITUDE = 1e9
 UNIT_SLIP = 500
 """A figure this many times larger (or smaller) than the miner's other values of the same
 metric is probably in the wrong unit (USD for USD millions): a warning, not an error."""
+MAX_LABEL = 60
+"""A revenue line's label is a table heading, not a sentence."""
+LINE_FORM_KEYS = ("business", "label")
 
 
 def check(raw: RawInputs) -> list[Problem]:
     source_ids = set(_mapping(raw.sources, "sources"))
     companies = list(_company_entries(raw))
-    revenue_lines = {
+    lines = {  # every declared line, even one whose business is wrong (reported once, there)
         str(entry.get("ticker")): (entry["revenue_lines"]
                                    if isinstance(entry.get("revenue_lines"), dict) else {})
         for entry in companies if isinstance(entry, dict)
     }
     problems = [
         *check_sources(raw.sources_file, raw.sources),
-        *check_companies(raw.companies_file, raw.companies, source_ids),
+        *check_companies(raw.companies_file, raw.companies, source_ids, raw.companies_lines),
         *check_header(raw.facts, FACT_COLUMNS),
         *check_header(raw.market, MARKET_COLUMNS),
     ]
     if not any(problem.file in (raw.facts.file, raw.market.file) for problem in problems):
-        problems += check_facts(raw.facts, revenue_lines, source_ids)
-        problems += check_segments(raw.facts, revenue_lines)
+        problems += check_facts(raw.facts, lines, source_ids)
+        problems += check_guidance(raw.facts)
+        problems += check_segments(raw.facts, lines)
         problems += check_market(raw.market, source_ids)
     files = {file: rank for rank, file in enumerate(dict.fromkeys(p.file for p in problems))}
     return sorted(problems, key=lambda p: (files[p.file], p.line or 0))
@@ -78,63 +87,96 @@ def check_sources(file: str, document: Any) -> list[Problem]:
         if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
             problems.append(Problem(file, f"sources.{source_id}.url: expected an http(s) URL, "
                                           f"got {url!r}"))
+        date = entry.get("date") if isinstance(entry, dict) else None
+        if date is not None and parse_date(date) is None:
+            problems.append(Problem(file, f"sources.{source_id}.date: expected the date it was "
+                                          f"published as YYYY-MM-DD, got {date!r} (leave date "
+                                          "out when it is not known)"))
     return problems
 
 
-def check_companies(file: str, document: Any, source_ids: set[str]) -> list[Problem]:
+def _place(path: YamlPath) -> str:
+    """``("companies", 0, "contracts", 1, "mw")`` as ``companies[0].contracts[1].mw``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _line(lines: Mapping[YamlPath, int], path: YamlPath) -> int | None:
+    """The line of ``path`` in the document, or of its nearest enclosing key or item."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return None
+
+
+def check_companies(file: str, document: Any, source_ids: set[str],
+                    lines: Mapping[YamlPath, int] | None = None) -> list[Problem]:
     if not (isinstance(document, dict) and isinstance(document.get("companies"), list)):
         return [Problem(file, "expected a 'companies:' list with one entry per miner")]
+    lines = lines or {}
     problems: list[Problem] = []
     seen: set[str] = set()
     for index, entry in enumerate(document["companies"]):
-        place = f"companies[{index}]"
+        at: YamlPath = ("companies", index)
         if not isinstance(entry, dict):
-            problems.append(Problem(file, f"{place}: expected a mapping with ticker, name, ..."))
+            problems.append(Problem(file, f"{_place(at)}: expected a mapping with ticker, name, "
+                                          "...", line=_line(lines, at)))
             continue
         ticker = entry.get("ticker")
         if not isinstance(ticker, str) or not ticker.isalnum() or ticker != ticker.upper():
-            problems.append(Problem(file, f"{place}.ticker: expected an upper-case ticker such "
-                                          f"as WULF, got {ticker!r}"))
+            problems.append(Problem(file, f"{_place((*at, 'ticker'))}: expected an upper-case "
+                                          f"ticker such as WULF, got {ticker!r}",
+                                    line=_line(lines, (*at, "ticker"))))
             ticker = str(ticker)
         elif ticker in seen:
-            problems.append(Problem(file, f"{place}: ticker {ticker} appears twice", ticker=ticker))
+            problems.append(Problem(file, f"{_place(at)}: ticker {ticker} appears twice",
+                                    line=_line(lines, (*at, "ticker")), ticker=ticker))
         seen.add(ticker)
-        problems += _company_fields(file, place, ticker, entry, source_ids)
+        problems += _company_fields(file, at, ticker, entry, source_ids, lines)
     return problems
 
 
-def _company_fields(file: str, place: str, ticker: str, entry: dict[str, Any],
-                    source_ids: set[str]) -> list[Problem]:
+def _company_fields(file: str, at: YamlPath, ticker: str, entry: dict[str, Any],
+                    source_ids: set[str], lines: Mapping[YamlPath, int]) -> list[Problem]:
     problems = []
 
-    def problem(where: str, message: str) -> None:
-        problems.append(Problem(file, f"{place}.{where}: {message}", ticker=ticker))
+    def problem(where: YamlPath, message: str) -> None:
+        path = (*at, *where)
+        problems.append(Problem(file, f"{_place(path)}: {message}", line=_line(lines, path),
+                                ticker=ticker))
 
     if not isinstance(entry.get("name"), str) or not entry["name"].strip():
-        problem("name", "expected the company's name")
+        problem(("name",), "expected the company's name")
     if entry.get("cik") is not None and not isinstance(entry["cik"], int):
-        problem("cik", f"expected SEC's numeric CIK, got {entry['cik']!r}")
+        problem(("cik",), f"expected SEC's numeric CIK, got {entry['cik']!r}")
     month = entry.get("fiscal_year_end_month", 12)
     if not isinstance(month, int) or not 1 <= month <= 12:
-        problem("fiscal_year_end_month", f"expected a month number 1-12, got {month!r}")
-    lines = entry.get("revenue_lines") or {}
-    if not isinstance(lines, dict):
-        problem("revenue_lines", "expected a mapping of revenue line metric to business")
-        lines = {}
-    for line, business in lines.items():
+        problem(("fiscal_year_end_month",), f"expected a month number 1-12, got {month!r}")
+    declared = entry.get("revenue_lines") or {}
+    if not isinstance(declared, dict):
+        problem(("revenue_lines",), "expected a mapping of revenue line metric to business")
+        declared = {}
+    for line, value in declared.items():
+        where = ("revenue_lines", str(line))
         if not str(line).startswith("revenue_") or (line in METRICS
                                                     and line not in DEFAULT_REVENUE_LINES):
-            problem(f"revenue_lines.{line}", "expected a revenue line name starting with "
-                                             "'revenue_' (not revenue_total)")
-        if business not in BUSINESSES:
-            problem(f"revenue_lines.{line}", f"expected one of {', '.join(BUSINESSES)}, "
-                                             f"got {business!r}")
+            problem(where, "expected a revenue line name starting with 'revenue_' (not "
+                           "revenue_total)")
+        if isinstance(value, dict):
+            for message_at, message in _long_revenue_line(value):
+                problem((*where, *message_at), message)
+        elif value not in BUSINESSES:
+            problem(where, f"expected one of {', '.join(BUSINESSES)}, got {value!r} (or the "
+                           "long form {business: ai_hpc, label: HPC lease})")
     contracts = entry.get("contracts") or []
     if not isinstance(contracts, list):
-        problem("contracts", "expected a list of contracts")
+        problem(("contracts",), "expected a list of contracts")
         contracts = []
     for number, contract in enumerate(contracts):
-        where = f"contracts[{number}]"
+        where = ("contracts", number)
         if not isinstance(contract, dict) or not contract.get("customer"):
             problem(where, "expected a mapping with at least customer, source and status")
             continue
@@ -143,14 +185,35 @@ def _company_fields(file: str, place: str, ticker: str, entry: dict[str, Any],
             if value is not None and (not isinstance(value, int | float)
                                       or isinstance(value, bool) or not math.isfinite(value)
                                       or value < 0 or value > MAX_MAGNITUDE):
-                problem(f"{where}.{key}", f"expected a non-negative number, got {value!r}")
+                problem((*where, key), f"expected a non-negative number, got {value!r}")
         if not isinstance(contract.get("source"), str) or contract["source"] not in source_ids:
-            problem(f"{where}.source", f"unknown source id {contract.get('source')!r}; add it "
-                                       "to inputs/sources.yaml")
+            problem((*where, "source"), f"unknown source id {contract.get('source')!r}; add it "
+                                        "to inputs/sources.yaml")
         if not isinstance(contract.get("status"), str) or contract["status"] not in STATUSES:
-            problem(f"{where}.status", f"expected one of {', '.join(STATUSES)}, "
-                                       f"got {contract.get('status')!r}")
+            problem((*where, "status"), f"expected one of {', '.join(STATUSES)}, "
+                                        f"got {contract.get('status')!r}")
     return problems
+
+
+def _long_revenue_line(value: dict[Any, Any]) -> list[tuple[YamlPath, str]]:
+    """Problems with ``{business: ai_hpc, label: HPC lease}``, each with where it is."""
+    found: list[tuple[YamlPath, str]] = []
+    for key in value:
+        if key not in LINE_FORM_KEYS:
+            found.append(((str(key),), f"unknown key; a revenue line has "
+                                       f"{' and '.join(LINE_FORM_KEYS)}"))
+    business = value.get("business")
+    if business not in BUSINESSES:
+        found.append((("business",), f"expected one of {', '.join(BUSINESSES)}, "
+                                     f"got {business!r}"))
+    label = value.get("label")
+    if label is not None and not (isinstance(label, str) and label.strip()
+                                  and len(label.strip()) <= MAX_LABEL
+                                  and not any(c in label for c in "\r\n")):
+        found.append((("label",), f"expected the line's name as a reader sees it, one line of "
+                                  f"at most {MAX_LABEL} characters (e.g. HPC lease), "
+                                  f"got {label!r}"))
+    return found
 
 
 def check_header(table: CsvTable, columns: tuple[str, ...]) -> list[Problem]:
@@ -168,7 +231,7 @@ def _row_problem(table: CsvTable, row: CsvRow, message: str, metric: str | None 
 
 
 def _common(table: CsvTable, row: CsvRow, spec: MetricSpec | None,
-            source_ids: set[str]) -> list[Problem]:
+            source_ids: set[str], unit_of: str = "") -> list[Problem]:
     """Checks shared by facts.csv and market.csv: extra fields, value, unit, sources, status."""
     fields = row.fields
     found = []
@@ -186,7 +249,7 @@ def _common(table: CsvTable, row: CsvRow, spec: MetricSpec | None,
                      "in its unit)")
     if spec is not None:
         if fields.get("unit") != spec.unit:
-            found.append(f"expected unit {spec.unit}, got {fields.get('unit')!r}")
+            found.append(f"expected unit {spec.unit}{unit_of}, got {fields.get('unit')!r}")
         if spec.non_negative and value is not None and value < 0:
             found.append(f"expected a value of 0 or more, got {raw_value}")
     cited = [source for source in fields.get("source", "").split(";") if source]
@@ -203,7 +266,7 @@ def _common(table: CsvTable, row: CsvRow, spec: MetricSpec | None,
 def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
                 source_ids: set[str]) -> list[Problem]:
     problems: list[Problem] = []
-    first_seen: dict[tuple[str, ...], int] = {}
+    earlier: dict[tuple[str, ...], list[tuple[int, float]]] = defaultdict(list)
     for row in table.rows:
         fields = row.fields
         ticker, period, metric = fields.get("ticker", ""), fields.get("period", ""), fields.get(
@@ -215,19 +278,87 @@ def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
         if not periods.is_valid(period):
             problems.append(_row_problem(table, row, f"expected a period like 2026Q1, 2025H1 "
                                          f"or FY2025, got {period!r}"))
-        spec = METRICS.get(metric)
+        spec = METRICS.get(metric) or guidance_spec(metric)
         if spec is None and metric in revenue_lines.get(ticker, {}):
             spec = MetricSpec(REVENUE_LINE_UNIT, metric, non_negative=True)
         if spec is None:
             problems.append(_row_problem(table, row, f"unknown metric {metric!r}; expected a "
-                                         "metric from reportgen/vocabulary.py or a revenue line "
-                                         f"declared for {ticker} in inputs/companies.yaml"))
-        problems += _common(table, row, spec, source_ids)
-        key = (ticker, period, metric, *sorted(fields.get("source", "").split(";")))
-        if key in first_seen:
-            problems.append(_row_problem(table, row, f"the same figure from the same source "
-                                         f"appears twice (first at line {first_seen[key]})"))
-        first_seen.setdefault(key, row.line)
+                                         "metric from reportgen/vocabulary.py, a revenue line "
+                                         f"declared for {ticker} in inputs/companies.yaml, or "
+                                         "guidance on a vocabulary metric (guide_<metric>, "
+                                         "guide_<metric>_low, guide_<metric>_high)"))
+        target = guidance_target(metric)
+        unit_of = f" (the unit of {target[0]})" if target else ""
+        problems += _common(table, row, spec, source_ids, unit_of)
+        problems += _same_source(table, row, earlier)
+    return problems
+
+
+def _same_source(table: CsvTable, row: CsvRow,
+                 earlier: dict[tuple[str, ...], list[tuple[int, float]]]) -> list[Problem]:
+    """The same figure twice from the same source.
+
+    Two values that agree within rounding are one figure entered twice: an error. Two values
+    that differ are the source contradicting itself (its text and its table, say), which a
+    briefing shows like any disagreement, provided the later row's note says where in the
+    source its value comes from.
+    """
+    fields = row.fields
+    key = (fields.get("ticker", ""), fields.get("period", ""), fields.get("metric", ""),
+           *sorted(fields.get("source", "").split(";")))
+    value = parse_number(fields.get("value", ""))
+    if value is None:
+        return []  # already reported as not a number
+    found = []
+    same = [line for line, other in earlier[key] if _agree(value, other)]
+    if same:
+        found.append(_row_problem(table, row, "the same figure from the same source appears "
+                                              f"twice (first at line {same[0]})"))
+    elif earlier[key] and not fields.get("note", "").strip():
+        line, other = earlier[key][0]
+        found.append(_row_problem(table, row, (
+            f"the same source already gives {other:g} at line {line}; if it really states "
+            f"both, say in this row's note where in the source {fields.get('value')} comes "
+            f"from (e.g. \"the article's text; its table gives {other:g}\")")))
+    earlier[key].append((row.line, value))
+    return found
+
+
+def _agree(a: float, b: float) -> bool:
+    """Equal within rounding: what the briefing would not show as a disagreement."""
+    return abs(a - b) <= DISAGREEMENT_TOLERANCE * max(abs(a), abs(b))
+
+
+def check_guidance(table: CsvTable) -> list[Problem]:
+    """A guidance range has both ends, from the same source, with low <= high."""
+    ends: dict[tuple[str, ...], dict[str, list[tuple[float, CsvRow]]]] = defaultdict(
+        lambda: defaultdict(list))
+    for row in table.rows:
+        fields = row.fields
+        target = guidance_target(fields.get("metric", ""))
+        value = parse_number(fields.get("value", ""))
+        if target is None or target[1] == "point" or value is None:
+            continue
+        base, kind = target
+        key = (fields.get("ticker", ""), fields.get("period", ""), base,
+               *sorted(fields.get("source", "").split(";")))
+        ends[key][kind].append((value, row))
+    problems = []
+    for (_, _, base, *_), found in ends.items():
+        for kind, other in (("low", "high"), ("high", "low")):
+            if found[kind] and not found[other]:
+                for _, row in found[kind]:
+                    problems.append(_row_problem(table, row, (
+                        f"guidance gives the {kind} end of a range without its {other} end; "
+                        f"add guide_{base}_{other} from the same source (or enter a single "
+                        f"figure as guide_{base})")))
+        for low, low_row in found["low"]:
+            for high, high_row in found["high"]:
+                if low > high:
+                    row = max(low_row, high_row, key=lambda r: r.line)
+                    problems.append(_row_problem(table, row, (
+                        f"guidance range is upside down: low {low:g} (line {low_row.line}) "
+                        f"is above high {high:g} (line {high_row.line})")))
     return problems
 
 

@@ -68,6 +68,56 @@ METRICS: dict[str, MetricSpec] = {
     "warrant_liability": _usd("Warrant liability", True),
 }
 
+GUIDANCE_PREFIX = "guide_"
+GUIDANCE_KINDS = ("point", "low", "high")
+"""Company guidance for any metric above: ``guide_<metric>`` is a point,
+``guide_<metric>_low`` and ``guide_<metric>_high`` the two ends of a range. A guidance row
+has the unit of its metric and sits at the quarter the guidance is *for*. Guidance (like
+sell-side consensus) is not a reported figure: it never makes a quarter count as reported."""
+
+
+def guidance_target(metric: str) -> tuple[str, str] | None:
+    """``(base metric, "point" | "low" | "high")`` for a guidance metric, else ``None``.
+
+    >>> guidance_target("guide_adjusted_ebitda_low")
+    ('adjusted_ebitda', 'low')
+    >>> guidance_target("guide_revenue_total")
+    ('revenue_total', 'point')
+    >>> guidance_target("adjusted_ebitda") is None, guidance_target("guide_nothing") is None
+    (True, True)
+    """
+    if not metric.startswith(GUIDANCE_PREFIX):
+        return None
+    rest = metric[len(GUIDANCE_PREFIX):]
+    for kind in ("low", "high"):
+        base = rest.removesuffix(f"_{kind}")
+        if base != rest and base in METRICS:
+            return base, kind
+    return (rest, "point") if rest in METRICS else None
+
+
+def guidance_metric(base: str, kind: str = "point") -> str:
+    """The facts.csv metric name of guidance on ``base``: the inverse of guidance_target."""
+    if base not in METRICS or kind not in GUIDANCE_KINDS:
+        raise ValueError(f"no guidance metric for {base!r}, {kind!r}")
+    return f"{GUIDANCE_PREFIX}{base}" if kind == "point" else f"{GUIDANCE_PREFIX}{base}_{kind}"
+
+
+def guidance_spec(metric: str) -> MetricSpec | None:
+    """Unit, label and sign rule of a guidance metric (those of its base), else ``None``.
+
+    >>> guidance_spec("guide_adjusted_ebitda_high")
+    MetricSpec(unit='USD_M', label='Adjusted EBITDA guidance (high end)', non_negative=False)
+    """
+    target = guidance_target(metric)
+    if target is None:
+        return None
+    base, kind = target
+    spec = METRICS[base]
+    suffix = "" if kind == "point" else f" ({kind} end)"
+    return MetricSpec(spec.unit, f"{spec.label} guidance{suffix}", spec.non_negative)
+
+
 REVENUE_LINE_UNIT = "USD_M"
 """A miner's own revenue lines (``revenue_colocation``, ...) are declared in companies.yaml."""
 
