@@ -6,6 +6,8 @@ data row (WULF 2026Q1 revenue_total) is line 2.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from reportgen import build, config, inputs, validate
@@ -26,6 +28,18 @@ CASH = (12, "WULF,2026Q1,cash_and_restricted,3100,USD_M,wulf_424b5,secondary,")
 DEBT = (13, "WULF,2026Q1,total_debt,5800,USD_M,wulf_424b5,secondary,")
 BTC_MINED = (30, "WULF,2025Q3,btc_mined,377,BTC,wulf_q3_25c,secondary,")
 COLOCATION = (100, "CORZ,2025Q3,revenue_colocation,15.0,USD_M,corz_q3_25,reported,")
+CIFR_TABLE = (148, "CIFR,2025Q2,revenue_total,43.6,USD_M,cifr_q2_25,secondary,"
+                   "the article's table; its text gives 44.0")
+GUIDE_LOW = (160, "WULF,2026Q1,guide_adjusted_ebitda_low,0,USD_M,wulf_424b5,secondary,"
+                  "preliminary guidance")
+GUIDE_HIGH = (161, "WULF,2026Q1,guide_adjusted_ebitda_high,3,USD_M,wulf_424b5,secondary,"
+                   "preliminary guidance")
+CIFR_TEXT = (162, "CIFR,2025Q2,revenue_total,44.0,USD_M,cifr_q2_25,secondary,"
+                  "the article's text; its table gives 43.6")
+
+# Lines of inputs/companies.yaml the tests break.
+WULF_HPC_LEASE = (13, "    revenue_hpc_lease: {business: ai_hpc, label: HPC lease}\n")
+CORZ_COLOCATION = (54, "    revenue_colocation: {business: ai_hpc, label: Colocation}\n")
 
 
 def check(project):
@@ -38,6 +52,26 @@ def break_row(project, row, new):
     path = project / "inputs" / "facts.csv"
     assert path.read_text().splitlines()[line - 1] == old, f"sample line {line} changed"
     replace_line(path, old + "\n", new + "\n")
+
+
+def break_company_line(project, line_and_text, new):
+    """Replace one companies.yaml line, after making sure it sits where the test expects."""
+    line, old = line_and_text
+    path = project / "inputs" / "companies.yaml"
+    assert path.read_text().splitlines(keepends=True)[line - 1] == old, f"line {line} changed"
+    replace_line(path, old, new)
+
+
+def remove_row(project, row):
+    line, old = row
+    path = project / "inputs" / "facts.csv"
+    assert path.read_text().splitlines()[line - 1] == old, f"sample line {line} changed"
+    replace_line(path, old + "\n", "")
+
+
+def append_rows(project, *rows):
+    with (project / "inputs" / "facts.csv").open("a") as handle:
+        handle.writelines(row + "\n" for row in rows)
 
 
 def only_problem(project):
@@ -215,22 +249,84 @@ def test_header_mismatch(project):
 
 
 def test_companies_bad_business(project):
-    replace_line(project / "inputs" / "companies.yaml",
-                 "    revenue_hpc_lease: ai_hpc\n", "    revenue_hpc_lease: hpc\n")
+    break_company_line(project, WULF_HPC_LEASE, "    revenue_hpc_lease: hpc\n")
     problem = only_problem(project)
-    assert (problem.file, problem.ticker) == (COMPANIES, "WULF")
+    assert (problem.file, problem.line, problem.ticker) == (COMPANIES, 13, "WULF")
     text = str(problem)
-    assert text.startswith(f"{COMPANIES}: WULF: companies[0].revenue_lines.revenue_hpc_lease: ")
+    assert text.startswith(
+        f"{COMPANIES}:13: WULF: companies[0].revenue_lines.revenue_hpc_lease: ")
     assert "expected one of mining, ai_hpc, other, got 'hpc'" in text
+    assert "{business: ai_hpc, label: HPC lease}" in text
+
+
+def test_short_form_revenue_line_is_still_accepted(project):
+    break_company_line(project, WULF_HPC_LEASE, "    revenue_hpc_lease: ai_hpc\n")
+    assert check(project) == []
+    wulf = build.load_dataset(config.load(project_root=project)).companies["WULF"]
+    assert wulf.business_of("revenue_hpc_lease") == "ai_hpc"
+    assert wulf.line_label("revenue_hpc_lease") is None
+
+
+def test_long_form_revenue_lines_load_with_their_labels(project):
+    companies = build.load_dataset(config.load(project_root=project)).companies
+    wulf, corz = companies["WULF"], companies["CORZ"]
+    assert wulf.revenue_lines == {"revenue_mining": "mining", "revenue_hpc_lease": "ai_hpc"}
+    assert wulf.line_label("revenue_hpc_lease") == "HPC lease"
+    assert corz.business_of("revenue_colocation") == "ai_hpc"
+    assert corz.line_label("revenue_colocation") == "Colocation"
+    assert corz.line_label("revenue_total") is None
+    assert companies["HUT"].revenue_lines == {}
+
+
+@pytest.mark.parametrize(
+    ("new", "where", "expected"),
+    [
+        pytest.param("{business: hpc, label: HPC lease}", ".business",
+                     "expected one of mining, ai_hpc, other, got 'hpc'", id="business"),
+        pytest.param("{label: HPC lease}", ".business",
+                     "expected one of mining, ai_hpc, other, got None", id="no-business"),
+        pytest.param("{business: ai_hpc, label: ''}", ".label",
+                     "expected the line's name as a reader sees it", id="empty-label"),
+        pytest.param("{business: ai_hpc, label: [HPC lease]}", ".label",
+                     "got ['HPC lease']", id="list-label"),
+        pytest.param("{business: ai_hpc, label: " + "x" * 61 + "}", ".label",
+                     "at most 60 characters", id="long-label"),
+        pytest.param("{business: ai_hpc, lable: HPC lease}", ".lable",
+                     "unknown key; a revenue line has business and label", id="typo-key"),
+    ],
+)
+def test_long_form_revenue_line_problems_are_located(project, new, where, expected):
+    break_company_line(project, WULF_HPC_LEASE, f"    revenue_hpc_lease: {new}\n")
+    problem = only_problem(project)
+    assert (problem.file, problem.line, problem.ticker) == (COMPANIES, 13, "WULF")
+    assert str(problem).startswith(
+        f"{COMPANIES}:13: WULF: companies[0].revenue_lines.revenue_hpc_lease{where}: ")
+    assert expected in str(problem)
+
+
+def test_long_form_label_on_its_own_line_is_located_there(project):
+    break_company_line(project, WULF_HPC_LEASE,
+                       "    revenue_hpc_lease:\n      business: ai_hpc\n      label: 7\n")
+    problem = only_problem(project)
+    assert (problem.line, problem.ticker) == (15, "WULF")
+    assert "revenue_hpc_lease.label: " in problem.message
+
+
+def test_revenue_line_problems_in_two_companies_are_reported_together(project):
+    break_company_line(project, WULF_HPC_LEASE, "    revenue_hpc_lease: {business: hpc}\n")
+    break_company_line(project, CORZ_COLOCATION, "    revenue_colocation: {business: ai}\n")
+    problems = check(project)
+    assert [(p.file, p.line, p.ticker) for p in problems] == [(COMPANIES, 13, "WULF"),
+                                                             (COMPANIES, 54, "CORZ")]
 
 
 def test_companies_contract_with_unknown_source(project):
     replace_line(project / "inputs" / "companies.yaml",
                  "    source: corz_coreweave\n", "    source: corz_cw\n")
     problem = only_problem(project)
-    assert (problem.file, problem.ticker) == (COMPANIES, "CORZ")
+    assert (problem.file, problem.line, problem.ticker) == (COMPANIES, 61, "CORZ")
     text = str(problem)
-    assert text.startswith(f"{COMPANIES}: CORZ: companies[1].contracts[0].source: ")
+    assert text.startswith(f"{COMPANIES}:61: CORZ: companies[1].contracts[0].source: ")
     assert "unknown source id 'corz_cw'" in text
 
 
@@ -239,7 +335,8 @@ def test_companies_duplicate_ticker(project):
     path.write_text(path.read_text() + "- ticker: HUT\n  name: Hut 8 Corp.\n")
     problem = only_problem(project)
     assert (problem.file, problem.ticker) == (COMPANIES, "HUT")
-    assert str(problem) == f"{COMPANIES}: HUT: companies[5]: ticker HUT appears twice"
+    line = len(path.read_text().splitlines()) - 1
+    assert str(problem) == f"{COMPANIES}:{line}: HUT: companies[5]: ticker HUT appears twice"
 
 
 def test_sources_url_must_be_http(project):
@@ -302,3 +399,132 @@ def test_url_scheme_is_case_insensitive(project):
     replace_line(project / "inputs" / "sources.yaml", "url: https://t.bxjddjt.com",
                  "url: HTTPS://t.bxjddjt.com")
     assert check(project) == []
+
+
+def test_a_source_contradicting_itself_is_accepted_with_a_note(project):
+    # The sample's CIFR 2025Q2 revenue: the article's table (43.6) and its text (44.0).
+    assert CIFR_TABLE[1].split(",")[5] == CIFR_TEXT[1].split(",")[5] == "cifr_q2_25"
+    assert check(project) == []
+    facts = build.load_dataset(config.load(project_root=project)).facts
+    cifr = facts[(facts["ticker"] == "CIFR") & (facts["period"] == "2025Q2")
+                 & (facts["metric"] == "revenue_total")]
+    assert cifr["value"].tolist() == [43.6, 44.0]
+
+
+def test_a_source_contradicting_itself_without_a_note_is_refused(project):
+    break_row(project, CIFR_TEXT, "CIFR,2025Q2,revenue_total,44.0,USD_M,cifr_q2_25,secondary,")
+    problem = only_problem(project)
+    assert (problem.file, problem.line) == (FACTS, 162)
+    assert (problem.ticker, problem.period, problem.metric) == ("CIFR", "2025Q2",
+                                                                "revenue_total")
+    text = str(problem)
+    assert "the same source already gives 43.6 at line 148" in text
+    assert "say in this row's note where in the source 44.0 comes from" in text
+
+
+@pytest.mark.parametrize("value", ["43.6", "43.60", "43.7"])
+def test_the_same_value_twice_from_one_source_is_refused_even_with_a_note(project, value):
+    # 43.7 is within rounding (0.5%) of 43.6: the briefing would not show it as a disagreement.
+    break_row(project, CIFR_TEXT, f"CIFR,2025Q2,revenue_total,{value},USD_M,cifr_q2_25,"
+                                  "secondary,the article's text")
+    problem = only_problem(project)
+    assert problem.line == 162
+    assert "appears twice (first at line 148)" in problem.message
+
+
+def test_guidance_range_in_the_sample_is_accepted(project):
+    assert check(project) == []
+    facts = build.load_dataset(config.load(project_root=project)).facts
+    guide = facts[facts["metric"].str.startswith("guide_")]
+    assert dict(zip(guide["metric"], guide["value"], strict=True)) == {
+        "guide_adjusted_ebitda_low": 0.0, "guide_adjusted_ebitda_high": 3.0}
+
+
+def test_guidance_point_on_a_vocabulary_metric_is_accepted(project):
+    append_rows(project, "WULF,2026Q1,guide_revenue_total,40,USD_M,wulf_424b5,estimate,")
+    assert check(project) == []
+
+
+def test_guidance_in_another_unit_than_its_metric(project):
+    break_row(project, GUIDE_LOW, GUIDE_LOW[1].replace(",USD_M,", ",USD,"))
+    problem = only_problem(project)
+    assert (problem.file, problem.line, problem.metric) == (FACTS, 160,
+                                                            "guide_adjusted_ebitda_low")
+    assert "expected unit USD_M (the unit of adjusted_ebitda), got 'USD'" in str(problem)
+
+
+def test_guidance_on_an_unknown_metric(project):
+    append_rows(project, "WULF,2026Q1,guide_eps_basic,-1,USD,wulf_424b5,secondary,")
+    problem = only_problem(project)
+    assert problem.metric == "guide_eps_basic"
+    assert "unknown metric 'guide_eps_basic'" in problem.message
+    assert "guide_<metric>_low" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("removed", "kept", "expected"),
+    [
+        pytest.param(GUIDE_HIGH, GUIDE_LOW, "the low end of a range without its high end",
+                     id="low-only"),
+        pytest.param(GUIDE_LOW, GUIDE_HIGH, "the high end of a range without its low end",
+                     id="high-only"),
+    ],
+)
+def test_half_a_guidance_range(project, removed, kept, expected):
+    remove_row(project, removed)
+    problem = only_problem(project)
+    assert (problem.file, problem.line) == (FACTS, 160)  # the row kept, now on line 160
+    assert problem.metric == kept[1].split(",")[2]
+    assert expected in problem.message
+
+
+def test_guidance_range_ends_from_different_sources_are_half_ranges(project):
+    break_row(project, GUIDE_HIGH, GUIDE_HIGH[1].replace(",wulf_424b5,", ",wulf_q1_26,"))
+    problems = check(project)
+    assert [(p.line, p.metric) for p in problems] == [
+        (160, "guide_adjusted_ebitda_low"), (161, "guide_adjusted_ebitda_high")]
+
+
+def test_guidance_low_above_high(project):
+    break_row(project, GUIDE_LOW, GUIDE_LOW[1].replace(",0,", ",5,"))
+    problem = only_problem(project)
+    assert (problem.file, problem.line, problem.metric) == (FACTS, 161,
+                                                            "guide_adjusted_ebitda_high")
+    assert "low 5 (line 160) is above high 3 (line 161)" in problem.message
+
+
+def test_guidance_low_equal_to_high_is_accepted(project):
+    break_row(project, GUIDE_LOW, GUIDE_LOW[1].replace(",0,", ",3,"))
+    assert check(project) == []
+
+
+@pytest.mark.parametrize("date", ["'2025-08-07'", "2025-08-07"])
+def test_source_date_is_accepted_quoted_or_not(project, date):
+    replace_line(project / "inputs" / "sources.yaml", "    date: 2025-08-07\n",
+                 f"    date: {date}\n")
+    assert check(project) == []
+    sources = build.load_dataset(config.load(project_root=project)).sources
+    assert sources["cifr_q2_25"].date == datetime.date(2025, 8, 7)
+    assert sources["cifr_q4_24"].date is None
+
+
+@pytest.mark.parametrize("date", ["2025-8-7", "'2025-02-30'", "07/08/2025", "August 2025",
+                                  "2025-08-07 10:00:00", "20250807", "[2025-08-07]"])
+def test_source_date_must_be_an_iso_day(project, date):
+    replace_line(project / "inputs" / "sources.yaml", "    date: 2025-08-07\n",
+                 f"    date: {date}\n")
+    problem = only_problem(project)
+    assert problem.file == SOURCES
+    assert str(problem).startswith(f"{SOURCES}: sources.cifr_q2_25.date: ")
+    assert "expected the date it was published as YYYY-MM-DD" in str(problem)
+
+
+def test_an_impossible_unquoted_date_is_a_located_yaml_problem(project):
+    replace_line(project / "inputs" / "sources.yaml", "    date: 2025-08-07\n",
+                 "    date: 2025-02-30\n")
+    line = project.joinpath(SOURCES).read_text().splitlines().index("    date: 2025-02-30") + 1
+    with pytest.raises(InputError) as caught:
+        inputs.read_raw(project / "inputs", project)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line) == (SOURCES, line)
+    assert "not valid YAML: '2025-02-30' is not a valid date or number" in problem.message
