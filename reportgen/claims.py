@@ -351,6 +351,14 @@ def pipeline_claim(facts: Evidence) -> Claim | None:
                         pipe["contracted_value_as_of"], money, "ai_hpc_contracted_value")
     if mw is None and value is None:
         return None
+    if pipe["from_listed_contracts"]:
+        # Summed here from the listed contracts: as certain as the least certain of them.
+        contracts = facts.metrics.company.contracts
+        listed = (weakest(c.status for c in contracts), tuple(dict.fromkeys(
+            c.source for c in contracts)))
+        value = value and Figure(value.label, value.value, value.text, None, *listed)
+        if pipe["mw_contracted_as_of"] is None:
+            mw = mw and Figure(mw.label, mw.value, mw.text, None, *listed)
     parts: list[Part] = ["It has "]
     if mw is None:
         parts += ["AI/HPC contracts worth ", value]  # type: ignore[list-item]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from reportgen import periods
 from reportgen.model import Company, Contract, Dataset, Metrics
-from reportgen.vocabulary import BUSINESSES, METRICS, STATUSES
+from reportgen.vocabulary import BUSINESSES, METRICS, STATUSES, guidance_target
 
 STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 DISAGREEMENT_TOLERANCE = 0.005
@@ -303,8 +303,15 @@ def reported_quarters(facts: pd.DataFrame, company: Company) -> list[str]:
 
 def latest_period(dataset: Dataset) -> str:
     """The latest calendar quarter any miner reported: the default period of a build."""
-    quarters = [p for p in dataset.facts["period"].unique() if periods.is_quarter(p)]
+    # Guidance and consensus for a quarter nobody has reported yet must not make it the default.
+    facts = dataset.facts[~dataset.facts["metric"].map(is_forecast)]
+    quarters = [p for p in facts["period"].unique() if periods.is_quarter(p)]
     return max(quarters, key=periods.ordinal)
+
+
+def is_forecast(metric: str) -> bool:
+    """Company guidance or sell-side consensus: about a period, never a figure of it."""
+    return guidance_target(metric) is not None or metric.startswith("consensus_")
 
 
 def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:

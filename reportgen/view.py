@@ -85,10 +85,10 @@ def combined(lookup: FigureLookup, period: str, metrics: Iterable[str], text: st
 def metric_label(metric: str, company: Company | None = None) -> str:
     """The reader's name for a metric: the vocabulary's, a miner's own label for its revenue
     line, guidance named after its metric; never a raw id."""
-    if metric in METRICS:
-        return METRICS[metric].label
     if company is not None and (label := company.line_label(metric)):
         return label
+    if metric in METRICS:
+        return METRICS[metric].label
     if target := guidance_target(metric):
         base, kind = target
         suffix = {"low": ", low end", "high": ", high end"}.get(kind, "")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportgen import build, config
+from reportgen import build, config, inputs
 from reportgen.derive import derive_quarters
 from reportgen.inputs import FACT_COLUMNS
 from reportgen.model import Company
@@ -193,9 +193,16 @@ def test_sample_inputs_give_nothing_to_derive():
 
 
 def _without(project: Path, line: str) -> pd.DataFrame:
+    """The rows a build derives once ``line`` is gone: what load_dataset added to the input."""
     replace_line(project / "inputs" / "facts.csv", line + "\n", "")
-    dataset = build.load_dataset(config.load(project / "reportgen.yaml"))
-    return derive_quarters(dataset.facts, dataset.companies)
+    settings = config.load(project / "reportgen.yaml")
+    dataset = build.load_dataset(settings)
+    raw = inputs.to_dataset(inputs.read_raw(settings.inputs_dir, settings.project_root))
+    assert len(dataset.facts) == len(raw.facts) + 1, "the build derives the quarter itself"
+    derived = derive_quarters(raw.facts, raw.companies)
+    pd.testing.assert_frame_equal(dataset.facts.tail(1).reset_index(drop=True),
+                                  derived.reset_index(drop=True), check_dtype=False)
+    return derived
 
 
 def test_sample_wulf_2024q4_revenue_is_rederived_when_the_hand_row_is_removed(project):

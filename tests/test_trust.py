@@ -113,7 +113,9 @@ def test_wulf_disagreements_list_the_guidance_and_cifr_its_conflicts(sample: Pat
     cifr = pdf_text(sample / "CIFR.pdf")
     section = cifr[cifr.rindex("Where sources disagree"):cifr.rindex("Every figure used")]
     assert "$43.6M" in section and "$44.0M" in section
-    assert re.search(r"689", section) and re.search(r"629", section)
+    # The 629 has no citable source in ../shared/data (its page's address was not kept), so it
+    # is not a row; the caveat on the 689 row says another report gives it.
+    assert "629" in section
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
