@@ -385,7 +385,7 @@ def pipeline_claim(facts: Evidence) -> Claim | None:
                  "add up to " if counted > 1 else
                  f"the one of its {listed} listed contracts that gives a value and a term comes "
                  "to ")
-        parts += ["; ", which, yearly, " a year at full ramp"]
+        parts += ["; ", which, yearly, " a year at full ramp, at each contract's full value"]
         if run_rate is not None:
             parts += [", against an AI/HPC run-rate of ", run_rate, " a year (",
                       period_name(facts.metrics), " × 4)"]
@@ -402,7 +402,7 @@ def _names(tickers: Sequence[str]) -> str:
 def sector_claims(peers: pd.DataFrame, period: str, silent: Sequence[str] = ()) -> list[Claim]:
     """What the peer table supports saying about the sector; counts say how many disclose."""
     found = [coverage_claim(peers, period, silent), split_claim(peers),
-             share_median_claim(peers), loss_count_claim(peers), contracted_mw_claim(peers)]
+             share_median_claim(peers, period), loss_count_claim(peers), contracted_mw_claim(peers)]
     return [claim for claim in found if claim is not None][:MAX_SENTENCES]
 
 
@@ -412,7 +412,10 @@ def coverage_claim(peers: pd.DataFrame, period: str, silent: Sequence[str]) -> C
     text = f"Of the {len(peers)} miners, {len(current)} reported {period}"
     text += f" ({_names(current)})" if current else ""
     if not behind.empty:
-        latest = "; ".join(f"{t} {row['period']}" for t, row in behind.iterrows())
+        latest = "; ".join(
+            f"{t} {row['period']}" + (f", though its {row['published_since']} figures are out"
+                                      if row["published_since"] else "")
+            for t, row in behind.iterrows())
         text += f"; the others' latest reported quarters are used ({latest})"
     if silent:
         text += f"; {_names(list(silent))} reported nothing up to {period}"
@@ -433,13 +436,20 @@ def split_claim(peers: pd.DataFrame) -> Claim | None:
     return _claim("ai_hpc_ahead_count", "counts only miners that split revenue", text + ".")
 
 
-def share_median_claim(peers: pd.DataFrame) -> Claim | None:
+def share_median_claim(peers: pd.DataFrame, period: str) -> Claim | None:
     shares = peers["ai_hpc_share"].dropna()
     if len(shares) < MIN_VALUES_FOR_MEDIAN:
         return None
+
+    def who(ticker: object) -> str:
+        quarter = peers.loc[ticker, "period"]
+        return f"{ticker}" + (f", {quarter}" if quarter != period else "")
+
+    low, high = shares.idxmin(), shares.idxmax()
     return _claim("ai_hpc_share_median", f"a median needs {MIN_VALUES_FOR_MEDIAN} values",
                   f"The median AI/HPC share of revenue among the {len(shares)} that disclose it "
-                  f"is {pct(shares.median())}, from {pct(shares.min())} to {pct(shares.max())}.")
+                  f"is {pct(shares.median())}, from {pct(shares.min())} ({who(low)}) to "
+                  f"{pct(shares.max())} ({who(high)}).")
 
 
 def mostly_non_cash(peer: pd.Series) -> bool:
@@ -470,11 +480,15 @@ def loss_count_claim(peers: pd.DataFrame) -> Claim | None:
             "in their latest quarter")
     if by_eps:
         text += f" ({_names(by_eps)} by diluted EPS)"
-    mostly = [str(t) for t, peer in peers.iterrows() if mostly_non_cash(peer)]
+    exceed = [str(t) for t, peer in peers.iterrows() if mostly_non_cash(peer)
+              and not missing(peer["before_non_cash"]) and peer["before_non_cash"] >= 0]
+    mostly = [str(t) for t, peer in peers.iterrows() if mostly_non_cash(peer)
+              and str(t) not in exceed]
+    if exceed:
+        text += f"; at {_names(exceed)}, disclosed non-cash items exceed the loss"
     if mostly:
-        text += (f"; for {len(mostly)} of them ({_names(mostly)}) disclosed non-cash items make "
-                 f"up at least {MOST_NON_CASH:.0%} of the loss with at most "
-                 f"{MAX_UNEXPLAINED:.0%} unexplained, or exceed it")
+        text += (f"; at {_names(mostly)}, most of the loss is non-cash (at least "
+                 f"{MOST_NON_CASH:.0%} of it, with at most {MAX_UNEXPLAINED:.0%} unexplained)")
     return _claim("loss_count", "counts the miners that disclose net income (or diluted EPS)",
                   text + ".")
 
@@ -487,9 +501,13 @@ def contracted_mw_claim(peers: pd.DataFrame) -> Claim | None:
     dated = sorted(f"{t} as of {q}" for t, q in as_of.items() if isinstance(q, str))
     summed = sorted(t for t, q in as_of.items() if not isinstance(q, str))
     basis = [*dated, *([f"{_names(summed)} summed from listed contracts"] if summed else [])]
-    leader = str(contracted.idxmax())
     miners = "one miner has" if len(contracted) == 1 else f"{len(contracted)} miners have"
-    text = (f"Together, {miners} {number(contracted.sum(), 'MW', 0)} of "
-            f"AI/HPC capacity under contract ({'; '.join(basis)}), the most at {leader} "
-            f"({number(contracted.max(), 'MW', 0)}).")
+    text = (f"Together, {miners} {number(contracted.sum(), 'MW', 0)} of AI/HPC capacity under "
+            f"contract ({'; '.join(basis)})")
+    if not (dated and summed):
+        # A leader is named only among figures of one kind: a company's own total and a sum of
+        # its listed contracts are not counted the same way.
+        leader = str(contracted.idxmax())
+        text += f", the most at {leader} ({number(contracted.max(), 'MW', 0)})"
+    text += "."
     return _claim("contracted_mw_total", "sums the latest disclosures that are not stale", text)

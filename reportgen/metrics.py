@@ -301,6 +301,16 @@ def reported_quarters(facts: pd.DataFrame, company: Company) -> list[str]:
     return sorted(set(quarters))
 
 
+def published_since(miner: Metrics) -> list[str]:
+    """Half and full years that end after the quarter a briefing covers: the miner has
+    published results that the quarterly figures in the inputs do not split out yet."""
+    labels = miner.other_periods["period"].unique()
+    later = [label for label in labels if periods.end_ordinal(
+        label, miner.company.fiscal_year_end_month) > periods.ordinal(miner.period)]
+    return sorted(later, key=lambda label: periods.end_ordinal(
+        label, miner.company.fiscal_year_end_month))
+
+
 def latest_period(dataset: Dataset) -> str:
     """The latest calendar quarter any miner reported: the default period of a build."""
     # Guidance and consensus for a quarter nobody has reported yet must not make it the default.

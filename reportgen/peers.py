@@ -15,7 +15,7 @@ import pandas as pd
 
 from reportgen import periods
 from reportgen.config import SECTOR_SORTS
-from reportgen.metrics import latest, quarters_old
+from reportgen.metrics import latest, published_since, quarters_old
 from reportgen.model import Metrics
 
 NUMERIC = SECTOR_SORTS
@@ -84,6 +84,7 @@ def peer_table(miners: Sequence[Metrics], stale_after: int = STALE_AFTER_QUARTER
                                                   miner.company.fiscal_year_end_month),
             "period_title": periods.display(miner.period, miner.company.fiscal_year_end_month),
             "stale": miner.is_stale,
+            "published_since": ", ".join(published_since(miner)),
             "revenue": row["mix_total"],
             "revenue_qoq": row["revenue_qoq"],
             "ai_hpc_share": row["mix_ai_hpc_share"],

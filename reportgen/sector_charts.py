@@ -41,13 +41,14 @@ def build_sector_charts(miners: Sequence[Metrics], peers: pd.DataFrame, period: 
     return [chart for chart in drawn if chart is not None]
 
 
-def _window(period: str) -> pd.PeriodIndex:
+def chart_window(period: str) -> pd.PeriodIndex:
+    """The quarters the over-time charts draw; the sector's figures appendix lists the same."""
     end = periods.quarter(period)
     return pd.period_range(end - (QUARTERS_SHOWN - 1), end, freq="Q")
 
 
 def share_over_time(miners: Sequence[Metrics], period: str, styles: Styles) -> Chart | None:
-    window = _window(period)
+    window = chart_window(period)
     labels = [periods.label(p) for p in window]
     figure = _figure()
     axes = figure.add_axes((0.08, 0.16, 0.76, 0.74))
@@ -101,7 +102,7 @@ def share_against_non_cash(peers: pd.DataFrame, styles: Styles) -> Chart | None:
 
 
 def crossover_timeline(miners: Sequence[Metrics], period: str) -> Chart | None:
-    window = _window(period)
+    window = chart_window(period)
     split = [m for m in miners if m.quarters["mix_ai_hpc"].reindex(window).notna().any()
              and m.quarters["mix_mining"].reindex(window).notna().any()]
     if not split:

@@ -14,6 +14,7 @@ from reportgen.claims import Claim
 from reportgen.model import Metrics, Source
 from reportgen.peers import medians
 from reportgen.provenance import FigureLookup, weakest
+from reportgen.sector_charts import chart_window
 from reportgen.view import Cell, Row, Table, cell, combined, is_negative
 from reportgen.vocabulary import STATUS_MARKS
 
@@ -104,8 +105,7 @@ def peer_rows(peers: pd.DataFrame, miners: Mapping[str, Metrics],
         cells = [Cell(peer["period_title"]), Cell(crossover_text(peer))]
         cells += [_cell(key, names, formatter, peer, miner, lookup)
                   for key, _, formatter, names in COLUMNS]
-        note = f"latest reported: {peer['period']}" if peer["stale"] else ""
-        rows.append(Row(str(ticker), tuple(cells), note, "stale" if peer["stale"] else ""))
+        rows.append(Row(str(ticker), tuple(cells), "", "stale" if peer["stale"] else ""))
     return rows
 
 
@@ -119,12 +119,12 @@ def peer_table(rows: Sequence[Row], peers: pd.DataFrame, period: str, stale_afte
         for key, _, formatter, _ in COLUMNS)
     all_rows = (*rows, Row("Median", (Cell(""), Cell(""), *median_cells), "", "median"))
     return Table(f"Peers, {period}", ("Miner", "Quarter", "Crossover",
-                                      *(heading for _, heading, _, _ in COLUMNS), "Note"),
+                                      *(heading for _, heading, _, _ in COLUMNS)),
                  all_rows,
                  (f"Each miner's figures are for the quarter shown; a miner that has not reported "
-                  f"{period} is listed with its latest reported quarter. Hashrate, MW, contracted "
-                  "value, cash and debt are the latest disclosed; a quarter in brackets dates one "
-                  "not of the row's quarter, and one more than "
+                  f"{period} is listed, in italics, with its latest reported quarter. Hashrate, "
+                  "MW, contracted value, cash and debt are the latest disclosed; a quarter in "
+                  "brackets dates one not of the row's quarter, and one more than "
                   f"{stale_after} quarters older than {period} is stale, left out of the median. "
                   "Crossover: the first quarter AI/HPC revenue exceeded mining revenue. Median: of "
                   "the miners that disclose each figure, with how many in brackets; left out "
@@ -132,7 +132,8 @@ def peer_table(rows: Sequence[Row], peers: pd.DataFrame, period: str, stale_afte
                   f"than the loss. {fmt.NOT_DISCLOSED}: not in the inputs.",), "keep wide")
 
 
-def figures_table(rows: Sequence[Row], headings: Sequence[str]) -> Table:
+def figures_table(rows: Sequence[Row], headings: Sequence[str], charted: Sequence[Row]
+                  ) -> Table:
     """Every figure the peer table prints, one a line, with its sources: what the sources
     list is computed from, so the two cannot drift apart."""
     lines = []
@@ -144,8 +145,33 @@ def figures_table(rows: Sequence[Row], headings: Sequence[str]) -> Table:
             lines.append(Row(row.label, (Cell(LABELS.get(heading, heading)),
                                          Cell(text, shown.mark),
                                          Cell(", ".join(shown.sources), wrap=True))))
-    return Table("Every figure in the peer table, with its sources", (
-        "Miner", "Figure", "Value", "Sources"), tuple(lines), css_class="dense")
+    return Table("Every figure in the peer table and the charts, with its sources", (
+        "Miner", "Figure", "Value", "Sources"), (*lines, *charted), css_class="dense")
+
+
+def chart_rows(miners: Sequence[Metrics], lookups: Mapping[str, FigureLookup], period: str
+               ) -> list[Row]:
+    """The revenue split the sector charts draw (AI/HPC share over time, the crossover
+    timeline) and the split claim rests on: each miner's AI/HPC and mining revenue per quarter
+    of the charts' window, with the sources of every line it adds up."""
+    rows = []
+    window = chart_window(period)
+    for miner in miners:
+        lookup = lookups[miner.company.ticker]
+        split = miner.quarters[["mix_ai_hpc", "mix_mining", "mix_ai_hpc_share"]].reindex(window)
+        for quarter, row in split.iterrows():
+            if row.isna().all():
+                continue
+            p = periods.label(quarter)
+            lines = [*lookup.business_metrics(p, "ai_hpc"), *lookup.business_metrics(p, "mining"),
+                     "revenue_total"]
+            text = (f"AI/HPC {fmt.money(row['mix_ai_hpc'])}, mining {fmt.money(row['mix_mining'])}"
+                    f", share {fmt.pct(row['mix_ai_hpc_share'])}")
+            shown = combined(lookup, p, lines, text)
+            rows.append(Row(miner.company.ticker, (Cell(f"Revenue split, {p} (charts)"),
+                                                   Cell(text, shown.mark),
+                                                   Cell(", ".join(shown.sources), wrap=True))))
+    return rows
 
 
 def shown_sources(rows: Sequence[Row]) -> set[str]:
@@ -160,9 +186,11 @@ def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
     by_ticker = {m.company.ticker: m for m in miners}
     lookups = {ticker: FigureLookup(m) for ticker, m in by_ticker.items()}
     rows = peer_rows(peers, by_ticker, lookups)
+    charted = chart_rows(miners, lookups, period)
     keys = [key for key, _, _, _ in COLUMNS]
-    cited = shown_sources(rows) | {s for claim in claims for f in claim.figures
-                                   for s in f.sources}
+    cited = shown_sources(rows) | {s for row in charted for s in row.cells[2].text.split(", ")
+                                   if s} | {s for claim in claims for f in claim.figures
+                                            for s in f.sources}
     return {
         **settings,
         "title": f"Bitcoin miners' AI/HPC pivot: sector overview, {period}",
@@ -172,7 +200,7 @@ def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
         "period": period,
         "claims": claims,
         "peer_table": peer_table(rows, peers, period, int(settings["stale_after_quarters"])),
-        "figures_table": figures_table(rows, keys),
+        "figures_table": figures_table(rows, keys, charted),
         "charts": charts,
         "sources": [sources[key] for key in sorted(cited)],
     }

@@ -16,10 +16,10 @@ import pandas as pd
 from reportgen import formatting as fmt
 from reportgen import periods
 from reportgen.claims import Claim, guidance_verdict, period_name
-from reportgen.metrics import BUSINESSES, best_facts, revenue_per_mw_year
+from reportgen.metrics import BUSINESSES, best_facts, published_since, revenue_per_mw_year
 from reportgen.model import Company, Metrics, Source
 from reportgen.peers import RankedMetric, ordinal
-from reportgen.provenance import FigureLookup
+from reportgen.provenance import FigureLookup, weakest
 from reportgen.vocabulary import MARKET_METRICS, METRICS, STATUS_MARKS, guidance_target
 
 QUARTERS_IN_TABLES = 8
@@ -271,11 +271,15 @@ def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame
     header, kept = _without_empty_columns(
         ("Quarter", "BTC mined", "Hashrate", "Efficiency", "Power cost / BTC", "Revenue / BTC",
          "Realized hashprice", "Market hashprice"), rows, keep=0)
-    return Table("Mining economics", header, kept,
-                 ("Revenue per BTC = mining revenue ÷ BTC mined. Realized hashprice = mining "
-                  "revenue ÷ (EH/s × 1,000 × days), USD per PH/s per day, using quarter-end "
-                  "hashrate. Market hashprice: the quarter's average as the sources give it.",),
-                 css_class="keep")
+    definitions = {
+        "Revenue / BTC": "Revenue per BTC = mining revenue ÷ BTC mined.",
+        "Realized hashprice": "Realized hashprice = mining revenue ÷ (EH/s × 1,000 × days), USD "
+                              "per PH/s per day, using quarter-end hashrate.",
+        "Market hashprice": "Market hashprice: the quarter's average as the sources give it.",
+    }
+    notes = " ".join(text for heading, text in definitions.items() if heading in header)
+    return Table("Mining output and costs by quarter", header, kept,
+                 (notes,) if notes else (), css_class="keep")
 
 
 def contracts_table(metrics: Metrics) -> Table:
@@ -328,7 +332,8 @@ def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
         ), c.note)
         for c in metrics.company.contracts
     ]
-    return Table("Every figure used, with its source", ("Period", "Figure", "Value", "Status",
+    return Table(f"Every figure in the inputs for {metrics.company.ticker} up to "
+                 f"{period_name(metrics)}, with its source", ("Period", "Figure", "Value", "Status",
                                                         "Source", "Input", "Note"),
                  tuple(rows), css_class="dense")
 
@@ -438,6 +443,14 @@ def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
         css_class="keep")
 
 
+def exceeds_loss(metrics: Metrics) -> bool:
+    """Disclosed non-cash items larger than the covered quarter's net loss."""
+    row = metrics.quarters.loc[periods.quarter(metrics.period)]
+    effect, before = _value(row, "non_cash_effect"), _value(row, "before_non_cash")
+    return (_value(row, "net_income") < 0 and not fmt.missing(effect) and effect < 0
+            and not fmt.missing(before) and before > 0)
+
+
 def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
     formatters = {"ai_hpc_share": fmt.pct, "revenue_qoq": fmt.delta,
                   "non_cash_share": lambda v: fmt.pct(v, 0),
@@ -447,10 +460,13 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
         show = formatters[item.key]
         rank = (f"{ordinal(item.rank)} of {item.disclosed}" if item.rank is not None
                 else fmt.NOT_DISCLOSED)
+        shown = show(item.value)
+        if item.key == "non_cash_share" and fmt.missing(item.value) and exceeds_loss(metrics):
+            shown, rank = "exceeds loss", "not ranked"
         median = (f"{show(item.median)} (of {item.median_of})" if not fmt.missing(item.median)
                   else fmt.NOT_DISCLOSED)
         rows.append(Row(item.label, (
-            Cell(show(item.value), negative=is_negative(item.value)), Cell(rank),
+            Cell(shown, negative=is_negative(item.value)), Cell(rank),
             Cell(median, negative=is_negative(item.median)),
             Cell(f"{item.disclosed} of {item.peers}"),
         )))
@@ -463,6 +479,83 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
          "non-cash items exceed the loss. Contracted revenue a year: Σ value ÷ term over the "
          "listed contracts that give both.",),
         css_class="keep")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One line of a definition list: a label, a marked figure, and what it is as of or how
+    it was computed."""
+
+    label: str
+    value: Cell
+    note: str = ""
+
+
+def _latest_cell(lookup: FigureLookup, metric: str, value: object, as_of: object,
+                 show: Any = fmt.money) -> tuple[Cell, str]:
+    if not isinstance(as_of, str):
+        return Cell(show(value)), ""
+    return cell(lookup, as_of, metric, show(value), float(value)), f"as of {as_of}"  # type: ignore[arg-type]
+
+
+def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
+    pipe = metrics.pipeline
+    contracts = metrics.company.contracts
+    summed = "sum of the contracts listed below, computed here"
+    listed_status = weakest_mark(c.status for c in contracts)
+    listed_sources = tuple(dict.fromkeys(c.source for c in contracts))
+    facts = []
+    mw, note = _latest_cell(lookup, "ai_hpc_mw_contracted", pipe["mw_contracted"],
+                            pipe["mw_contracted_as_of"], lambda v: fmt.number(v, "MW", 0))
+    if pipe["mw_contracted_as_of"] is None and pipe["from_listed_contracts"]:
+        mw, note = Cell(mw.text, listed_status, listed_sources), summed
+    facts.append(Fact("Contracted critical IT", mw, note))
+    facts.append(Fact("Energized for AI/HPC", *_latest_cell(
+        lookup, "ai_hpc_mw_energized", pipe["mw_energized"], pipe["mw_energized_as_of"],
+        lambda v: fmt.number(v, "MW", 1))))
+    value, note = _latest_cell(lookup, "ai_hpc_contracted_value", pipe["contracted_value"],
+                               pipe["contracted_value_as_of"])
+    if pipe["from_listed_contracts"]:
+        value, note = Cell(value.text, listed_status, listed_sources), summed
+    facts.append(Fact("Contracted revenue, total", value, note))
+    used = [c for c in contracts if c.value_usd_m is not None and c.term_years]
+    annual = Cell(fmt.money(pipe["contracted_annual_revenue"]),  # type: ignore[arg-type]
+                  weakest_mark(c.status for c in used), tuple(c.source for c in used))
+    facts.append(Fact("Contracted revenue a year at full ramp", annual,
+                      f"value ÷ term at each contract's full value, over the "
+                      f"{pipe['contracts_with_terms']} of {pipe['contracts_listed']} listed "
+                      "contracts that give both" if used else ""))
+    run_rate = pipe["annualized_run_rate"]
+    ai_lines = lookup.business_metrics(metrics.period, "ai_hpc")
+    facts.append(Fact("AI/HPC revenue run-rate, a year",
+                      combined(lookup, metrics.period, ai_lines, fmt.money(run_rate)),  # type: ignore[arg-type]
+                      "" if fmt.missing(run_rate) else f"{period_name(metrics)} × 4"))
+    return facts
+
+
+def liquidity_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
+    cash = metrics.liquidity
+    metric = str(cash["cash_metric"] or "cash")
+    facts = [
+        Fact(str(cash["cash_label"]), *_latest_cell(lookup, metric, cash["cash"],
+                                                    cash["cash_as_of"])),
+        Fact("Total debt", *_latest_cell(lookup, "total_debt", cash["total_debt"],
+                                         cash["total_debt_as_of"])),
+    ]
+    net = cash["net_debt"]
+    facts.append(Fact("Net debt", combined(lookup, str(cash["cash_as_of"]),
+                                           [metric, "total_debt"], fmt.money(net)),  # type: ignore[arg-type]
+                      "needs cash and debt at the same quarter end" if fmt.missing(net)  # type: ignore[arg-type]
+                      else f"debt − {str(cash['cash_label']).lower()}"))
+    for key, label in (("convertible_notes", "Convertible notes"),
+                       ("warrant_liability", "Warrant liability")):
+        value, as_of = cash[key]  # type: ignore[misc]
+        facts.append(Fact(label, *_latest_cell(lookup, key, value, as_of)))
+    return facts
+
+
+def weakest_mark(statuses: Iterable[str]) -> str:
+    return STATUS_MARKS.get(weakest(statuses), "")
 
 
 def section_dates(metrics: Metrics) -> dict[str, str]:
@@ -502,11 +595,14 @@ def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
         "period_title": title_period,
         "requested_period": metrics.requested_period,
         "stale": metrics.is_stale,
+        "published_since": ", ".join(published_since(metrics)),
         "tiles": kpi_tiles(metrics, lookup),
         "claims": claims,
         "charts": charts,
         "revenue_table": revenue_table(metrics, lookup),
         "pipeline": metrics.pipeline,
+        "pipeline_facts": pipeline_facts(metrics, lookup),
+        "liquidity_facts": liquidity_facts(metrics, lookup),
         "contracts_table": contracts_table(metrics),
         "bridge_table": bridge_table(metrics, lookup),
         "bridge_complete": not (fmt.missing(amounts["net_income"])

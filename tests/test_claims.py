@@ -280,11 +280,11 @@ def test_loss_count_counts_those_that_disclose(rows):
     mostly = [t for t, row in table.iterrows() if claims.mostly_non_cash(row)]
     assert set(mostly) <= set(losses)
     if mostly:
-        assert f"; for {len(mostly)} of them (" in claim.text
-        tail = claim.text.split("; for ")[1]
+        # Named after "; at": those whose items exceed the loss, then those mostly non-cash.
+        tail = claim.text.split(" reported a loss")[1].split("; at ", 1)[1]
         assert sorted(re.findall(r"M\d\d", tail)) == sorted(mostly)
     else:
-        assert "; for " not in claim.text
+        assert "; at " not in claim.text
 
 
 def test_loss_count_on_the_sample(sample, sample_peers):
@@ -293,7 +293,7 @@ def test_loss_count_on_the_sample(sample, sample_peers):
     assert claim.text.startswith("5 of the 5 that disclose net income or diluted EPS reported a "
                                  "loss in their latest quarter (CORZ by diluted EPS)")
     # The sector's 'mostly non-cash' miners are those whose briefings say so or say 'exceed'.
-    assert "for 1 of them (HUT)" in claim.text
+    assert claim.text.endswith("; at HUT, disclosed non-cash items exceed the loss.")
     kinds = {t: claims.net_result_claim(Evidence(m)) for t, m in sample.items()}
     said = sorted(t for t, c in kinds.items()
                   if c is not None and c.kind in {"loss_mostly_non_cash",
@@ -392,19 +392,21 @@ def test_ebitda_mentions_a_material_residual_only_when_not_said(dataset, sample)
 
 
 def test_share_median_needs_three_values(sample_peers):
-    claim = claims.share_median_claim(sample_peers)
+    claim = claims.share_median_claim(sample_peers, "2026Q1")
     assert claim is not None
+    # The extremes are named, and dated when not of the period (IREN covers 2025Q4).
     assert claim.text == ("The median AI/HPC share of revenue among the 3 that disclose it is "
-                          "61.8%, from 9.4% to 67.3%.")
-    assert claims.share_median_claim(sample_peers.drop(index="IREN")) is None
-    two = pd.DataFrame({"ai_hpc_share": [0.2, math.nan, 0.6, math.nan]},
-                       index=["A", "B", "C", "D"])
-    assert claims.share_median_claim(two) is None
-    assert claims.share_median_claim(two.iloc[0:0]) is None
-    three = pd.DataFrame({"ai_hpc_share": [0.2, math.nan, 0.6, 0.3]}, index=list("ABCD"))
-    claim = claims.share_median_claim(three)
+                          "61.8%, from 9.4% (IREN, 2025Q4) to 67.3% (CORZ).")
+    assert claims.share_median_claim(sample_peers.drop(index="IREN"), "2026Q1") is None
+    two = pd.DataFrame({"ai_hpc_share": [0.2, math.nan, 0.6, math.nan],
+                        "period": ["2026Q1"] * 4}, index=["A", "B", "C", "D"])
+    assert claims.share_median_claim(two, "2026Q1") is None
+    assert claims.share_median_claim(two.iloc[0:0], "2026Q1") is None
+    three = pd.DataFrame({"ai_hpc_share": [0.2, math.nan, 0.6, 0.3],
+                          "period": ["2026Q1"] * 4}, index=list("ABCD"))
+    claim = claims.share_median_claim(three, "2026Q1")
     assert claim is not None
-    assert "among the 3 that disclose it is 30.0%, from 20.0% to 60.0%" in claim.text
+    assert "among the 3 that disclose it is 30.0%, from 20.0% (A) to 60.0% (C)" in claim.text
     assert peers.MIN_VALUES_FOR_MEDIAN == 3
 
 
@@ -433,8 +435,8 @@ def test_contracted_mw_silent_when_all_stale_or_missing(sample_peers):
     claim = claims.contracted_mw_claim(rows)
     assert claim is not None
     assert claim.text == ("Together, 2 miners have 150 MW of AI/HPC capacity under contract "
-                          "(A as of 2026Q1; C summed from listed contracts), the most at A "
-                          "(100 MW).")
+                          "(A as of 2026Q1; C summed from listed contracts).")
+    # A leader is named only among figures counted one way.
 
 
 # --- revenue, AI/HPC and crossover -----------------------------------------------------------

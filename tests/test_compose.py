@@ -75,12 +75,13 @@ def test_a_miner_with_only_estimates_gets_the_lead(project):
     assert not summaries["IREN"].all_estimates and summaries["IREN"].estimates_lead == ""
 
 
-def test_an_unmarked_figure_in_a_sentence_keeps_the_lead_away(project):
-    """CIFR's contracted MW is summed from companies.yaml, not facts.csv: not an estimate."""
+def test_a_figure_not_estimated_in_a_sentence_keeps_the_lead_away(project):
+    """CIFR's contracted MW and value are summed from its listed contracts in companies.yaml,
+    which are secondary, not estimates: the sentence marks them S and the lead stays away."""
     set_status(project / "inputs" / "facts.csv", "CIFR", "estimate")
     cifr = _summaries(project)["CIFR"]
     assert {f.mark for f in cifr.figures if not f.missing} == {"E"}
-    assert "" in cifr.printed_marks and not cifr.all_estimates
+    assert "S" in cifr.printed_marks and not cifr.all_estimates
 
 
 @pytest.mark.parametrize(("figures", "expected"), [

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from reportgen import build, claims, config, metrics, peers, sector_view, view
-from reportgen.provenance import Figure
+from reportgen.provenance import Figure, FigureLookup
 from tests.conftest import ROOT, pdf_text
 
 DOCUMENTS = ("WULF", "CORZ", "IREN", "CIFR", "HUT", "sector")
@@ -25,7 +25,7 @@ APPENDIX = {"sector": "Every figure shown"}
 
 def _sections(text: str, name: str) -> tuple[str, str]:
     """(the figures appendix, the sources list) of a document's text."""
-    start = text.rindex(APPENDIX.get(name, "Every figure used"))
+    start = text.rindex(APPENDIX.get(name, "Every figure in the inputs"))
     listed = text.rindex("\nSources\n")
     return text[start:listed], text[listed:]
 
@@ -78,7 +78,10 @@ def test_every_body_figure_cites_a_listed_source(computed: dict[str, metrics.Met
                                  claims.sector_claims(table, "2026Q1"), dataset.sources,
                                  "2026Q1", settings)
     listed = {source.id for source in sector["sources"]}
-    assert {s for cell in _cells(sector) for s in cell.sources} == listed
+    charted = sector_view.chart_rows(list(computed.values()), {
+        t: FigureLookup(m) for t, m in computed.items()}, "2026Q1")
+    assert {s for cell in _cells(sector) for s in cell.sources} | {
+        s for row in charted for s in row.cells[2].text.split(", ")} == listed
 
 
 def test_claims_print_other_quarters_figures_with_their_quarter(
@@ -106,12 +109,12 @@ def test_wulf_hashrate_in_the_peer_table_is_dated_and_stale(sample: Path) -> Non
 
 def test_wulf_disagreements_list_the_guidance_and_cifr_its_conflicts(sample: Path) -> None:
     wulf = pdf_text(sample / "WULF.pdf")
-    section = wulf[wulf.rindex("Where sources disagree"):wulf.rindex("Every figure used")]
+    section = wulf[wulf.rindex("Where sources disagree"):wulf.rindex("Every figure in the inputs")]
     assert "Adjusted EBITDA" in section and "below" in section
     assert "$0.0M to $3.0M" in section
     assert "No figure in the inputs" not in section
     cifr = pdf_text(sample / "CIFR.pdf")
-    section = cifr[cifr.rindex("Where sources disagree"):cifr.rindex("Every figure used")]
+    section = cifr[cifr.rindex("Where sources disagree"):cifr.rindex("Every figure in the inputs")]
     assert "$43.6M" in section and "$44.0M" in section
     # The 629 has no citable source in ../shared/data (its page's address was not kept), so it
     # is not a row; the caveat on the 689 row says another report gives it.
