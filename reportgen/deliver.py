@@ -190,12 +190,19 @@ def _deliver_one(config: Config, period: str, composed: compose.Composed,
 
 def _send(session: SmtpSession, config: Config, composed: compose.Composed, address: str,
           ledger: Ledger | None, period: str) -> Outcome:
+    """Send one message, recording it as it goes.
+
+    Nothing is written before the transfer can deliver the message: a run killed while it
+    waits out the rate limit, or before the server has the whole body, leaves no row (or the
+    earlier, non-final one), so the next run sends it. ``pending`` is committed immediately
+    before the end-of-data line (without waiting for the disk, then synced right after it),
+    so a run killed from then on leaves ``pending``, read as ``unknown`` by the next run."""
     subject = composed.subject
 
-    def mark(state: str, reply: str = "", attempts: int = 0) -> None:
+    def mark(state: str, reply: str = "", attempts: int = 0, synced: bool = True) -> None:
         if ledger is not None:
             ledger.mark(period, address, composed.content_hash, state, composed.message_id,
-                        subject, reply, attempts)
+                        subject, reply, attempts, synced=synced)
 
     try:
         session.connect()
@@ -203,8 +210,10 @@ def _send(session: SmtpSession, config: Config, composed: compose.Composed, addr
         reply = f"{SETUP_FAILURE}{error}"
         mark("failed", reply)
         return Outcome(address, subject, "failed", reply)
-    mark("pending")
-    result = session.send(composed.message, config.smtp.sender, address)
+    result = session.send(composed.message, config.smtp.sender, address,
+                          before_end=lambda: mark("pending", synced=False),
+                          after_end=ledger.sync if ledger is not None else lambda: None,
+                          refused=lambda reply: mark("failed", reply))
     mark(result.state, result.reply, result.attempts)
     return Outcome(address, subject, result.state, result.reply)
 

@@ -1,9 +1,16 @@
 """One SMTP connection for a batch, with the failure rules the ledger depends on.
 
 A 4xx reply is retried with doubling backoff up to ``retries`` times; a 5xx fails that message
-only; a connection lost after the message body went out is ``unknown`` (the server may have
-accepted it), never retried. Credentials are sent only over TLS, or when the operator chose
-``security: none`` for a local relay.
+only; a connection lost after the end-of-data line went out is ``unknown`` (the server may have
+accepted it), never retried; lost before it (while waiting out the rate limit, at MAIL FROM,
+RCPT TO, DATA or during the body), the server cannot have the message and it is retried.
+Credentials are sent only over TLS, or when the operator chose ``security: none`` for a local
+relay.
+
+A message becomes deliverable only with its end-of-data line (CRLF.CRLF): until then the server
+discards it if the connection ends. So the caller's ``before_end`` hook (the ledger's
+``pending``) runs after the rate-limit wait, after MAIL FROM, RCPT TO, DATA and the body were
+accepted, immediately before those three bytes; ``after_end`` right after them.
 """
 
 from __future__ import annotations
@@ -45,6 +52,14 @@ class _Reply(Exception):
         super().__init__(f"{code} {self.text} (at {stage})")
 
 
+END_OF_DATA = b".\r\n"
+"""What follows the body's last CRLF to end the DATA phase: the server may deliver from here."""
+
+
+def _nothing(*_: object) -> None:
+    return None
+
+
 def wire_bytes(message: EmailMessage) -> bytes:
     """The DATA payload: CRLF line ends, leading dots doubled, terminated by CRLF.CRLF."""
     data = message.as_bytes(policy=SMTP_POLICY)
@@ -52,7 +67,7 @@ def wire_bytes(message: EmailMessage) -> bytes:
     data = re.sub(rb"(?m)^\.", b"..", data)
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
-    return data + b".\r\n"
+    return data + END_OF_DATA
 
 
 def _login_once(smtp: smtplib.SMTP, user: str, password: str) -> None:
@@ -78,6 +93,9 @@ class SmtpSession:
         self._tls = tls_context or ssl.create_default_context()
         self._smtp: smtplib.SMTP | None = None
         self._last_sent: float | None = None
+        self._in_data = False
+        """Between DATA's 354 and the final reply: the connection can only be dropped, since a
+        QUIT now would be taken as part of the message."""
 
     def __enter__(self) -> SmtpSession:
         return self
@@ -87,6 +105,8 @@ class SmtpSession:
         self.close()
 
     def close(self) -> None:
+        if self._in_data:
+            self._drop()
         if self._smtp is not None:
             try:
                 self._smtp.quit()
@@ -136,14 +156,23 @@ class SmtpSession:
                 self._sleep(wait)
         self._last_sent = time.monotonic()
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> Result:
-        """Deliver one message to one envelope recipient, following the module's rules."""
+    def send(self, message: EmailMessage, sender: str, recipient: str,
+             before_end: Callable[[], None] = _nothing,
+             after_end: Callable[[], None] = _nothing,
+             refused: Callable[[str], None] = _nothing) -> Result:
+        """Deliver one message to one envelope recipient, following the module's rules.
+
+        ``before_end`` runs immediately before the end-of-data line of each attempt (if it
+        raises, the connection is dropped, so the server discards the message); ``after_end``
+        right after that line went out; ``refused(reply)`` when the server then refused the
+        message with a 4xx that will be retried (it does not have the message)."""
         payload = wire_bytes(message)
+        body = payload[:-len(END_OF_DATA)]
         envelope_from = parseaddr(sender)[1]
         attempts = 0
         while True:
             attempts += 1
-            past_data = False
+            may_have_it = False
             try:
                 if self._smtp is None:
                     self._smtp = self._connect()
@@ -158,9 +187,18 @@ class SmtpSession:
                 code, text = smtp.docmd("DATA")
                 if code != 354:
                     raise _Reply(code, text, "DATA")
-                past_data = True
-                smtp.send(payload)
+                self._in_data = True
+                smtp.send(body)
+                try:
+                    before_end()
+                except BaseException:
+                    self._drop()
+                    raise
+                may_have_it = True
+                smtp.send(END_OF_DATA)
+                after_end()
                 code, text = smtp.getreply()
+                self._in_data = False
                 if code != 250:
                     raise _Reply(code, text, "end of data")
                 return Result("sent", f"{code} {text.decode(errors='replace')}", attempts)
@@ -168,14 +206,18 @@ class SmtpSession:
                 self._reset()
                 if 400 <= reply.code < 500 and attempts <= self._settings.retries:
                     delay = self._settings.backoff_s * 2 ** (attempts - 1)
+                    if may_have_it:
+                        refused(f"{reply}; retrying in {delay:.1f}s")
                     log.info("temporary failure for %s (%s); retrying in %.1fs", recipient,
                              reply, delay)
                     self._sleep(delay)
                     continue
                 return Result("failed", str(reply), attempts)
+            except SmtpSetupError as error:  # reconnecting for a retry failed
+                return Result("failed", f"connection failed: {error}", attempts)
             except (smtplib.SMTPServerDisconnected, OSError) as error:
                 self._drop()
-                if past_data:
+                if may_have_it:
                     return Result("unknown", f"connection lost after the message was sent "
                                              f"({error}); it may have been delivered", attempts)
                 if attempts <= self._settings.retries:
@@ -195,3 +237,4 @@ class SmtpSession:
         if self._smtp is not None:
             self._smtp.close()
         self._smtp = None
+        self._in_data = False
