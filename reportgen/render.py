@@ -5,12 +5,23 @@ HTML file written beside it. Charts are embedded as ``data:`` SVG images so the 
 offline, and the URL fetcher refuses anything that is not ``data:`` or a file under the
 project's templates or assets folders, so data or a template cannot make a build read other
 files or reach the network.
+
+Templates are not trusted (a theme's folder comes from elsewhere): every template, built-in,
+the theme's override or an e-mail template, is rendered in Jinja2's immutable sandbox (no
+``__class__``/``__globals__`` walks, no calls that change a list or dict), and is loaded only
+if it is a regular file that resolves inside the folder it was found in (see
+:class:`TemplateFolderLoader`). Whatever a template is refused for becomes a one-line
+:class:`RenderError` naming the template, its file and line.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import os
+import stat
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from reportgen import formatting
 from reportgen.errors import RenderError
@@ -26,14 +38,178 @@ from reportgen.vocabulary import STATUS_MARKS
 log = logging.getLogger(__name__)
 MAX_RESOURCE_BYTES = 10_000_000
 """A template's image or font larger than this is refused: it would only slow every build."""
+MAX_TEMPLATE_BYTES = 1_000_000
+"""A template file larger than this is refused (the largest built-in one is under 10 kB)."""
+
+
+class TemplateFolderLoader(jinja2.FileSystemLoader):
+    """Templates from folders searched in order, each loaded only if it is safe to read.
+
+    The first folder holding an entry under the template's name (a file, a link, even a broken
+    link or a FIFO) decides: the entry is read if it is a regular file that resolves inside that
+    folder, and otherwise the render stops with a :class:`TemplateRefused` naming the template
+    and why. It never falls back to the next folder, so a refused override is not silently replaced
+    by the built-in template.
+
+    Refused: a name that climbs out with ``..``; a symbolic link (of the file or of a folder on
+    its way) that resolves outside the folder, such as a partial linked to ``/etc/passwd`` or to
+    the built-in templates; a broken or looping link; anything not a regular file (a FIFO, a
+    device, a folder); a file over :data:`MAX_TEMPLATE_BYTES` or not UTF-8.
+
+    Allowed: a symbolic link that resolves to a regular file inside the same folder (a theme
+    may link one partial under two names). The folder itself may be a link: it is resolved
+    once, as the operator's config chose it, and the file is then opened by its resolved path
+    without following links, and checked again once open, so it cannot be swapped for a link
+    or a FIFO between the check and the read.
+    """
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = [piece for piece in template.split("/") if piece not in ("", ".")]
+        for piece in pieces:
+            if piece == os.pardir or os.sep in piece or (os.altsep and os.altsep in piece):
+                raise TemplateRefused(_clean(
+                    f"template {template!r} refused: its name leaves the template folder "
+                    "(a '..' or a path separator)"))
+        if not pieces:
+            raise jinja2.TemplateNotFound(template)
+        for folder in self.searchpath:
+            candidate = Path(folder, *pieces)
+            if os.path.lexists(candidate):
+                return self._read(template, Path(folder), candidate)
+        raise jinja2.TemplateNotFound(
+            template, f"template {template!r} not found in "
+                      f"{', '.join(str(folder) for folder in self.searchpath)}")
+
+    @staticmethod
+    def _read(template: str, folder: Path, candidate: Path
+              ) -> tuple[str, str, Callable[[], bool]]:
+        def refused(why: str) -> TemplateRefused:
+            return TemplateRefused(_clean(f"template {template!r} refused: {candidate} {why}"))
+
+        root = folder.resolve()
+        try:
+            real = candidate.resolve(strict=True)
+        except (OSError, RuntimeError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise refused(f"is a link that leads nowhere ({reason})") from None
+        if not real.is_relative_to(root):
+            raise refused(f"resolves to {real}, outside its folder {root}")
+        try:
+            before = os.stat(real, follow_symlinks=False)
+            if not stat.S_ISREG(before.st_mode):
+                raise refused(f"is not a regular file ({_kind(before.st_mode)})")
+            handle = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as error:
+            raise refused(f"cannot be read ({error.strerror or error})") from None
+        try:
+            opened = os.fstat(handle)
+            if (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino) or \
+                    not stat.S_ISREG(opened.st_mode):
+                raise refused("changed while it was being read")
+            if opened.st_size > MAX_TEMPLATE_BYTES:
+                raise refused(f"is {opened.st_size:,} bytes, more than the "
+                              f"{MAX_TEMPLATE_BYTES:,} a template may have")
+            data = b""
+            while len(data) <= MAX_TEMPLATE_BYTES:
+                chunk = os.read(handle, MAX_TEMPLATE_BYTES + 1 - len(data))
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            os.close(handle)
+        if len(data) > MAX_TEMPLATE_BYTES:
+            raise refused(f"is more than the {MAX_TEMPLATE_BYTES:,} bytes a template may have")
+        try:
+            source = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise refused(f"is not UTF-8 text (byte {error.start})") from None
+
+        def uptodate() -> bool:
+            """Unchanged: the same name leads to the same file, not modified since."""
+            try:
+                now = os.stat(real, follow_symlinks=False)
+                same = candidate.resolve(strict=True) == real
+            except (OSError, RuntimeError):
+                return False
+            return same and (now.st_ino, now.st_mtime_ns) == (opened.st_ino, opened.st_mtime_ns)
+
+        return source, str(candidate), uptodate
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def _clean(message: str) -> str:
+    """One line, no control characters: a message a terminal prints as it reads."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+
+
+class TemplateRefused(RenderError):
+    """A template the loader will not read (see :class:`TemplateFolderLoader`)."""
+
+    placed = False
+    """Whether the message already says which template asked for this one."""
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, whose template errors leave as one-line :class:`RenderError`."""
+
+    def handle_exception(self, source: str | None = None) -> Any:
+        error, trace = sys.exc_info()[1:]
+        if isinstance(error, TemplateRefused) and not error.placed:
+            name, filename, line = _innermost_template(trace)
+            if filename:
+                error = TemplateRefused(_clean(f"{error} (asked for by {name!r} at "
+                                               f"{filename}:{line})"))
+            error.placed = True
+            raise error.with_traceback(None) from None
+        if isinstance(error, jinja2.TemplateError):
+            raise RenderError(_template_error(error, trace)) from None
+        return super().handle_exception(source)
+
+
+def _innermost_template(trace: Any) -> tuple[str | None, str | None, int]:
+    """The name, file and line of the innermost template frame in ``trace``."""
+    found: tuple[str | None, str | None, int] = (None, None, 0)
+    while trace is not None:
+        template = trace.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            found = (template.name, template.filename,
+                     template.get_corresponding_lineno(trace.tb_lineno))
+        trace = trace.tb_next
+    return found
+
+
+def _template_error(error: jinja2.TemplateError, trace: Any) -> str:
+    """Which template (its name, file and line) failed, and how."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        name, filename, line = error.name, error.filename, error.lineno
+        what = f"syntax error: {error.message}"
+    else:
+        name, filename, line = _innermost_template(trace)
+        what = str(error.message if error.message is not None else error)
+        if isinstance(error, SecurityError):
+            what = f"refused by the template sandbox: {what}"
+    where = f"template {name!r}" if name else "a template"
+    if filename:
+        where += f" ({filename}:{line})" if line else f" ({filename})"
+    return _clean(f"{where}: {what}")
 
 
 def environment(template_dirs: Path | tuple[Path, ...]) -> jinja2.Environment:
     """Templates from ``template_dirs`` in order: a user's folder can override any single
-    template or partial, the rest come from the built-in folder."""
+    template or partial, the rest come from the built-in folder. Every template runs in the
+    immutable sandbox and is loaded by :class:`TemplateFolderLoader`."""
     dirs = (template_dirs,) if isinstance(template_dirs, Path) else template_dirs
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(list(dirs)),
+    env = _Sandbox(
+        loader=TemplateFolderLoader(list(dirs)),
         # HTML-escape everything but plain-text templates (.txt), whose output is no markup.
         autoescape=jinja2.select_autoescape(disabled_extensions=("txt",), default=True,
                                             default_for_string=True),
@@ -58,10 +234,10 @@ def svg_data_uri(svg: str) -> str:
 def html(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
     try:
         return env.get_template(template).render(**context)
-    except jinja2.TemplateError as error:
-        where = f"{error.filename}:{error.lineno}" if isinstance(
-            error, jinja2.TemplateSyntaxError) else template
-        raise RenderError(f"templates/{where}: {error}") from error
+    except RenderError:
+        raise
+    except jinja2.TemplateError as error:  # the template itself not found
+        raise RenderError(_clean(f"template {template!r}: {error}")) from None
 
 
 @dataclass(frozen=True)
