@@ -2,8 +2,60 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""Bidirectional embeddings, overrides and isolates: they make text display in another order
+than it is stored ("Trojan Source"), so a figure or a name can read as something else."""
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+"""Every character refused in one-line text: C0 (tab and line breaks included), DEL, C1, bidi."""
+_UNSAFE_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}]"
+                               "|\r(?!\n)")
+"""The same, but tab, line feed and CR LF allowed (notes and descriptions)."""
+_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "backspace", 0x09: "tab", 0x0a: "line break",
+          0x0d: "carriage return", 0x1b: "ESC", 0x7f: "DEL", 0x85: "NEL"}
+MAX_SHOWN = 200
+"""An InputError lists at most this many problems (and says how many more there are)."""
+
+
+def unsafe_character(text: str, multiline: bool = False) -> str:
+    r"""What is wrong with ``text`` for a document, a spreadsheet or a terminal, or ``""``.
+
+    Control characters (C0, DEL, C1: ESC starts terminal escape sequences, BEL rings, and
+    openpyxl refuses them in a cell) and bidirectional overrides are refused; ``multiline``
+    text (a note, a description) may hold tabs and line breaks.
+
+    >>> unsafe_character("TeraWulf \x1b[31mQ1")
+    'contains a control character, ESC (U+001B), at character 10'
+    >>> unsafe_character("two\nlines", multiline=True), unsafe_character("two\nlines")
+    ('', 'contains a control character, line break (U+000A), at character 4')
+    >>> unsafe_character("abc\u202edcba").split(", which")[0]
+    'contains a bidirectional control U+202E, at character 4'
+    """
+    found = (_UNSAFE_MULTILINE if multiline else _UNSAFE).search(text)
+    if found is None:
+        return ""
+    code = ord(found.group()[0])
+    at = found.start() + 1
+    if chr(code) in BIDI_CONTROLS:
+        return (f"contains a bidirectional control U+{code:04X}, at character {at}, which "
+                "makes text display in another order than it is stored")
+    name = _NAMES.get(code)
+    shown = f"{name} (U+{code:04X})" if name else f"U+{code:04X}"
+    return f"contains a control character, {shown}, at character {at}"
+
+
+def printable(text: str) -> str:
+    r"""``text`` safe to print on one terminal line: unsafe characters as escapes.
+
+    >>> print(printable("ESC\x1b[2J here\nand \u202e there"))
+    ESC\x1b[2J here\nand \u202e there
+    """
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class ReportgenError(Exception):
@@ -40,7 +92,8 @@ class Problem:
     def __str__(self) -> str:
         place = f"{self.file}:{self.line}" if self.line else self.file
         subject = " ".join(part for part in (self.ticker, self.period, self.metric) if part)
-        return f"{place}: {subject}: {self.message}" if subject else f"{place}: {self.message}"
+        text = f"{place}: {subject}: {self.message}" if subject else f"{place}: {self.message}"
+        return printable(text)
 
 
 class InputError(ReportgenError):
@@ -49,6 +102,8 @@ class InputError(ReportgenError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
         count = len(self.problems)
-        lines = [f"{count} problem{'s' if count != 1 else ''} in the inputs:"]
-        lines += [f"  {problem}" for problem in self.problems]
+        lines = [f"{count:,} problem{'s' if count != 1 else ''} in the inputs:"]
+        lines += [f"  {problem}" for problem in self.problems[:MAX_SHOWN]]
+        if count > MAX_SHOWN:
+            lines.append(f"  ... and {count - MAX_SHOWN:,} more (fix these first)")
         super().__init__("\n".join(lines))
