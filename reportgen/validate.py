@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from reportgen import periods
-from reportgen.errors import Problem
+from reportgen import periods, safeyaml
+from reportgen.errors import Problem, unsafe_character
 from reportgen.inputs import (
     FACT_COLUMNS,
     MARKET_COLUMNS,
@@ -42,6 +43,16 @@ metric is probably in the wrong unit (USD for USD millions): a warning, not an e
 MAX_LABEL = 60
 """A revenue line's label is a table heading, not a sentence."""
 LINE_FORM_KEYS = ("business", "label")
+COMPANY_KEYS = ("ticker", "name", "cik", "fiscal_year_end_month", "revenue_lines",
+                "contracts", "notes")
+CONTRACT_KEYS = ("customer", "site", "mw", "term_years", "value_usd_m", "backstop", "note",
+                 "source", "status")
+CONTRACT_TEXT = ("customer", "site", "backstop", "note")
+SOURCE_KEYS = ("url", "publisher", "kind", "description", "date")
+SOURCE_TEXT = ("publisher", "kind", "description")
+MULTILINE_KEYS = ("notes", "note", "description")
+"""Text under these keys (and the ``note`` column of the CSV files) may hold tabs and line
+breaks; every other string reaching a document, spreadsheet or terminal is one line."""
 
 
 def check(raw: RawInputs) -> list[Problem]:
@@ -53,7 +64,7 @@ def check(raw: RawInputs) -> list[Problem]:
         for entry in companies if isinstance(entry, dict)
     }
     problems = [
-        *check_sources(raw.sources_file, raw.sources),
+        *check_sources(raw.sources_file, raw.sources, raw.sources_lines),
         *check_companies(raw.companies_file, raw.companies, source_ids, raw.companies_lines),
         *check_header(raw.facts, FACT_COLUMNS),
         *check_header(raw.market, MARKET_COLUMNS),
@@ -63,8 +74,38 @@ def check(raw: RawInputs) -> list[Problem]:
         problems += check_guidance(raw.facts)
         problems += check_segments(raw.facts, lines)
         problems += check_market(raw.market, source_ids)
+    problems += check_yaml_text(raw.companies_file, raw.companies, raw.companies_lines)
+    problems += check_yaml_text(raw.sources_file, raw.sources, raw.sources_lines)
+    problems += check_csv_text(raw.facts)
+    problems += check_csv_text(raw.market)
     files = {file: rank for rank, file in enumerate(dict.fromkeys(p.file for p in problems))}
     return sorted(problems, key=lambda p: (files[p.file], p.line or 0))
+
+
+def check_yaml_text(file: str, document: Any, lines: Mapping[YamlPath, int]) -> list[Problem]:
+    """Control characters and bidi overrides in any key or text of a YAML input, located."""
+    found = [Problem(file, f"{_place(path) or 'the document'}: {reason}; remove it", line=line)
+             for path, line, reason in safeyaml.text_problems(document, lines,
+                                                              MULTILINE_KEYS)]
+    return sorted(found, key=lambda problem: problem.line or 0)
+
+
+def check_csv_text(table: CsvTable) -> list[Problem]:
+    """Control characters and bidi overrides in any cell (the note may hold line breaks)."""
+    problems = []
+    for row in table.rows:
+        fields = row.fields
+        if not unsafe_character("".join(fields.values())):
+            continue  # the usual case: one search a row
+        for column, text in fields.items():
+            reason = unsafe_character(text, multiline=column == "note")
+            if reason:
+                name = "extra fields" if column == "__extra__" else column
+                problems.append(_row_problem(table, row, f"{name}: {reason}; remove it"))
+    reason = unsafe_character(",".join(table.header))
+    if reason:
+        problems.append(Problem(table.file, f"header: {reason}; remove it", line=1))
+    return problems
 
 
 def _mapping(document: Any, key: str) -> Mapping[str, Any]:
@@ -78,20 +119,38 @@ def _company_entries(raw: RawInputs) -> Iterator[Any]:
         yield from raw.companies["companies"]
 
 
-def check_sources(file: str, document: Any) -> list[Problem]:
+def check_sources(file: str, document: Any,
+                  lines: Mapping[YamlPath, int] | None = None) -> list[Problem]:
+    lines = lines or {}
     if not _mapping(document, "sources"):
-        return [Problem(file, "expected a 'sources:' mapping of source id to url, publisher, kind")]
-    problems = []
+        return [Problem(file, "expected a 'sources:' mapping of source id to url, publisher, "
+                              "kind", line=_line(lines, ("sources",)))]
+    problems = [Problem(file, f"{key}: {safeyaml.unknown_key(key, ('sources',))}",
+                        line=_line(lines, (str(key),)))
+                for key in document if key != "sources"]
     for source_id, entry in document["sources"].items():
-        url = entry.get("url") if isinstance(entry, dict) else None
+        at: YamlPath = ("sources", str(source_id))
+
+        def problem(key: str, message: str, at: YamlPath = at) -> None:
+            path = (*at, key) if key else at
+            problems.append(Problem(file, f"{_place(path)}: {message}", line=_line(lines, path)))
+
+        if not isinstance(entry, dict):
+            problem("", f"expected a mapping with {', '.join(SOURCE_KEYS)}, got {entry!r}")
+            continue
+        url = entry.get("url")
         if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
-            problems.append(Problem(file, f"sources.{source_id}.url: expected an http(s) URL, "
-                                          f"got {url!r}"))
-        date = entry.get("date") if isinstance(entry, dict) else None
+            problem("url", f"expected an http(s) URL, got {url!r}")
+        for key in entry:
+            if key not in SOURCE_KEYS:
+                problem(str(key), safeyaml.unknown_key(key, SOURCE_KEYS))
+        for key in SOURCE_TEXT:
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                problem(key, f"expected text, got {entry[key]!r}")
+        date = entry.get("date")
         if date is not None and parse_date(date) is None:
-            problems.append(Problem(file, f"sources.{source_id}.date: expected the date it was "
-                                          f"published as YYYY-MM-DD, got {date!r} (leave date "
-                                          "out when it is not known)"))
+            problem("date", f"expected the date it was published as YYYY-MM-DD, got {date!r} "
+                            "(leave date out when it is not known)")
     return problems
 
 
@@ -117,7 +176,10 @@ def check_companies(file: str, document: Any, source_ids: set[str],
     if not (isinstance(document, dict) and isinstance(document.get("companies"), list)):
         return [Problem(file, "expected a 'companies:' list with one entry per miner")]
     lines = lines or {}
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(file, f"{key}: {safeyaml.unknown_key(key, ('companies',))}",
+                line=_line(lines, (str(key),)))
+        for key in document if key != "companies"]
     seen: set[str] = set()
     for index, entry in enumerate(document["companies"]):
         at: YamlPath = ("companies", index)
@@ -148,8 +210,13 @@ def _company_fields(file: str, at: YamlPath, ticker: str, entry: dict[str, Any],
         problems.append(Problem(file, f"{_place(path)}: {message}", line=_line(lines, path),
                                 ticker=ticker))
 
+    for key in entry:
+        if key not in COMPANY_KEYS:
+            problem((str(key),), safeyaml.unknown_key(key, COMPANY_KEYS))
     if not isinstance(entry.get("name"), str) or not entry["name"].strip():
         problem(("name",), "expected the company's name")
+    if entry.get("notes") is not None and not isinstance(entry["notes"], str):
+        problem(("notes",), f"expected sentences a client reads, got {entry['notes']!r}")
     if entry.get("cik") is not None and not isinstance(entry["cik"], int):
         problem(("cik",), f"expected SEC's numeric CIK, got {entry['cik']!r}")
     month = entry.get("fiscal_year_end_month", 12)
@@ -177,9 +244,16 @@ def _company_fields(file: str, at: YamlPath, ticker: str, entry: dict[str, Any],
         contracts = []
     for number, contract in enumerate(contracts):
         where = ("contracts", number)
+        for key in contract if isinstance(contract, dict) else ():
+            if key not in CONTRACT_KEYS:
+                problem((*where, str(key)), safeyaml.unknown_key(key, CONTRACT_KEYS))
         if not isinstance(contract, dict) or not contract.get("customer"):
             problem(where, "expected a mapping with at least customer, source and status")
             continue
+        for key in CONTRACT_TEXT:
+            value = contract.get(key)
+            if value is not None and not isinstance(value, str | int | float):
+                problem((*where, key), f"expected text, got {value!r}")
         for key in ("mw", "term_years", "value_usd_m"):
             value = contract.get(key)
             if value is not None and (not isinstance(value, int | float)
@@ -200,8 +274,7 @@ def _long_revenue_line(value: dict[Any, Any]) -> list[tuple[YamlPath, str]]:
     found: list[tuple[YamlPath, str]] = []
     for key in value:
         if key not in LINE_FORM_KEYS:
-            found.append(((str(key),), f"unknown key; a revenue line has "
-                                       f"{' and '.join(LINE_FORM_KEYS)}"))
+            found.append(((str(key),), safeyaml.unknown_key(key, LINE_FORM_KEYS)))
     business = value.get("business")
     if business not in BUSINESSES:
         found.append((("business",), f"expected one of {', '.join(BUSINESSES)}, "
@@ -266,7 +339,7 @@ def _common(table: CsvTable, row: CsvRow, spec: MetricSpec | None,
 def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
                 source_ids: set[str]) -> list[Problem]:
     problems: list[Problem] = []
-    earlier: dict[tuple[str, ...], list[tuple[int, float]]] = defaultdict(list)
+    earlier: dict[tuple[str, ...], _Given] = defaultdict(_Given)
     for row in table.rows:
         fields = row.fields
         ticker, period, metric = fields.get("ticker", ""), fields.get("period", ""), fields.get(
@@ -294,8 +367,37 @@ def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
     return problems
 
 
-def _same_source(table: CsvTable, row: CsvRow,
-                 earlier: dict[tuple[str, ...], list[tuple[int, float]]]) -> list[Problem]:
+class _Given:
+    """The values one source gives for one figure so far, sorted, with their lines."""
+
+    __slots__ = ("first", "lines", "values")
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.lines: list[int] = []
+        self.first: tuple[int, float] | None = None
+
+    def agreeing(self, value: float) -> int | None:
+        """The earliest line of a value that agrees with ``value`` within rounding.
+
+        Stored values never agree with each other (a value agreeing with one already stored
+        is an error and is not stored), and agreement only narrows towards ``value``, so
+        only the two neighbours of its sorted place can agree: O(log n) a row, not O(n).
+        """
+        at = bisect.bisect_left(self.values, value)
+        found = [self.lines[i] for i in (at - 1, at) if 0 <= i < len(self.values)
+                 and _agree(value, self.values[i])]
+        return min(found) if found else None
+
+    def add(self, line: int, value: float) -> None:
+        at = bisect.bisect_left(self.values, value)
+        self.values.insert(at, value)
+        self.lines.insert(at, line)
+        self.first = self.first or (line, value)
+
+
+def _same_source(table: CsvTable, row: CsvRow, earlier: dict[tuple[str, ...], _Given]
+                 ) -> list[Problem]:
     """The same figure twice from the same source.
 
     Two values that agree within rounding are one figure entered twice: an error. Two values
@@ -309,18 +411,19 @@ def _same_source(table: CsvTable, row: CsvRow,
     value = parse_number(fields.get("value", ""))
     if value is None:
         return []  # already reported as not a number
+    given = earlier[key]
+    same = given.agreeing(value)
+    if same is not None:
+        return [_row_problem(table, row, "the same figure from the same source appears "
+                                         f"twice (first at line {same})")]
     found = []
-    same = [line for line, other in earlier[key] if _agree(value, other)]
-    if same:
-        found.append(_row_problem(table, row, "the same figure from the same source appears "
-                                              f"twice (first at line {same[0]})"))
-    elif earlier[key] and not fields.get("note", "").strip():
-        line, other = earlier[key][0]
+    if given.first is not None and not fields.get("note", "").strip():
+        line, other = given.first
         found.append(_row_problem(table, row, (
             f"the same source already gives {other:g} at line {line}; if it really states "
             f"both, say in this row's note where in the source {fields.get('value')} comes "
             f"from (e.g. \"the article's text; its table gives {other:g}\")")))
-    earlier[key].append((row.line, value))
+    given.add(row.line, value)
     return found
 
 
@@ -352,13 +455,14 @@ def check_guidance(table: CsvTable) -> list[Problem]:
                         f"guidance gives the {kind} end of a range without its {other} end; "
                         f"add guide_{base}_{other} from the same source (or enter a single "
                         f"figure as guide_{base})")))
+        highs = sorted(found["high"], key=lambda pair: pair[0])
         for low, low_row in found["low"]:
-            for high, high_row in found["high"]:
-                if low > high:
-                    row = max(low_row, high_row, key=lambda r: r.line)
-                    problems.append(_row_problem(table, row, (
-                        f"guidance range is upside down: low {low:g} (line {low_row.line}) "
-                        f"is above high {high:g} (line {high_row.line})")))
+            if highs and low > highs[0][0]:  # one problem a low end, against the lowest high
+                high, high_row = highs[0]
+                row = max(low_row, high_row, key=lambda r: r.line)
+                problems.append(_row_problem(table, row, (
+                    f"guidance range is upside down: low {low:g} (line {low_row.line}) "
+                    f"is above high {high:g} (line {high_row.line})")))
     return problems
 
 
@@ -381,9 +485,11 @@ def check_segments(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str
     problems = []
     for key, candidates in totals.items():
         segment_sum = sum(lines.get(key, {}).values())
+        parts = ""
         for total, row in candidates:
             if segment_sum > total * (1 + SEGMENT_TOLERANCE):
-                parts = " + ".join(f"{name} {value:g}" for name, value in lines[key].items())
+                parts = parts or " + ".join(f"{name} {value:g}"
+                                            for name, value in lines[key].items())
                 problems.append(_row_problem(
                     table, row, f"revenue lines add up to {segment_sum:g} ({parts}), more than "
                                 f"1% above the total {total:g}"))
@@ -423,9 +529,13 @@ def warnings(raw: RawInputs) -> list[Problem]:
     for (_, metric), values in series.items():
         if len(values) < 3:
             continue
-        for index, (value, row) in enumerate(values):
-            others = sorted(v for i, (v, _) in enumerate(values) if i != index)
-            typical = others[len(others) // 2]
+        ordered = sorted(v for v, _ in values)
+        middle = (len(ordered) - 1) // 2  # the median's place among the others
+        for value, row in values:
+            # The others are `ordered` without one copy of `value`: their element at `middle`
+            # is ordered[middle] when value sits above it, else the one after.
+            at = bisect.bisect_left(ordered, value)
+            typical = ordered[middle] if middle < at else ordered[middle + 1]
             ratio = value / typical
             if ratio >= UNIT_SLIP or ratio <= 1 / UNIT_SLIP:
                 found.append(_row_problem(raw.facts, row, (

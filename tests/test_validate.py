@@ -292,7 +292,7 @@ def test_long_form_revenue_lines_load_with_their_labels(project):
         pytest.param("{business: ai_hpc, label: " + "x" * 61 + "}", ".label",
                      "at most 60 characters", id="long-label"),
         pytest.param("{business: ai_hpc, lable: HPC lease}", ".lable",
-                     "unknown key; a revenue line has business and label", id="typo-key"),
+                     "unknown key 'lable'; did you mean 'label'?", id="typo-key"),
     ],
 )
 def test_long_form_revenue_line_problems_are_located(project, new, where, expected):
@@ -345,8 +345,10 @@ def test_sources_url_must_be_http(project):
                  "url: javascript:alert(1)")
     problem = only_problem(project)
     assert problem.file == SOURCES
+    line = project.joinpath(SOURCES).read_text().splitlines().index(
+        "    url: javascript:alert(1)") + 1
     text = str(problem)
-    assert text.startswith(f"{SOURCES}: sources.hut_river_bend.url: ")
+    assert text.startswith(f"{SOURCES}:{line}: sources.hut_river_bend.url: ")
     assert "expected an http(s) URL, got 'javascript:alert(1)'" in text
 
 
@@ -515,7 +517,8 @@ def test_source_date_must_be_an_iso_day(project, date):
                  f"    date: {date}\n")
     problem = only_problem(project)
     assert problem.file == SOURCES
-    assert str(problem).startswith(f"{SOURCES}: sources.cifr_q2_25.date: ")
+    line = project.joinpath(SOURCES).read_text().splitlines().index(f"    date: {date}") + 1
+    assert str(problem).startswith(f"{SOURCES}:{line}: sources.cifr_q2_25.date: ")
     assert "expected the date it was published as YYYY-MM-DD" in str(problem)
 
 
