@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from reportgen import periods, safeyaml
 from reportgen.errors import InputError, Problem, UsageError
@@ -121,12 +120,13 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
             raise UsageError(f"{path}: config file not found")
         return Config(root, root / "inputs", root / "outputs")
     shown = str(path)
-    try:
-        document = safeyaml.load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise InputError([Problem(shown, f"not valid YAML: {error}")]) from error
+    document, lines = safeyaml.read_file(path, shown, safeyaml.MAX_BYTES)
+    document = {} if document is None else document
     if not isinstance(document, dict):
-        raise InputError([Problem(shown, "expected a mapping of settings")])
+        raise InputError([Problem(shown, "expected a mapping of settings", line=1)])
+    structure = _structure(document, lines, shown)
+    if structure:
+        raise InputError(structure)
     theme = document.get("theme") or {}
     limits = document.get("limits") or {}
     limit_problems: list[Problem] = []
@@ -162,23 +162,55 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
     smtp, smtp_problems = _smtp(document.get("smtp") or {}, shown)
     config = replace(config, smtp=smtp)
     problems = smtp_problems + limit_problems + _check(config, shown)
-    unknown = sorted(set(document) - {"inputs", "outputs", "period", "miners", "formats",
-                                      "paper_size", "theme", "sector", "smtp", "ledger",
-                                      "stale_after_quarters",
-                                      "sec_user_agent", "pdf_variant", "limits"})
-    problems += [Problem(shown, f"unknown setting {key!r}") for key in unknown]
     if problems:
         raise InputError(problems)
     return config
+
+
+SETTINGS = ("inputs", "outputs", "period", "miners", "formats", "paper_size", "theme", "sector",
+            "smtp", "ledger", "stale_after_quarters", "sec_user_agent", "pdf_variant", "limits")
+"""The keys reportgen.yaml may have at its top level."""
+SECTIONS = {
+    "theme": ("firm_name", "accent_color", "font_family", "logo", "templates",
+              "currency_symbol", "negative_numbers", "decimal_mark"),
+    "sector": ("sort_by",),
+    "limits": ("render_seconds", "render_memory_mb"),
+    "smtp": (*SmtpSettings.__dataclass_fields__, "password"),  # password: refused with a reason
+}
+"""The keys of each section; anything else is a typo reported with a "did you mean"."""
+
+
+def _structure(document: dict[Any, Any], lines: Mapping[safeyaml.YamlPath, int],
+               shown: str) -> list[Problem]:
+    """Unknown keys (with a "did you mean"), sections that are not mappings, and control
+    characters in any value, each with its line; checked before any value is used."""
+    problems = []
+    for key, value in document.items():
+        if key not in SETTINGS:
+            problems.append(Problem(shown, f"{key}: {safeyaml.unknown_key(key, SETTINGS)}",
+                                    line=safeyaml.line_of(lines, (str(key),))))
+            continue
+        known = SECTIONS.get(key)
+        if known is None or value is None:
+            continue
+        if not isinstance(value, dict):
+            problems.append(Problem(shown, f"{key}: expected a mapping of settings "
+                                           f"({', '.join(known)}), got {value!r}",
+                                    line=safeyaml.line_of(lines, (key,))))
+            continue
+        problems += [Problem(shown, f"{key}.{name}: {safeyaml.unknown_key(name, known)}",
+                             line=safeyaml.line_of(lines, (key, str(name))))
+                     for name in value if name not in known]
+    problems += [Problem(shown, f"{safeyaml.place(path)}: {reason}; remove it", line=line)
+                 for path, line, reason in safeyaml.text_problems(document, lines)]
+    return sorted(problems, key=lambda problem: problem.line or 0)
 
 
 def _smtp(section: Any, shown: str) -> tuple[SmtpSettings, list[Problem]]:
     if not isinstance(section, dict):
         return SmtpSettings(), [Problem(shown, "smtp: expected a mapping of settings")]
     problems = []
-    known = set(SmtpSettings.__dataclass_fields__)
-    problems += [Problem(shown, f"smtp.{key}: unknown setting") for key in sorted(
-        set(section) - known - {"password"})]
+    known = set(SmtpSettings.__dataclass_fields__)  # unknown keys: reported by _structure
     if "password" in section:
         problems.append(Problem(shown, "smtp.password: passwords never go in a file; set "
                                        "smtp.password_env to the name of an environment "

@@ -190,7 +190,9 @@ def test_a_javascript_source_url_is_refused_with_the_file_named(
                  "earnings-report-dbcfba973171.html", f"url: {JAVASCRIPT}")
     assert run(project, "build", "--miner", "HUT") == 1
     err = capsys.readouterr().err
-    assert f"{SOURCES}: sources.hut_q1_26.url: expected an http(s) URL, got 'javascript:alert(1)'" \
+    line = (project / SOURCES).read_text().splitlines().index(f"    url: {JAVASCRIPT}") + 1
+    assert f"{SOURCES}:{line}: sources.hut_q1_26.url: expected an http(s) URL, got " \
+           "'javascript:alert(1)'" \
         in err
     assert not (project / "outputs").exists()
     validate_fails_naming(project, capsys, SOURCES, "hut_q1_26.url")
@@ -280,7 +282,8 @@ def _hostile_companies(kind: str, text: str, marker: Path) -> tuple[str, str, in
             ).index(hostile.rstrip("\n")) + 1
     padding = "# " + "x" * 98 + "\n"
     copies = 25_000_000 // len(padding) + 1
-    return text + padding * copies, "bytes is more than the 20,000,000 reportgen reads", None
+    return (text + padding * copies,
+            f"bytes is more than the {safeyaml.MAX_BYTES:,} reportgen reads", None)
 
 
 @pytest.mark.parametrize("kind", ["python-tag", "billion-laughs", "nested-100", "25-mb"])
