@@ -8,8 +8,10 @@ import html as html_module
 import re
 import shutil
 import socket
+import sqlite3
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -416,3 +418,75 @@ def test_a_run_that_died_mid_send_leaves_unknown_not_resent(built, smtp_server):
     states = {o.recipient: o.state for o in report.outcomes}
     assert states[messages[0].recipient.address] == "skipped"
     assert len(handler.messages) == 2
+
+
+def _states(ledger_file: Path) -> dict[str, str]:
+    """recipient → state, read from the side (as another process would) without changing it."""
+    connection = sqlite3.connect(f"file:{ledger_file}?mode=ro", uri=True)
+    try:
+        return dict(connection.execute("SELECT recipient, state FROM deliveries"))
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("smtp_server", [BusyOnce], indirect=True)
+def test_a_message_is_pending_only_while_the_server_may_have_it(built, smtp_server):
+    """Never ``pending`` while waiting out the rate limit or a retry's backoff: killed there, the
+    next run would take the message for ``unknown`` and not send it. Refused with a 4xx after
+    its data, it waits for its retry as ``failed`` (retried by the next run if this one dies)."""
+    handler, port = smtp_server
+    config = _config(built, port, rate_per_minute=600.0, backoff_s=0.2)
+    seen: list[dict[str, str]] = []
+
+    def sleep(seconds: float) -> None:
+        seen.append(_states(config.ledger_file))
+        time.sleep(seconds)
+
+    report = send(config, SendOptions(only=("WULF",)),
+                  session_factory=lambda: SmtpSession(config.smtp, None, sleep=sleep))
+    assert report.ok and report.count("sent") == 3 and handler.refused == 1
+    assert len(seen) >= 3  # two rate-limit waits and one backoff
+    assert not any("pending" in states.values() for states in seen), seen
+    assert any(list(states.values()).count("failed") == 1 for states in seen), seen
+    assert set(_states(config.ledger_file).values()) == {"sent"}
+
+
+def _ledger_of_an_earlier_period(path: Path) -> None:
+    """A real ledger of many pages: 200 deliveries of 2025Q4."""
+    with open_ledger(path):
+        pass
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.executemany("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            ("2025Q4", f"reader{n}@example.com", f"{n:064x}", "sent",
+             f"<{n}.2025Q4@example.com>", "Miner briefings 2025Q4: WULF " * 4, 1, "250 OK",
+             "2026-01-05T09:00:00Z") for n in range(200)])
+    connection.close()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_damaged_or_empty_ledger_stops_the_run_and_sends_nothing(built, smtp_server, capsys,
+                                                                   damage):
+    """A partly truncated or garbage ledger is not a traceback, and a 0-byte file is not a new
+    ledger (that would send everything again): one line naming the file, exit 1, nothing sent,
+    the file left as it was."""
+    handler, port = smtp_server
+    yaml_file = built / "reportgen.yaml"
+    replace_line(yaml_file, "  host: localhost\n  port: 25\n  security: starttls",
+                 f"  host: 127.0.0.1\n  port: {port}\n  security: none")
+    ledger = built / "outputs" / "deliveries.sqlite3"
+    _ledger_of_an_earlier_period(ledger)
+    whole = ledger.read_bytes()
+    assert len(whole) > 8 * 4096
+    ledger.write_bytes({"truncated": whole[:len(whole) // 2], "garbage": b"\x7fgarbage" * 4096,
+                        "empty": b""}[damage])
+    before = ledger.read_bytes()
+    capsys.readouterr()
+    for command in ("send", "status"):
+        assert cli.main(["--config", str(yaml_file), command]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(f"reportgen: {ledger} "), err
+        assert ("is an empty file" if damage == "empty" else "is damaged") in err
+        assert "restore it from a backup" in err and "sends every message again" in err
+    assert handler.messages == []
+    assert ledger.read_bytes() == before
