@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
+import re
+import reprlib
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,9 +31,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from reportgen.errors import InputError, Problem, ReportgenError, UsageError
+from reportgen import safeyaml
+from reportgen.errors import InputError, Problem, ReportgenError, UsageError, unsafe_character
 from reportgen.files import atomic_write
 from reportgen.vocabulary import METRICS
 
@@ -45,6 +48,29 @@ YEAR_DAYS = range(350, 381)
 ARCHIVES_URL = "https://www.sec.gov/Archives/edgar/data/{cik}/{accession}/"
 COMPANYFACTS_URL = "https://data.sec.gov/api/xbrl/companyfacts/CIK{cik:010d}.json"
 USER_AGENT_ENV = "REPORTGEN_SEC_USER_AGENT"
+MAX_JSON_BYTES = 20_000_000
+"""A companyfacts document larger than this is refused unread (and a download stops there).
+
+Snowflake's full document is 2.6 MB; a miner's is smaller. Measured worst case just under
+the limit (``/usr/bin/time -v`` of ``reportgen import-sec``, 2 cores, Python 3.11): 20 MB of
+two-letter strings (the most Python objects a byte once containers are capped) 2.3 s and
+420 MB peak RSS; 20 MB of 130,000 facts of one mapped tag 4.0 s and 390 MB."""
+MAX_CONTAINERS = 400_000
+"""Arrays and objects a document may hold (counted before parsing): ``[[],[],...]`` costs ~20
+bytes of memory a byte of JSON, a real document (~150 bytes a fact) has under 150,000."""
+MAX_INT_DIGITS = 20
+MAX_VALUE = 1e15
+"""$1 quadrillion: no figure in a filing is larger (validation refuses it in USD_M anyway)."""
+YEARS = range(1900, 2200)
+"""Dates outside these years are refused: no filing reports them, and date arithmetic at
+year 1 or 9999 overflows."""
+ACCESSION = re.compile(r"^[0-9]{10}-[0-9]{2}-[0-9]{6}$")
+FORM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,19}$")
+"""10-Q, 10-K/A, 20-F, 40-F, 6-K, S-1, 424B5, DEF 14A: one line, a few plain characters."""
+MAX_ENTITY_NAME = 200
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlevel = 2
 NO_SEGMENTS = ("XBRL companyfacts has no segment split: it cannot tell mining from AI/HPC "
                "revenue, so only revenue_total is imported; add revenue lines from the "
                "filing's segment note by hand.")
@@ -86,11 +112,7 @@ def load_tag_map(extra: Path | None = None) -> TagMap:
     rules = _parse_tag_map(shipped.read_text(encoding="utf-8"), "reportgen/sec_tags.yaml")
     if extra is None:
         return TagMap(rules)
-    try:
-        text = extra.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError([Problem(str(extra), f"cannot read the tag mapping "
-                                              f"({error.strerror})")]) from error
+    text = safeyaml.read_text(extra, str(extra), safeyaml.MAX_BYTES)
     overrides = _parse_tag_map(text, str(extra))
     merged: dict[str, tuple[TagRule, ...]] = {}
     for metric in {**rules, **overrides}:
@@ -102,15 +124,13 @@ def load_tag_map(extra: Path | None = None) -> TagMap:
 
 
 def _parse_tag_map(text: str, file: str) -> dict[str, tuple[TagRule, ...]]:
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise InputError([Problem(file, f"not valid YAML: {error}")]) from error
+    document, _ = safeyaml.parse(text, file)  # no duplicate keys, no tags, bounded depth
     metrics = document.get("metrics") if isinstance(document, dict) else None
     if not isinstance(metrics, dict):
         raise InputError([Problem(file, "expected a 'metrics:' mapping of metric → "
                                         "taxonomy → list of {tag, unit, sign}")])
-    problems: list[Problem] = []
+    problems = [Problem(file, f"{key}: {safeyaml.unknown_key(key, ('metrics',))}")
+                for key in document if key != "metrics"]
     rules: dict[str, tuple[TagRule, ...]] = {}
     for metric, by_taxonomy in metrics.items():
         spec = METRICS.get(metric)
@@ -143,6 +163,9 @@ def _parse_tag_map(text: str, file: str) -> dict[str, tuple[TagRule, ...]]:
 def _rule(taxonomy: str, entry: Any) -> tuple[TagRule | None, str]:
     if not isinstance(entry, dict) or not isinstance(entry.get("tag"), str):
         return None, "expected {tag: Name, unit: USD, sign: 1}"
+    unknown = [key for key in entry if key not in ("tag", "unit", "sign")]
+    if unknown:
+        return None, safeyaml.unknown_key(unknown[0], ("tag", "unit", "sign"))
     if entry.get("unit") not in UNIT_SCALE:
         return None, f"unit: expected one of {', '.join(UNIT_SCALE)}, got {entry.get('unit')!r}"
     if entry.get("sign") not in (1, -1):
@@ -194,16 +217,43 @@ class Document:
 
 
 def read_document(path: Path, tags: set[tuple[str, str]] | None = None) -> Document:
-    """Parse a companyfacts JSON file, keeping the tags asked for; every problem named."""
+    """Parse a companyfacts JSON file, keeping the tags asked for; every problem named.
+
+    The file is at most :data:`MAX_JSON_BYTES` with at most :data:`MAX_CONTAINERS` arrays
+    and objects (both checked before parsing); integers of more than :data:`MAX_INT_DIGITS`
+    digits, numbers out of range (``1e400``), ``NaN`` and nesting too deep for the decoder
+    are refused with their line.
+    """
     shown = str(path)
     try:
-        data = json.loads(path.read_bytes())
+        with path.open("rb") as handle:
+            data = handle.read(MAX_JSON_BYTES + 1)
     except OSError as error:
         raise SecDocumentError([Problem(shown, f"cannot read the file ({error.strerror})")]) \
-            from error
+            from None
+    data = _bounded(data, shown)
+    try:
+        document = json.loads(data, parse_int=_json_int, parse_float=_json_float,
+                              parse_constant=_json_constant)
+    except _Refused as error:
+        raise SecDocumentError([Problem(shown, f"not a companyfacts document: {error}",
+                                        line=_line_of_token(data, error.token))]) from None
+    except RecursionError:
+        raise SecDocumentError([Problem(shown, "not a companyfacts document: nested too deep "
+                                               f"for the JSON decoder (more than {_DEEP} "
+                                               "levels here; a companyfacts document has 7)",
+                                        line=_line_too_deep(data))]) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise SecDocumentError([Problem(shown, f"not valid JSON ({error}); expected an SEC "
-                                               "companyfacts document")]) from error
+        line = error.lineno if isinstance(error, json.JSONDecodeError) else \
+            data.count(b"\n", 0, error.start) + 1
+        raise SecDocumentError([Problem(shown, f"not valid JSON ({error}); expected "
+                                               "an SEC companyfacts document",
+                                        line=line)]) from None
+    return _document(document, path, shown, tags)
+
+
+def _document(data: Any, path: Path, shown: str, tags: set[tuple[str, str]] | None
+              ) -> Document:
     if not isinstance(data, dict):
         raise SecDocumentError([Problem(shown, "not an SEC companyfacts document: expected a "
                                                "JSON object with cik, entityName and facts")])
@@ -217,22 +267,101 @@ def read_document(path: Path, tags: set[tuple[str, str]] | None = None) -> Docum
         raise SecDocumentError([Problem(shown, "not an SEC companyfacts document: expected "
                                                "'cik' to be a number and 'facts' an object of "
                                                "taxonomies, got "
-                                               f"cik={data['cik']!r}")])
+                                               f"cik={_short(data['cik'])}")])
+    name = data["entityName"]
+    reason = unsafe_character(name) if isinstance(name, str) else "is not text"
+    if reason or not name.strip() or len(name) > MAX_ENTITY_NAME:
+        raise SecDocumentError([Problem(shown, f"entityName: {reason or 'expected the name'} "
+                                               f"(got {_short(name)}); not a companyfacts "
+                                               "document SEC would serve")])
     if not any(isinstance(data["facts"].get(t), dict) for t in TAXONOMIES):
+        found = ", ".join(_short(str(key)) for key in list(data["facts"])[:10])
         raise SecDocumentError([Problem(shown, f"has no {' or '.join(TAXONOMIES)} facts "
-                                               f"(only {', '.join(data['facts']) or 'none'}); "
-                                               "nothing to import")])
+                                               f"(only {found or 'none'}); nothing to import")])
     problems: list[Problem] = []
     facts = dict(_facts(data["facts"], cik, tags, shown, problems))
     if problems:
         raise SecDocumentError(problems[:20])
-    return Document(path, cik, str(data["entityName"]), facts)
+    return Document(path, cik, name, facts)
+
+
+class _Refused(ValueError):
+    """A JSON number reportgen will not take, with the text to find it by."""
+
+    def __init__(self, message: str, token: str) -> None:
+        super().__init__(message)
+        self.token = token
+
+
+def _json_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise _Refused(f"an integer of {digits:,} digits (more than the {MAX_INT_DIGITS} any "
+                       "figure has)", text)
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"{_short(text)} is out of range for a number", text)
+    return value
+
+
+def _json_constant(text: str) -> float:
+    raise _Refused(f"{text} is not a number (JSON has no NaN or Infinity)", text)
+
+
+_DEEP = 100
+
+
+def _bounded(data: bytes, shown: str) -> bytes:
+    """``data`` if within :data:`MAX_JSON_BYTES` and :data:`MAX_CONTAINERS`, else refused."""
+    if len(data) > MAX_JSON_BYTES:
+        raise SecDocumentError([Problem(shown, safeyaml.too_big(len(data), MAX_JSON_BYTES,
+                                                                at_least=True))])
+    containers = data.count(b"[") + data.count(b"{")  # an upper bound: brackets in strings too
+    if containers > MAX_CONTAINERS:
+        raise SecDocumentError([Problem(shown, f"not a companyfacts document: {containers:,} "
+                                               "arrays and objects, more than the "
+                                               f"{MAX_CONTAINERS:,} reportgen reads")])
+    return data
+
+
+def _line_of_token(data: bytes, token: str) -> int | None:
+    """The line of the first ``token`` that stands as a JSON value (not inside a string)."""
+    found = re.search(rb"[:\[,]\s*(" + re.escape(token.encode()) + rb")(?![0-9.eE+-])", data)
+    return data.count(b"\n", 0, found.start(1)) + 1 if found else None
+
+
+def _line_too_deep(data: bytes) -> int | None:
+    """The line where nesting first passes :data:`_DEEP` levels (strings skipped)."""
+    depth = 0
+    for token in re.finditer(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', data):
+        mark = token.group()
+        if mark in (b"[", b"{"):
+            depth += 1
+            if depth > _DEEP:
+                return data.count(b"\n", 0, token.start()) + 1
+        elif mark in (b"]", b"}"):
+            depth -= 1
+    return None
+
+
+def _short(value: Any) -> str:
+    r"""A value for a message: at most ~60 characters, no control characters, any depth.
+
+    >>> len(_short("x" * 100)), _short("\x1b[2J"), _short([[[[1]]]])
+    (60, "'\\x1b[2J'", '[[[...]]]')
+    """
+    return _SHORT.repr(value)
 
 
 def _cik(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**10:
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() \
+            and len(value.strip()) <= 10:
         return int(value)
     return None
 
@@ -265,20 +394,48 @@ def _fact(item: Any, cik: int, place: str, shown: str, problems: list[Problem]) 
     if missing:
         problems.append(Problem(shown, f"{place}: missing {', '.join(missing)}"))
         return None
-    try:
-        start = date.fromisoformat(item["start"]) if "start" in item else None
-        end = date.fromisoformat(item["end"])
-        date.fromisoformat(item["filed"])
-    except (TypeError, ValueError):
-        problems.append(Problem(shown, f"{place}: expected dates as YYYY-MM-DD in start, end "
-                                       "and filed"))
+    dates = {key: _date(item[key]) for key in ("start", "end", "filed") if key in item}
+    bad = [key for key, day in dates.items() if day is None]
+    if bad:
+        shown_values = ", ".join(f"{key} {_short(item[key])}" for key in bad)
+        problems.append(Problem(shown, f"{place}: expected dates as YYYY-MM-DD between "
+                                       f"{YEARS.start} and {YEARS.stop - 1} in start, end and "
+                                       f"filed, got {shown_values}"))
         return None
     value = item["val"]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        problems.append(Problem(shown, f"{place}: expected a number in val, got {value!r}"))
+    if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > MAX_VALUE:
+        problems.append(Problem(shown, f"{place}: expected a number in val (at most "
+                                       f"{MAX_VALUE:g} in size), got {_short(value)}"))
         return None
-    return Fact(start, end, float(value),
-                Filing(str(item["filed"]), str(item["accn"]), str(item["form"]), cik))
+    accession, form = item["accn"], item["form"]
+    if not isinstance(accession, str) or not ACCESSION.match(accession):
+        problems.append(Problem(shown, f"{place}: expected an accession number like "
+                                       f"0001640147-25-000110 in accn, got {_short(accession)}"))
+        return None
+    if not isinstance(form, str) or not FORM.match(form):
+        problems.append(Problem(shown, f"{place}: expected a form type like 10-Q or 10-K/A in "
+                                       f"form, got {_short(form)}"))
+        return None
+    return Fact(dates.get("start"), dates["end"], float(value),
+                Filing(str(item["filed"]), accession, form, cik))
+
+
+ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _date(value: Any) -> date | None:
+    """A ``YYYY-MM-DD`` date within :data:`YEARS`, else ``None``.
+
+    >>> _date("2025-04-30"), _date("9999-12-31"), _date("0001-01-01"), _date("20250430")
+    (datetime.date(2025, 4, 30), None, None, None)
+    """
+    if not isinstance(value, str) or not ISO_DAY.match(value):
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if day.year in YEARS else None
 
 
 # --- periods -----------------------------------------------------------------------------------
@@ -407,13 +564,20 @@ def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window]) -> Iter
     durations = {(w.start, w.end): w for w in windows if w.start is not None}
     direct = [w for w in durations.values() if w.days in QUARTER_DAYS]
     taken = {(w.start, w.end) for w in direct}
+    order = {key: index for index, key in enumerate(durations)}
     derived = []
     for longer in durations.values():
-        for shorter in durations.values():
-            if shorter.start != longer.start or shorter.end >= longer.end:
-                continue
+        # The shorter window that leaves a quarter ends 80-100 days before the longer one
+        # (QUARTER_DAYS), so look those ~21 dates up instead of pairing every two windows:
+        # linear in the number of windows, which a hostile document may make large.
+        candidates = sorted(
+            (key for days in QUARTER_DAYS
+             if (key := (longer.start, longer.end - timedelta(days=days))) in durations),
+            key=order.__getitem__)
+        for key in candidates:
+            shorter = durations[key]
             start = shorter.end + timedelta(days=1)
-            if (longer.end - start).days + 1 in QUARTER_DAYS and (start, longer.end) not in taken:
+            if (start, longer.end) not in taken:
                 taken.add((start, longer.end))
                 derived.append(_Window(start, longer.end, longer.value - shorter.value,
                                        (longer.filings[0], shorter.filings[0]),
@@ -556,11 +720,41 @@ def fetch(cik: int, destination: Path, agent: str, *, url: str | None = None,
     log.info("fetching %s", address)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read()
+            declared = response.headers.get("Content-Length", "").strip()
+            if declared.isascii() and declared.isdigit() and (
+                    len(declared) > 12 or int(declared) > MAX_JSON_BYTES):
+                raise ReportgenError(f"{address}: SEC offers {_short(declared)} bytes, more "
+                                     f"than the {MAX_JSON_BYTES:,} reportgen reads; nothing "
+                                     "was saved")
+            data = _read_bounded(response, address, time.monotonic() + FETCH_SECONDS)
     except urllib.error.HTTPError as error:
         raise ReportgenError(f"{address}: SEC answered {error.code} {error.reason}") from error
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise ReportgenError(f"{address}: could not download ({reason})") from error
+    if len(data) > MAX_JSON_BYTES:
+        raise ReportgenError(f"{address}: the download passed {MAX_JSON_BYTES:,} bytes, more "
+                             "than reportgen reads; nothing was saved")
     atomic_write(destination, data)
     return destination
+
+
+FETCH_SECONDS = 300
+"""A download taking longer than this in all (a server trickling bytes) is abandoned."""
+
+
+def _read_bounded(response: Any, address: str, deadline: float) -> bytes:
+    """At most ``MAX_JSON_BYTES + 1`` bytes (never more, whatever the header said), read in
+    chunks so a server trickling bytes cannot hold the command past ``deadline``."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_JSON_BYTES:
+        if time.monotonic() > deadline:
+            raise ReportgenError(f"{address}: the download took more than {FETCH_SECONDS} s; "
+                                 "nothing was saved")
+        chunk = response.read(min(1 << 20, MAX_JSON_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)

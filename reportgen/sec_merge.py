@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from reportgen import sec
+from reportgen import safeyaml, sec
 from reportgen.errors import InputError, Problem, UsageError
 from reportgen.files import atomic_write
 from reportgen.inputs import FACT_COLUMNS, INPUT_FILES, parse_number, read_raw
@@ -284,7 +284,7 @@ def _new_filings(sources_text: str, extraction: sec.Extraction) -> tuple[sec.Fil
 
 def _sources(text: str) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(text)
+        document = safeyaml.load(text)  # libyaml-backed: fast, and no duplicate keys
     except yaml.YAMLError:
         return {}
     found = document.get("sources") if isinstance(document, dict) else None
@@ -300,11 +300,18 @@ def _append_sources(text: str, file: str, filings: tuple[sec.Filing, ...]) -> st
     if not filings:
         return text
     indent = _entry_indent(text)
-    block = "".join(
-        f"{indent}{filing.source_id}:\n"
-        + "".join(f"{indent * 2}{key}: {_scalar(value)}\n" for key, value in _entry(filing).items())
-        for filing in filings)
-    merged = text + ("" if text.endswith("\n") or not text else "\n") + block
+    parts = [text + ("" if text.endswith("\n") or not text else "\n")]
+    size = len(parts[0].encode("utf-8"))
+    for filing in filings:
+        parts.append(f"{indent}{filing.source_id}:\n" + "".join(
+            f"{indent * 2}{key}: {_scalar(value)}\n" for key, value in _entry(filing).items()))
+        size += len(parts[-1].encode("utf-8"))
+        if size > safeyaml.MAX_BYTES:  # checked as it grows, so a huge document costs little
+            raise InputError([Problem(file, f"the {len(filings):,} filings of this document "
+                                            "would make the file larger than the "
+                                            f"{safeyaml.MAX_BYTES:,} bytes reportgen reads; "
+                                            "nothing was written")])
+    merged = "".join(parts)
     expected = {**_sources(text), **{f.source_id: _entry(f) for f in filings}}
     if _sources(merged) != expected:
         raise InputError([Problem(file, "cannot append the SEC filings safely: keep 'sources:' "
@@ -331,7 +338,7 @@ def _entry_indent(text: str) -> str:
 
 def _scalar(value: str) -> str:
     """A plain YAML scalar when it reads back as itself, else a double-quoted one."""
-    if yaml.safe_load(f"key: {value}") == {"key": value}:
+    if safeyaml.load(f"key: {value}") == {"key": value}:
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
