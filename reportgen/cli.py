@@ -10,17 +10,19 @@ import argparse
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from reportgen import __version__
-from reportgen.errors import ReportgenError, UsageError
+from reportgen.errors import ReportgenError, UsageError, printable
 
 if TYPE_CHECKING:
     from reportgen.config import Config
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reportgen {__version__}")
     parser.add_argument("--config", type=Path, help="settings file (default: ./reportgen.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, also print the Python traceback")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     build = commands.add_parser(
@@ -102,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure ends in a message on stderr and an exit code.
+
+    A problem the user can fix (:class:`ReportgenError`) prints its message; anything else (a
+    bug, memory exhausted) prints one line naming it, exit code 3. ``--debug`` adds the
+    traceback in both cases.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -111,8 +121,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except ReportgenError as error:
-        print(f"reportgen: {error}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        _say(str(error), sys.stderr)
         return error.exit_code
+    except KeyboardInterrupt:
+        if args.debug:
+            traceback.print_exc()
+        _say("interrupted", sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug or an exhausted resource: one line, not a traceback
+        if args.debug:
+            traceback.print_exc()
+        detail = str(error).replace("\n", " ")
+        detail = detail if len(detail) <= 300 else detail[:300] + "..."
+        hint = "the traceback is above" if args.debug else "reportgen --debug shows the traceback"
+        _say(f"internal error: {type(error).__name__}{': ' + detail if detail else ''} "
+             f"({hint})", sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _say(text: str, stream: TextIO | None = None) -> None:
+    """Print ``text`` with control characters from data escaped (no raw ESC, BEL, bidi)."""
+    lines = [printable(line) for line in text.split("\n")]
+    if stream is sys.stderr:
+        lines[0] = f"reportgen: {lines[0]}"
+    print("\n".join(lines), file=stream or sys.stdout)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -135,7 +169,7 @@ def _send(config: Config, args: argparse.Namespace) -> int:
 
     def show(outcome: Outcome) -> None:
         detail = f" ({outcome.reply})" if outcome.reply else ""
-        print(f"  {outcome.state:<8} {outcome.recipient}: {outcome.subject}{detail}")
+        _say(f"  {outcome.state:<8} {outcome.recipient}: {outcome.subject}{detail}")
 
     options = SendOptions(period=args.period, dry_run=args.dry_run,
                           only=tuple(args.only or ()), to=args.to, resend=args.resend)
@@ -157,8 +191,8 @@ def _status(config: Config, args: argparse.Namespace) -> int:
     with open_ledger(config.ledger_file, wait=True) as ledger:
         rows = ledger.rows(args.period)
     for row in rows:
-        print(f"{row.period}  {row.state:<8} {row.updated_at}  {row.recipient:<32} "
-              f"{row.subject}  [{row.message_id}] {row.reply}")
+        _say(f"{row.period}  {row.state:<8} {row.updated_at}  {row.recipient:<32} "
+             f"{row.subject}  [{row.message_id}] {row.reply}")
     print(f"{len(rows)} deliveries recorded")
     return EXIT_OK
 
@@ -171,16 +205,22 @@ def _import_sec(config: Config, args: argparse.Namespace) -> int:
         as_first_reported=args.as_first_reported, tags=args.tags, fetch=args.fetch,
         user_agent=config.sec_user_agent))
     for line in report.lines():
-        print(line)
+        _say(line)  # entity names, forms and notes come from a downloaded document
     return EXIT_OK
 
 
 def _validate(config: Config) -> int:
+    from reportgen import stakeholders
     from reportgen.build import load_dataset
 
     dataset = load_dataset(config)
+    recipients = ""
+    if (config.inputs_dir / stakeholders.FILE_NAME).exists():  # needed only by send
+        found = stakeholders.load(config.inputs_dir, tuple(dataset.companies),
+                                  config.project_root)
+        recipients = f", {len(found)} recipients"
     print(f"inputs OK: {len(dataset.companies)} miners, {len(dataset.facts)} figures, "
-          f"{len(dataset.sources)} sources")
+          f"{len(dataset.sources)} sources{recipients}")
     return EXIT_OK
 
 

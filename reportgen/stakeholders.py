@@ -45,7 +45,10 @@ def load(inputs_dir: Path, tickers: Iterable[str], display_root: Path | None = N
     :data:`MAX_BYTES`, UTF-8, no duplicate keys; a bigger file is refused before it is read.
     """
     path = inputs_dir / FILE_NAME
-    shown = str(path.relative_to(display_root)) if display_root else str(path)
+    try:
+        shown = str(path.relative_to(display_root)) if display_root else str(path)
+    except ValueError:  # inputs outside the project folder
+        shown = str(path)
     document, lines = safeyaml.read_file(path, shown, MAX_BYTES)
     recipients, problems = parse(document, shown, tuple(tickers), lines)
     if problems:
