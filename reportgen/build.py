@@ -3,17 +3,28 @@
 Nothing is written until every input is valid and every miner's metrics are computed, so a
 bad input never leaves a half-updated ``outputs/``. Each file is written atomically, and the
 manifest records what each file was built from.
+
+Three rules keep ``outputs/<period>/`` trustworthy when builds overlap, fail or are killed:
+
+- **One build at a time per period folder** (:func:`build_lock`): a second build exits 2 at
+  once; it does not wait.
+- **Publishing is one step, committed by the manifest** (:func:`publish`): ``manifest.json`` is
+  written last and lists each file with its SHA-256; a file is trusted (by ``send`` and by the
+  next build) only when the manifest lists it and its bytes match.
+- **Clean-up touches only reportgen's own leftovers** (:func:`remove_leftovers`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import re
+import secrets
 import shutil
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,8 +34,8 @@ import pandas as pd
 
 from reportgen import __version__, derive, inputs, keys, metrics, validate
 from reportgen.config import Config
-from reportgen.errors import InputError, OutputError, RenderError, UsageError
-from reportgen.files import atomic_write
+from reportgen.errors import InputError, OutputError, UsageError
+from reportgen.files import atomic_write, is_own_temp, sync_folder
 from reportgen.model import Dataset, Metrics
 from reportgen.workers import BriefingResult, WrittenFile
 
@@ -32,7 +43,8 @@ if TYPE_CHECKING:
     from reportgen import workers
     from reportgen.peers import RankedMetric
 
-__all__ = ["BriefingResult", "BuildReport", "WrittenFile", "build", "load_dataset", "plan"]
+__all__ = ["BriefingResult", "BuildBusy", "BuildReport", "WrittenFile", "build", "build_lock",
+           "load_dataset", "plan"]
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
@@ -116,15 +128,23 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
 
     Outputs whose content key is unchanged (and whose files are intact) are skipped unless
     ``force``; the rest are rendered by ``jobs`` worker processes (default: one per core).
+    Everything after validation runs under the period folder's build lock.
     """
     dataset = load_dataset(config)
     period = config.period or metrics.latest_period(dataset)
+    with build_lock(config.outputs_dir, period):
+        return _build(config, dataset, period, created, jobs, force, on_briefing)
+
+
+def _build(config: Config, dataset: Dataset, period: str, created: datetime | None,
+           jobs: int | None, force: bool,
+           on_briefing: Callable[[BriefingResult], None] | None) -> BuildReport:
     out_dir = config.outputs_dir / period
     previous = read_manifest(out_dir)
     environment = keys.environment_key(config)
     whole = keys.input_key(dataset, environment, period, config.miners)
     entries = manifest_entries(previous)
-    if not force and previous.get("input_key") == whole:
+    if not force and previous.get("input_key") == whole and not _publishing(previous):
         unchanged = all(keys.intact(out_dir, entries, [name], str(entry.get("key")))
                         is None for name, entry in entries.items())
         if unchanged:
@@ -136,7 +156,7 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
 
     from reportgen import peers, workers
 
-    _remove_leftovers(out_dir)
+    remove_leftovers(out_dir)
     chosen_plan = plan(replace(config, period=period), dataset)
     peer_table = peers.sort_peers(
         peers.peer_table(chosen_plan.peers, config.stale_after_quarters), config.sector_sort)
@@ -146,6 +166,7 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
                                                    environment) for m in chosen_plan.peers}
     sector_key = keys.sector_key(miner_keys.values(), environment, period)
 
+    interrupted = _publishing(previous)
     decisions: list[keys.Decision] = []
     todo: list[Metrics] = []
     for miner in chosen_plan.peers:
@@ -153,61 +174,170 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
         if ticker not in chosen_plan.chosen:
             continue
         names = [f"{ticker}-metrics.csv", *(f"{ticker}.{f}" for f in config.formats)]
-        decision = _decide(ticker, names, miner_keys[ticker], out_dir, entries, force)
+        decision = _decide(ticker, names, miner_keys[ticker], out_dir, entries, force,
+                           interrupted)
         decisions.append(decision)
         if decision.rebuild:
             todo.append(miner)
     sector_names = ["sector-metrics.csv", "sector.xlsx", *(f"sector.{f}" for f in
                                                            config.formats)]
-    sector_decision = _decide("sector", sector_names, sector_key, out_dir, entries, force)
+    sector_decision = _decide("sector", sector_names, sector_key, out_dir, entries, force,
+                              interrupted)
     decisions.append(sector_decision)
 
-    # Workers write into a staging folder; only when every render succeeded are the files
-    # moved into place and the manifest written, so a failed build changes nothing.
-    staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
+    # Workers write into this build's own staging folder; only when every render succeeded
+    # are the files published, so a failed build changes nothing.
+    staging = _make_staging(out_dir)
     shared = workers.Shared(config, dataset, peer_table, staging, created or build_time())
     try:
         staged = _run(shared, [(m, miner_keys[m.company.ticker], ranked[m.company.ticker])
                                for m in todo], chosen_plan,
                       sector_decision.rebuild and sector_key, jobs, on_briefing)
-        results = [_publish(result, out_dir) for result in staged]
+        results, manifest = publish(out_dir, staged, period, dataset.fingerprint,
+                                    shared.created, whole)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    manifest = write_manifest(out_dir, period, dataset.fingerprint, shared.created, results,
-                              whole)
     return BuildReport(period, out_dir, tuple(results), tuple(decisions), manifest)
 
 
-STAGING_PREFIX = ".staging-"
+class BuildBusy(UsageError):
+    """Another build holds the period folder's lock (exit code 2)."""
 
 
-def _remove_leftovers(out_dir: Path) -> None:
-    """Temporary files and staging folders a killed build left behind."""
-    if not out_dir.is_dir():
-        return
-    for leftover in out_dir.glob(".*.tmp"):
-        leftover.unlink(missing_ok=True)
-    for folder in out_dir.glob(f"{STAGING_PREFIX}*"):
-        shutil.rmtree(folder, ignore_errors=True)
+@contextmanager
+def build_lock(outputs_dir: Path, period: str) -> Iterator[Path]:
+    """Hold the build lock of ``outputs_dir/period`` for the block; :class:`BuildBusy` if
+    another build holds it.
 
-
-def _publish(result: BriefingResult, out_dir: Path) -> BriefingResult:
-    """Move one output's staged files into ``out_dir``, each by an atomic rename."""
-    moved = []
-    for file in result.files:
-        final = out_dir / file.path.name
+    The lock is ``flock`` on ``outputs/.build-<period>.lock``, beside the period folder so the
+    folder itself holds only outputs and their manifest. A second build **exits 2 at once
+    rather than waiting**: a build takes minutes, and a command that sits silent that long looks
+    hung; two builds of one period at once are almost always an overlap (a cron job, a second
+    terminal) and the second would find next to nothing left to do; and ``send`` answers a
+    locked ledger the same way. The kernel releases the lock when its holder dies, however it
+    dies, so a killed build never leaves a stale lock; the file is never deleted (deleting a
+    lock file lets two builds lock two different files).
+    """
+    path = outputs_dir / f".build-{period}.lock"
+    try:
+        outputs_dir.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as error:
+        raise OutputError(f"cannot write {outputs_dir}: {error.strerror or error}") from None
+    try:
         try:
-            os.replace(file.path, final)
-        except OSError as error:
-            raise OutputError(f"cannot write {final}: {error.strerror or error}") from None
-        moved.append(replace(file, path=final))
-    return replace(result, files=tuple(moved))
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildBusy(f"another reportgen build is writing {outputs_dir / period}; "
+                            "nothing was changed: build again when it has finished") from None
+        yield path
+    finally:
+        os.close(handle)  # releases the lock
+
+
+STAGING_PREFIX = ".staging-"
+_STAGING = re.compile(re.escape(STAGING_PREFIX) + r"\d+-[0-9a-f]{16}")
+STAGING_MARKER = ".reportgen-staging"
+"""A file in every staging folder reportgen makes: clean-up removes only folders that have it."""
+
+
+def _make_staging(out_dir: Path) -> Path:
+    """This build's staging folder, named with its pid and a random token, and marked."""
+    staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(8)}"
+    try:
+        staging.mkdir(parents=True)
+        (staging / STAGING_MARKER).write_bytes(b"")
+    except OSError as error:
+        raise OutputError(f"cannot write {out_dir}: {error.strerror or error}") from None
+    return staging
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Remove what killed reportgen builds left in ``out_dir``, and nothing else.
+
+    Called only under the build lock, so no other build is using the folder: a staging folder
+    named like reportgen's (``.staging-<pid>-<16 hex digits>``) holding its marker file (or
+    empty: killed before the marker was written), and a temporary file named like
+    :func:`~reportgen.files.atomic_write`'s (``.<name>.<8 characters>.reportgen.tmp``).
+    Anyone else's ``.*.tmp`` files and ``.staging-*`` folders are left alone.
+    """
+    try:
+        entries = list(os.scandir(out_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if _STAGING.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+            folder = Path(entry.path)
+            if (folder / STAGING_MARKER).is_file() or not any(folder.iterdir()):
+                shutil.rmtree(folder, ignore_errors=True)
+        elif is_own_temp(entry.name) and entry.is_file(follow_symlinks=False):
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def publish(out_dir: Path, staged: list[BriefingResult], period: str, fingerprint: str,
+            created: datetime, input_key: str) -> tuple[list[BriefingResult], Path]:
+    """Publish a build's staged files and commit them with the manifest, as one step.
+
+    Design: **the manifest is written last and is the commit**, rather than a new generation
+    folder behind a symlink switch. A file is trusted, by ``send`` and by the next build, only
+    when ``manifest.json`` lists it and its SHA-256 matches. The steps:
+
+    1. *Retract*: rewrite the manifest without the entries of every file about to be replaced
+       (they are named under ``"publishing"``, and ``input_key`` is dropped so the next build
+       cannot take the folder for up to date), even when none is listed, so the manifest
+       always says what a stopped build was doing;
+    2. rename each staged file into place (each rename atomic), then sync the folder;
+    3. *Commit*: write the manifest with the new entries.
+
+    Killed at any point, every file the manifest lists matches it (old files before 1, the
+    untouched ones during 2, the new set after 3); a file the manifest does not list is not
+    trusted: ``send`` refuses it and the next build rebuilds it. No reader is ever told that a
+    mixed set is current.
+
+    Why not generation folders: ``outputs/<period>/`` stays a plain folder that people, scripts,
+    ``--out`` targets and ``send --dry-run`` (its ``outbox/``) share. A generation switch would
+    have to copy or move everything else in it into each new generation, which touches files
+    reportgen did not create, and turning an existing folder into a symlink cannot be done
+    atomically without Linux-only ``renameat2``. The cost of this design is that outputs a
+    killed build was replacing stay untrusted until the next build, which is the safe failure.
+    """
+    manifest_path = out_dir / MANIFEST
+    incoming = sorted(file.path.name for result in staged for file in result.files)
+    previous = read_manifest(out_dir)
+    entries = manifest_entries(previous)
+    try:
+        if incoming:
+            kept = {name: entry for name, entry in entries.items() if name not in incoming}
+            _write_manifest_document(out_dir, {
+                **{k: v for k, v in previous.items() if k not in ("files", "input_key")},
+                "period": period, "input_key": None,
+                "publishing": sorted({*incoming, *_publishing(previous)}),
+                "files": [kept[name] for name in sorted(kept)]})
+        published = []
+        for result in staged:
+            moved = []
+            for file in result.files:
+                final = out_dir / file.path.name
+                os.replace(file.path, final)
+                moved.append(replace(file, path=final))
+            published.append(replace(result, files=tuple(moved)))
+        sync_folder(out_dir)
+    except OSError as error:
+        name = getattr(error, "filename2", None) or getattr(error, "filename", None) or out_dir
+        raise OutputError(f"cannot write {name}: {error.strerror or error}") from None
+    write_manifest(out_dir, period, fingerprint, created, published, input_key)
+    return published, manifest_path
 
 
 def _decide(name: str, files: list[str], key: str, out_dir: Path,
-            entries: dict[str, dict[str, object]], force: bool) -> keys.Decision:
+            entries: dict[str, dict[str, object]], force: bool,
+            interrupted: set[str]) -> keys.Decision:
     if force:
         return keys.Decision(name, True, "forced (--force)")
+    stopped = [file for file in files if file in interrupted]
+    if stopped:
+        return keys.Decision(name, True, f"{stopped[0]} was being replaced when an earlier "
+                                         "build stopped")
     reason = keys.intact(out_dir, entries, files, key)
     if reason is None:
         return keys.Decision(name, False, "unchanged")
@@ -219,14 +349,15 @@ def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetri
          on_briefing: Callable[[BriefingResult], None] | None) -> list[BriefingResult]:
     """Render what needs rendering in worker processes, never in this one.
 
-    Workers isolate the renders: a render over its time or memory bound, or a worker killed
-    mid-way, stops with a clear message and leaves only complete files (each is renamed into
-    place when whole). The sector overview goes first: with many miners it is the longest
-    job, and starting it early keeps both cores busy to the end.
+    Workers isolate the renders: a render over its time bound is killed by this process, a
+    render over its memory bound or a worker killed mid-way stops the build with a message
+    naming the output, and only this build's staging folder has been written to. The sector
+    overview goes first: with many miners it is the longest job, and starting it early keeps
+    both cores busy to the end.
     """
     from reportgen import workers
 
-    calls: list[tuple[str, Callable[..., BriefingResult], tuple[object, ...]]] = []
+    calls: list[workers.Call] = []
     if sector_key:
         calls.append(("sector", workers.render_sector, (
             chosen_plan.peers, chosen_plan.silent, chosen_plan.period, sector_key)))
@@ -236,11 +367,8 @@ def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetri
         return []
     results: list[BriefingResult] = []
     weasyprint_log = logging.getLogger("weasyprint")
-    with ProcessPoolExecutor(min(jobs or os.cpu_count() or 1, len(calls)),
-                             initializer=workers.init_worker, initargs=(shared,)) as pool:
-        futures = {pool.submit(function, *args): name for name, function, args in calls}
-        for future in as_completed(futures):
-            result = _outcome(future, futures[future], shared.config)
+    with workers.WorkerPool(shared, min(jobs or os.cpu_count() or 1, len(calls))) as pool:
+        for result in pool.run(calls):
             for warning in result.warnings:  # re-logged here, where callers and tests see them
                 weasyprint_log.warning("%s: %s", result.ticker, warning)
             log.info("built %s %s in %.1fs (process peak %.0f MB)", result.ticker,
@@ -252,25 +380,18 @@ def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetri
     return sorted(results, key=lambda r: order.get(r.ticker, len(order)))
 
 
-def _outcome(future: Future[BriefingResult], name: str, config: Config) -> BriefingResult:
-    """The job's result, or the reason it has none, as an error a user can act on."""
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        raise RenderError(f"a worker process died while rendering {name} (killed, or out of "
-                          "memory); the files already written are complete: run the build "
-                          "again") from None
-    except MemoryError:
-        raise RenderError(f"rendering {name} needed more than limits.render_memory_mb "
-                          f"({config.render_memory_mb} MB)") from None
-
-
 def read_manifest(out_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((out_dir / MANIFEST).read_text())
     except (OSError, ValueError):
         return {}
     return manifest if isinstance(manifest, dict) else {}
+
+
+def _publishing(manifest: dict[str, Any]) -> set[str]:
+    """The files a killed build was replacing (see :func:`publish`): none of them is trusted."""
+    names = manifest.get("publishing")
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
 def manifest_entries(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -297,10 +418,17 @@ def write_manifest(out_dir: Path, period: str, fingerprint: str, created: dateti
                 "bytes": file.size, "sha256": file.sha256, "key": result.key,
                 "inputs_sha256": fingerprint, "built_at": stamp,
             }
-    manifest = {
+    _write_manifest_document(out_dir, {
         "period": period, "reportgen_version": __version__, "inputs_sha256": fingerprint,
         "input_key": input_key, "built_at": stamp,
         "files": [entries[name] for name in sorted(entries)],
-    }
-    atomic_write(path, (json.dumps(manifest, indent=2) + "\n").encode())
+    })
     return path
+
+
+def _write_manifest_document(out_dir: Path, manifest: dict[str, Any]) -> None:
+    try:
+        atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
+    except OSError as error:
+        raise OutputError(f"cannot write {out_dir / MANIFEST}: {error.strerror or error}"
+                          ) from None

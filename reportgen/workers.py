@@ -6,20 +6,33 @@ runs: the only per-process state in reportgen, set up by the pool's initializer 
 in-process) and never shared between processes. WeasyPrint's image cache is deliberately not
 shared: every chart is unique to its briefing, so a shared cache only grew (measured: about
 13 MB per briefing, 611 MB after 15 briefings in one worker, against 207 MB flat without).
+
+The pool (:class:`WorkerPool`) is reportgen's own, not ``concurrent.futures``: each worker takes
+one job at a time over its own pipe, so the build process always knows which job each worker
+runs and since when. That is what lets the parent enforce ``limits.render_seconds`` with a
+hard kill and name the job a dead worker was running.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import multiprocessing
+import os
+import pickle
 import resource
 import signal
+import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from types import TracebackType
 
 import pandas as pd
 
@@ -83,7 +96,7 @@ _engine: _Engine | None = None
 
 
 class RenderTimeout(RenderError):
-    """A render ran past limits.render_seconds."""
+    """A render ran past limits.render_seconds (its worker was killed by the build)."""
 
 
 class _Collector(logging.Handler):
@@ -99,36 +112,31 @@ _collector = _Collector()
 
 
 def init_worker(shared: Shared) -> None:
-    """Pool initializer: remember the build's shared data, bound this process's memory, and
-    collect WeasyPrint's warnings so the parent can report them."""
+    """Set up a worker: remember the build's shared data, load the renderers, collect
+    WeasyPrint's warnings so the parent can report them, then bound this process's memory.
+
+    The renderers (WeasyPrint, matplotlib, the font configuration) are loaded here, before the
+    worker says it is ready, so ``limits.render_seconds`` times the render alone, never the
+    imports; and the memory bound, set last, applies to renders, not to loading the code.
+    """
     global _shared, _engine
     _shared, _engine = shared, None
+    logging.getLogger("weasyprint").addHandler(_collector)
+    from reportgen import charts, claims, sector_charts, sector_view, spreadsheet, view  # noqa: F401
+
+    _state()
     limit = shared.config.render_memory_mb
     if limit > 0:
         size = limit * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (size, size))
-    logging.getLogger("weasyprint").addHandler(_collector)
-    signal.signal(signal.SIGALRM, _timed_out)
-
-
-def _timed_out(signum: int, frame: object) -> None:
-    raise RenderTimeout(f"a render took longer than limits.render_seconds "
-                        f"({_shared.config.render_seconds if _shared else '?'} s) and was "
-                        "stopped")
 
 
 @contextmanager
-def _bounded(name: str) -> Iterator[None]:
-    """Run one job under the time bound, with the WeasyPrint warnings of this job only."""
-    seconds = _shared.config.render_seconds if _shared else 0
+def _job_warnings() -> Iterator[None]:
+    """Collect the WeasyPrint warnings of this job only. (The time bound is the parent's:
+    :meth:`WorkerPool.run` kills a worker whose job runs past ``limits.render_seconds``.)"""
     _collector.messages.clear()
-    signal.alarm(seconds if seconds > 0 else 0)
-    try:
-        yield
-    except RenderTimeout as error:
-        raise RenderTimeout(f"{name}: {error}") from None
-    finally:
-        signal.alarm(0)
+    yield
 
 
 def _state() -> tuple[Shared, _Engine]:
@@ -209,7 +217,7 @@ def render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> Briefi
     """One miner's briefing; ``ranked`` is its place among peers, as its content key saw it."""
     shared, _ = _state()
     name = miner.company.ticker
-    with _reported(name), _bounded(name), number_style(shared.config.number_style):
+    with _reported(name), _job_warnings(), number_style(shared.config.number_style):
         result = _render_miner(miner, key, ranked)
     return replace(result, warnings=tuple(_collector.messages))
 
@@ -255,7 +263,7 @@ def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: 
                   key: str) -> BriefingResult:
     """The sector overview: peer table, sector charts and narrative, CSV and XLSX."""
     shared, _ = _state()
-    with _reported("sector"), _bounded("sector"), number_style(shared.config.number_style):
+    with _reported("sector"), _job_warnings(), number_style(shared.config.number_style):
         result = _render_sector(miners, silent, period, key)
     return replace(result, warnings=tuple(_collector.messages))
 
@@ -291,3 +299,212 @@ def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period:
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- the pool: worker processes the build process starts, times and kills ------------------
+
+STARTUP_SECONDS = 120
+"""How long a new worker may take to load the renderers before the build gives up on it."""
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+Call = tuple[str, Callable[..., BriefingResult], tuple[object, ...]]
+"""A job: its name in messages (a ticker or "sector"), a module-level function, its arguments."""
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """Ask Linux to SIGKILL this process the moment the process that started it dies, however
+    it dies (SIGKILL included), so no worker outlives its build. Elsewhere, only the parent's
+    kill on the way out (:meth:`WorkerPool.__exit__`) applies."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0),
+                       ctypes.c_ulong(0), ctypes.c_ulong(0))
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # the build died before the request above took effect
+
+
+def _portable(error: BaseException) -> BaseException:
+    """``error`` if it survives the trip to the parent, else a WorkerCrash carrying its text."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        trace = "".join(traceback.format_exception(error))
+        return WorkerCrash(f"{type(error).__name__}: {error}\n{trace}")
+    return error
+
+
+def _send(conn: Connection, message: tuple[str, object]) -> None:
+    try:
+        conn.send(message)
+    except MemoryError:
+        conn.send(("memory", None))
+    except (pickle.PicklingError, TypeError, AttributeError) as error:
+        conn.send(("raised", WorkerCrash(f"a result could not be sent back: {error}")))
+
+
+def _serve(conn: Connection, shared: Shared, parent: int | None) -> None:
+    """A worker's life: set up, say ready, then run one job at a time until told to stop."""
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the build stops and kills us
+    try:
+        init_worker(shared)
+    except BaseException as error:
+        _send(conn, ("raised", _portable(error)))
+        return
+    _send(conn, ("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except MemoryError:
+            _send(conn, ("memory", None))
+            continue
+        except (EOFError, OSError):
+            return  # the build closed the pipe: nothing more to do
+        if job is None:
+            return
+        function, args = job
+        try:
+            outcome: tuple[str, object] = ("done", function(*args))
+        except MemoryError:
+            outcome = ("memory", None)
+        except BaseException as error:
+            outcome = ("raised", _portable(error))
+        _send(conn, outcome)
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    started: float
+    ready: bool = False
+    job: str | None = None
+    deadline: float | None = None
+
+
+class WorkerPool:
+    """Worker processes owned by the build process, which alone decides when they die.
+
+    - **Time bound**: a job is timed from the moment it is handed to an idle, ready worker;
+      past ``limits.render_seconds`` the build SIGKILLs that worker and stops with a message
+      naming the job and the limit. No alarm runs inside the worker: a render stuck in C code,
+      or a library catching every exception, cannot delay or swallow a kill.
+    - **No orphans**: each worker asks Linux to kill it when its parent dies
+      (``PR_SET_PDEATHSIG``), so even a SIGKILLed build leaves no worker behind; and leaving
+      the ``with`` block for any reason (done, an error, Ctrl-C) kills every worker.
+    - A worker that dies mid-job is named with the job it was running.
+    """
+
+    def __init__(self, shared: Shared, size: int) -> None:
+        self._shared = shared
+        self._size = max(1, size)
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> WorkerPool:
+        context = multiprocessing.get_context()
+        # Only a forked worker's OS parent is this process (forkserver and spawn go through a
+        # helper process), so only then can a worker check that its parent is still here.
+        parent = os.getpid() if context.get_start_method() == "fork" else None
+        try:
+            for number in range(self._size):
+                ours, theirs = context.Pipe()
+                process = context.Process(target=_serve, args=(theirs, self._shared, parent),
+                                          name=f"reportgen-worker-{number}", daemon=True)
+                process.start()
+                theirs.close()
+                self._workers.append(_Worker(process, ours, time.monotonic()))
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL every worker and reap it. Workers hold no state worth saving: their files
+        are in the build's staging folder, which the build removes or publishes."""
+        for worker in self._workers:
+            if worker.process.is_alive():
+                worker.process.kill()
+        for worker in self._workers:
+            worker.process.join(5)
+            worker.conn.close()
+        self._workers = []
+
+    def run(self, calls: list[Call]) -> Iterator[BriefingResult]:
+        """Run every job, yielding each result as it arrives; the first failure raises."""
+        queue = deque(calls)
+        limit = self._shared.config.render_seconds
+        while queue or any(w.job for w in self._workers):
+            for worker in self._workers:
+                if worker.ready and worker.job is None and queue:
+                    name, function, args = queue.popleft()
+                    worker.job = name
+                    worker.deadline = time.monotonic() + limit if limit > 0 else None
+                    try:
+                        worker.conn.send((function, args))
+                    except (BrokenPipeError, ConnectionResetError):
+                        self._died(worker)
+            # Workers still starting count only while jobs wait for them.
+            busy = [w for w in self._workers if w.job or (queue and not w.ready)]
+            deadlines = [w.deadline if w.ready else w.started + STARTUP_SECONDS for w in busy
+                         if w.deadline is not None or not w.ready]
+            timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            ready = wait([o for w in busy for o in (w.conn, w.process.sentinel)], timeout)
+            for worker in busy:
+                if worker.conn in ready or worker.process.sentinel in ready:
+                    result = self._receive(worker)
+                    if result is not None:
+                        yield result
+            self._check_deadlines(limit, bool(queue))
+
+    def _receive(self, worker: _Worker) -> BriefingResult | None:
+        try:
+            if not worker.conn.poll():
+                self._died(worker)
+            kind, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            self._died(worker)
+        if kind == "ready":
+            worker.ready = True
+            return None
+        if not worker.ready:  # setting up failed: a bug, or a ReportgenError with its message
+            raise payload if isinstance(payload, BaseException) else WorkerCrash(
+                f"a worker process failed to start: {kind!r}")
+        name, worker.job, worker.deadline = worker.job, None, None
+        if kind == "done":
+            return payload  # type: ignore[return-value]
+        if kind == "memory":
+            raise RenderError(f"rendering {name} needed more than limits.render_memory_mb "
+                              f"({self._shared.config.render_memory_mb} MB)")
+        if isinstance(payload, BaseException):
+            raise payload
+        raise WorkerCrash(f"{name}: unexpected message from a worker: {kind!r}")
+
+    def _died(self, worker: _Worker) -> None:
+        worker.process.join(1)
+        code = worker.process.exitcode
+        how = f"killed by signal {-code}" if code is not None and code < 0 else (
+            f"exit code {code}" if code is not None else "no longer answering")
+        if not worker.ready:
+            raise RenderError(f"a worker process died while starting ({how})")
+        raise RenderError(f"a worker process died while rendering {worker.job} ({how}: "
+                          "killed, or out of memory); nothing was published: run the build "
+                          "again")
+
+    def _check_deadlines(self, limit: int, queue_waiting: bool) -> None:
+        now = time.monotonic()
+        for worker in self._workers:
+            if worker.job and worker.deadline is not None and now >= worker.deadline:
+                worker.process.kill()
+                raise RenderTimeout(f"{worker.job}: a render took longer than "
+                                    f"limits.render_seconds ({limit} s) and was stopped")
+            if queue_waiting and not worker.ready and now >= worker.started + STARTUP_SECONDS:
+                worker.process.kill()
+                raise RenderError(f"a worker process did not start within {STARTUP_SECONDS} s")

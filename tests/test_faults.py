@@ -4,6 +4,7 @@ bounds, an SMTP server going away mid-batch, and header injection through every 
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import signal
@@ -21,6 +22,7 @@ from reportgen.deliver import SendOptions, send
 from reportgen.errors import ReportgenError
 from reportgen.ledger import open_ledger
 from tests.conftest import replace_line
+from tests.test_concurrency import worker_pids
 from tests.test_deliver import Recorder, _config, _free_port
 
 RUN = [sys.executable, "-m", "reportgen"]
@@ -35,11 +37,6 @@ def _complete(out: Path) -> None:
         assert html.read_text().rstrip().endswith("</html>"), html
 
 
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in path.read_text().split()] if path.exists() else []
-
-
 def test_a_worker_killed_mid_build_leaves_only_complete_files(project: Path) -> None:
     config = str(project / "reportgen.yaml")
     build = subprocess.Popen([*RUN, "--config", config, "build", "--jobs", "2", "--force"],
@@ -48,7 +45,7 @@ def test_a_worker_killed_mid_build_leaves_only_complete_files(project: Path) -> 
     workers: list[int] = []
     while time.monotonic() < deadline and len(workers) < 1:
         time.sleep(0.2)
-        workers = _children(build.pid)
+        workers = worker_pids(build.pid)
     assert workers, "no worker process appeared"
     time.sleep(1.5)  # let it get into a render
     os.kill(workers[0], signal.SIGKILL)
@@ -87,22 +84,62 @@ def test_an_unwritable_outputs_folder_is_a_clear_error(project: Path, capsys) ->
     assert "cannot write" in capsys.readouterr().err
 
 
-def test_a_render_over_its_time_bound_is_stopped(project: Path, capsys) -> None:
+ENDLESS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+"""10¹⁰ empty template iterations: hours of work on any machine, and no memory at all."""
+
+
+def test_a_render_over_its_time_bound_is_stopped(project: Path) -> None:
+    """Every render of this build is endless (the shared base template loops), so the build
+    can only end by the time bound, whatever the machine's load; the one wall-clock check is
+    the subprocess timeout, a hundred times the bound. Which render is stopped first (a miner
+    or the sector overview) is up to the scheduler; the message names it."""
     yaml_file = project / "reportgen.yaml"
     replace_line(yaml_file, "render_seconds: 300", "render_seconds: 1")
     slow = project / "my_templates"
     slow.mkdir()
-    original = (project / "templates" / "briefing.html").read_text()
-    appendix = original[original.index('<section class="appendix figures">'):
-                        original.index("{% endblock %}")]
-    (slow / "briefing.html").write_text(original.replace("{% endblock %}",
-                                                         appendix * 30 + "{% endblock %}"))
+    base = (project / "templates" / "base.html").read_text()
+    (slow / "base.html").write_text(base.replace("<body>", "<body>" + ENDLESS, 1))
     replace_line(yaml_file, "theme:\n", "theme:\n  templates: my_templates\n")
+    result = subprocess.run([*RUN, "--config", str(yaml_file), "build", "--miner", "WULF",
+                             "--jobs", "2"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert re.search(r"(WULF|sector): a render took longer than limits\.render_seconds "
+                     r"\(1 s\) and was stopped", result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+    out = project / "outputs" / "2026Q1"
+    assert not (out / "WULF.pdf").exists() and not (out / "manifest.json").exists()
+    assert not list(out.glob(".staging-*")), "the stopped build left its staging folder"
+
+
+def _stubborn(pid_file: str, seconds: float) -> None:
+    """A job no alarm or polite signal can stop: every blockable signal blocked, then a long
+    sleep in C. Only SIGKILL from the parent ends it."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, set(signal.Signals) - {signal.SIGKILL,
+                                                                       signal.SIGSTOP})
+    Path(pid_file).write_text(str(os.getpid()))
+    time.sleep(seconds)
+
+
+def test_a_render_that_ignores_every_signal_is_killed_by_the_build(project: Path,
+                                                                   tmp_path: Path) -> None:
+    import pandas as pd
+
+    from reportgen import build, config, workers
+
+    yaml_file = project / "reportgen.yaml"
+    replace_line(yaml_file, "render_seconds: 300", "render_seconds: 1")
+    settings = config.load(yaml_file)
+    shared = workers.Shared(settings, build.load_dataset(settings), pd.DataFrame(), tmp_path,
+                            build.build_time())
+    pid_file = tmp_path / "worker.pid"
     started = time.monotonic()
-    assert cli.main(["--config", str(yaml_file), "build", "--miner", "WULF"]) == 1
-    assert time.monotonic() - started < 60
-    err = capsys.readouterr().err
-    assert "WULF" in err and "longer than limits.render_seconds (1 s)" in err
+    with pytest.raises(workers.RenderTimeout, match=r"^stubborn: a render took longer than "
+                                                    r"limits\.render_seconds \(1 s\)"), \
+            workers.WorkerPool(shared, 1) as pool:
+        list(pool.run([("stubborn", _stubborn, (str(pid_file), 3600))]))
+    assert time.monotonic() - started < 300, "stopped, but only long after its bound"
+    worker = int(pid_file.read_text())
+    assert not Path(f"/proc/{worker}").exists(), "the stopped worker is still there"
 
 
 def test_a_render_over_its_memory_bound_is_stopped(project: Path) -> None:
