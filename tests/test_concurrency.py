@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -167,9 +168,13 @@ def test_a_build_killed_while_publishing_leaves_only_trusted_files_listed(projec
             assert not manifest.get("publishing") and new_files <= set(entries)
         else:
             assert new_files <= set(manifest["publishing"]) and not new_files & set(entries)
-    result = subprocess.run(_build(project, *args, "--explain"), capture_output=True,
+    # The next build, without --force, sees what the killed one left untrusted and repairs it.
+    result = subprocess.run(_build(project, *args[1:], "--explain"), capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+    for output in ("HUT", "sector"):
+        assert re.search(rf"{output} +rebuilt +\S+ was being replaced when an earlier build "
+                         "stopped", result.stdout), result.stdout
     _every_file_matches(out, new_files)  # the PDFs stay from the earlier, pdf+html build
     assert f"Run {len(points) - 1}" in (out / "HUT.html").read_text()
 
