@@ -178,6 +178,8 @@ SECTIONS = {
     "smtp": (*SmtpSettings.__dataclass_fields__, "password"),  # password: refused with a reason
 }
 """The keys of each section; anything else is a typo reported with a "did you mean"."""
+LISTS = ("miners", "formats")
+"""Settings that may be a list (of plain names); every other setting is one value."""
 
 
 def _structure(document: dict[Any, Any], lines: Mapping[safeyaml.YamlPath, int],
@@ -191,7 +193,15 @@ def _structure(document: dict[Any, Any], lines: Mapping[safeyaml.YamlPath, int],
                                     line=safeyaml.line_of(lines, (str(key),))))
             continue
         known = SECTIONS.get(key)
-        if known is None or value is None:
+        if known is None:
+            if isinstance(value, dict) or (isinstance(value, list) and (
+                    key not in LISTS or any(isinstance(v, dict | list) for v in value))):
+                kind = "list" if isinstance(value, list) else "mapping"
+                wanted = "a list of names or one value" if key in LISTS else "one value"
+                problems.append(Problem(shown, f"{key}: expected {wanted}, got a {kind}",
+                                        line=safeyaml.line_of(lines, (key,))))
+            continue
+        if value is None:
             continue
         if not isinstance(value, dict):
             problems.append(Problem(shown, f"{key}: expected a mapping of settings "
@@ -201,6 +211,11 @@ def _structure(document: dict[Any, Any], lines: Mapping[safeyaml.YamlPath, int],
         problems += [Problem(shown, f"{key}.{name}: {safeyaml.unknown_key(name, known)}",
                              line=safeyaml.line_of(lines, (key, str(name))))
                      for name in value if name not in known]
+        problems += [Problem(shown, f"{key}.{name}: expected one value, got a "
+                                    f"{'list' if isinstance(item, list) else 'mapping'}",
+                             line=safeyaml.line_of(lines, (key, str(name))))
+                     for name, item in value.items()
+                     if name in known and isinstance(item, dict | list)]
     problems += [Problem(shown, f"{safeyaml.place(path)}: {reason}; remove it", line=line)
                  for path, line, reason in safeyaml.text_problems(document, lines)]
     return sorted(problems, key=lambda problem: problem.line or 0)

@@ -37,14 +37,19 @@ def unsafe_character(text: str, multiline: bool = False) -> str:
     found = (_UNSAFE_MULTILINE if multiline else _UNSAFE).search(text)
     if found is None:
         return ""
-    code = ord(found.group()[0])
-    at = found.start() + 1
-    if chr(code) in BIDI_CONTROLS:
-        return (f"contains a bidirectional control U+{code:04X}, at character {at}, which "
-                "makes text display in another order than it is stored")
+    return describe(found.group()[0], f"at character {found.start() + 1}")
+
+
+def describe(character: str, where: str) -> str:
+    """What a refused character is, for a message: ``contains a control character, ESC
+    (U+001B), at character 3``."""
+    code = ord(character)
+    if character in BIDI_CONTROLS:
+        return (f"contains a bidirectional control U+{code:04X}, {where}, which makes text "
+                "display in another order than it is stored")
     name = _NAMES.get(code)
     shown = f"{name} (U+{code:04X})" if name else f"U+{code:04X}"
-    return f"contains a control character, {shown}, at character {at}"
+    return f"contains a control character, {shown}, {where}"
 
 
 def printable(text: str) -> str:

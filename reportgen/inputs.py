@@ -26,14 +26,17 @@ from reportgen.model import Company, Contract, Dataset, Source
 FACT_COLUMNS = ("ticker", "period", "metric", "value", "unit", "source", "status", "note")
 MARKET_COLUMNS = ("period", "metric", "value", "unit", "source", "status", "note")
 INPUT_FILES = ("companies.yaml", "sources.yaml", "facts.csv", "market.csv")
-MAX_FILE_BYTES = 20_000_000
-"""A CSV input larger than this is refused rather than read: 20 MB of CSV is ~200,000 figures.
+MAX_FILE_BYTES = 10_000_000
+"""A CSV input larger than this is refused rather than read: 10 MB of CSV is ~100,000 figures.
 
-Measured worst case just under the limits (``/usr/bin/time -v``, 2 cores, Python 3.11):
-``reportgen validate`` on a facts.csv of 199,999 valid rows (19.6 MB) takes 4.4 s and
-560 MB peak RSS, and on 199,999 rows that are all errors 3.6 s and 480 MB; YAML inputs are
-bounded by :data:`reportgen.safeyaml.MAX_BYTES` (see there)."""
-MAX_ROWS = 200_000
+Measured worst case just under the limits (``/usr/bin/time -v reportgen validate``, 2 cores,
+Python 3.11.7): a facts.csv of 99,990 valid rows (9.7 MB, everything down to the derived
+quarters) 4.1 s and 231 MB peak RSS; 99,990 rows that are all errors 1.2 s and 123 MB
+(validation stops after :data:`reportgen.validate.MAX_PROBLEMS`); one row of 10 million empty
+fields 1.4 s and 222 MB. At 20 MB and 200,000 rows (the limits before) valid rows took 7.7 s
+and 382 MB, and rows of errors 5.6 s and 600 MB. YAML inputs are bounded by
+:data:`reportgen.safeyaml.MAX_BYTES` (see there)."""
+MAX_ROWS = 100_000
 MAX_BYTES = {"companies.yaml": safeyaml.MAX_BYTES, "sources.yaml": safeyaml.MAX_BYTES,
              "facts.csv": MAX_FILE_BYTES, "market.csv": MAX_FILE_BYTES}
 """The size each input may have."""

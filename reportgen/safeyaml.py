@@ -15,29 +15,35 @@ document straight from libyaml's event stream (no node tree, no Python construct
   problem, not a traceback;
 - a file over :data:`MAX_BYTES` is not read.
 
-Cost, measured (``/usr/bin/time -v``, 2 cores, Python 3.11, libyaml 0.2.5) on the worst shapes
-just under the limit, 2,000,000 bytes: ``x: [[],[],...]`` (the most nodes a byte) 1.9 s and
-202 MB peak RSS through ``reportgen validate``; a realistic 2 MB ``sources.yaml`` (9,000 entries)
-0.9 s, 95 MB. Without libyaml the pure-Python parser is about 15× slower.
+Cost, measured just under the limit (``/usr/bin/time -v reportgen validate``, 2 cores, Python
+3.11.7, PyYAML 6.0 with libyaml): the worst shapes, a 1 MB flow list of 333,000 empty lists or
+500,000 nulls or integers (the most nodes a byte), take 2.5-2.8 s and at most 236 MB peak RSS
+(a 1 MB ``stakeholders.yaml`` of such lists 2.1 s, 146 MB); a realistic 1 MB ``sources.yaml``
+(7,000 entries) 0.5 s and 77 MB. A 25 MB ``companies.yaml`` (176 s and 3.9 GB before) or a
+50 MB ``stakeholders.yaml`` (181 s and 4.9 GB) is refused in 0.6 s and 82 MB. Without libyaml
+the pure-Python parser is about 15 times slower.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from reportgen.errors import InputError, Problem, unsafe_character
+from reportgen.errors import InputError, Problem, describe, unsafe_character
 
 MAX_DEPTH = 32
 MAX_BYTES = 1_000_000
-"""A YAML file larger than this is refused unread. The sample's largest is 14 kB; 2 MB holds
-about 9,000 sources. See the module docstring for the measured worst case."""
+"""A YAML file larger than this is refused unread. The sample's largest is 14 kB; 1 MB holds
+about 7,000 sources. See the module docstring for the measured worst case."""
 MAX_INT_DIGITS = 20
 """No integer reportgen reads (a CIK, a month, a count) has more digits than this."""
+MAX_PROBLEMS = 1_000
+"""Parsing stops after this many problems (duplicate keys, refused values) in one file."""
 
 YamlPath = tuple[str | int, ...]
 """A place in a YAML document: mapping keys (as text) and list indexes, from the top."""
@@ -47,7 +53,10 @@ _TAG = "tag:yaml.org,2002:"
 _MAP, _SEQ, _STR = f"{_TAG}map", f"{_TAG}seq", f"{_TAG}str"
 _SCALARS = {f"{_TAG}{name}" for name in ("null", "bool", "int", "float", "timestamp")}
 _MERGE = f"{_TAG}merge"
+_INT, _NULL = f"{_TAG}int", f"{_TAG}null"
 _NO_KEY = object()
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+"""Characters a YAML file may not hold raw (libyaml stops at the first without a line)."""
 
 
 class StrictYamlError(yaml.YAMLError):
@@ -119,7 +128,13 @@ class _Builder:
         raise StrictYamlError([*self.problems, (line, f"not valid YAML: {message}")])
 
     def refuse(self, line: int, message: str) -> None:
-        self.problems.append((line, f"not valid YAML: {message}"))
+        self.note(line, f"not valid YAML: {message}")
+
+    def note(self, line: int, message: str) -> None:
+        self.problems.append((line, message))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise StrictYamlError([*self.problems, (line, f"stopped reading here after "
+                                                          f"{MAX_PROBLEMS:,} problems")])
 
     def build(self) -> tuple[Any, dict[YamlPath, int]]:
         documents = 0
@@ -193,6 +208,11 @@ class _Builder:
             self.refuse(line, f"the tag {event.tag or tag!r} is not accepted in reportgen "
                               f"inputs (plain values only), at {where}")
             return None
+        if tag == _INT and value.isascii() and value.isdigit() and (
+                value[0] != "0" or value == "0") and len(value) <= MAX_INT_DIGITS:
+            return int(value)  # the common case, without a node (0-led text is octal in YAML)
+        if tag == _NULL:
+            return None
         digits = sum(ch.isdigit() for ch in value)
         if tag.endswith(":int") and digits > MAX_INT_DIGITS:
             self.refuse(line, f"an integer of {digits:,} digits, at {where}: more than the "
@@ -218,8 +238,8 @@ class _Builder:
             return
         if frame.key is _NO_KEY:
             if isinstance(value, dict | list):
-                self.problems.append((line, f"{place(frame.path) or 'the document'}: a key "
-                                            "must be a plain value, not a list or mapping"))
+                self.note(line, f"{place(frame.path) or 'the document'}: a key must be a "
+                                "plain value, not a list or mapping")
                 value = _Unhashable(line)
             frame.key, frame.key_line = value, line
             if not isinstance(value, _Unhashable):
@@ -232,10 +252,9 @@ class _Builder:
         first = frame.seen.get(key)
         if first is not None:
             self.lines[(*frame.path, _name(key))] = first
-            self.problems.append((key_line, f"{place((*frame.path, _name(key)))}: the key "
-                                            f"{_name(key)!r} appears twice in one mapping, at "
-                                            f"lines {first} and {key_line} (the second "
-                                            "would silently replace the first)"))
+            self.note(key_line, f"{place((*frame.path, _name(key)))}: the key {_name(key)!r} "
+                                f"appears twice in one mapping, at lines {first} and "
+                                f"{key_line} (the second would silently replace the first)")
             return
         frame.seen[key] = key_line
         frame.container[key] = value
@@ -299,11 +318,44 @@ def decode(data: bytes, shown: str) -> str:
 
 
 def parse(text: str, shown: str) -> tuple[Any, dict[YamlPath, int]]:
-    """:func:`load_located`, with every problem raised as a located :class:`InputError`."""
+    """:func:`load_located`, with every problem raised as a located :class:`InputError`.
+
+    A control character written raw into the file (YAML allows none) is named with its line
+    and the key it belongs to, rather than libyaml's bare "unacceptable character".
+    """
+    if _RAW_CONTROL.search(text):
+        raise InputError(_raw_controls(text, shown))
     try:
         return load_located(text)
     except yaml.YAMLError as error:
         raise InputError(problems(error, shown)) from None
+
+
+def _raw_controls(text: str, shown: str) -> list[Problem]:
+    """One problem a line holding raw control characters, naming the key on that line."""
+    try:  # the same text with each one replaced, to find which key each line holds
+        _, lines = load_located(_RAW_CONTROL.sub("\ufffd", text))
+    except yaml.YAMLError:
+        lines = {}
+    keys: dict[int, YamlPath] = {}
+    for path, line in lines.items():
+        if len(path) >= len(keys.get(line, ())):
+            keys[line] = path
+    found: dict[int, Problem] = {}
+    line, counted = 1, 0
+    for match in _RAW_CONTROL.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        if line not in found:
+            if len(found) >= MAX_PROBLEMS:
+                found[line] = Problem(shown, f"stopped reading here after {MAX_PROBLEMS:,} "
+                                             "problems", line=line)
+                break
+            column = match.start() - text.rfind("\n", 0, match.start())
+            field = f"{place(keys[line])}: " if line in keys else ""
+            found[line] = Problem(shown, field + describe(match.group(), f"at column {column}")
+                                  + "; remove it", line=line)
+    return list(found.values())
 
 
 def read_file(path: Path, shown: str, max_bytes: int = MAX_BYTES

@@ -15,6 +15,7 @@ Merging the figures into ``inputs/`` lives in :mod:`reportgen.sec_merge`.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import math
@@ -43,21 +44,26 @@ UNIT_SCALE = {"USD": 1e-6}
 """XBRL unit → factor to our unit (USD_M). Only additive money amounts are imported."""
 QUARTER_DAYS = range(80, 101)
 """A duration this long (inclusive days) is a quarter; 13-week quarters are 91 days."""
+_SHORTEST_QUARTER = timedelta(days=QUARTER_DAYS.start)
+_LONGEST_QUARTER = timedelta(days=QUARTER_DAYS.stop - 1)
 YEAR_DAYS = range(350, 381)
 """A full fiscal year, 52/53-week years included."""
 ARCHIVES_URL = "https://www.sec.gov/Archives/edgar/data/{cik}/{accession}/"
 COMPANYFACTS_URL = "https://data.sec.gov/api/xbrl/companyfacts/CIK{cik:010d}.json"
 USER_AGENT_ENV = "REPORTGEN_SEC_USER_AGENT"
-MAX_JSON_BYTES = 20_000_000
+MAX_JSON_BYTES = 15_000_000
 """A companyfacts document larger than this is refused unread (and a download stops there).
 
 Snowflake's full document is 2.6 MB; a miner's is smaller. Measured worst case just under
-the limit (``/usr/bin/time -v`` of ``reportgen import-sec``, 2 cores, Python 3.11): 20 MB of
-two-letter strings (the most Python objects a byte once containers are capped) 2.3 s and
-420 MB peak RSS; 20 MB of 130,000 facts of one mapped tag 4.0 s and 390 MB."""
-MAX_CONTAINERS = 400_000
-"""Arrays and objects a document may hold (counted before parsing): ``[[],[],...]`` costs ~20
-bytes of memory a byte of JSON, a real document (~150 bytes a fact) has under 150,000."""
+the limits (``/usr/bin/time -v reportgen import-sec``, 2 cores, Python 3.11.7): 15 MB of
+two-letter strings (the most Python objects a byte once containers are capped) 0.9 s and
+312 MB peak RSS; 100,000 empty objects plus strings 0.9 s, 315 MB; 99,980 facts of one mapped
+tag with overlapping year-to-date windows 3.5 s, 195 MB. At 20 MB and no container cap a
+document of empty arrays took 540 MB."""
+MAX_CONTAINERS = 100_000
+"""Arrays and objects a document may hold (counted before parsing, brackets inside strings
+included): ``[[],[],...]`` costs ~20 bytes of memory a byte of JSON. Snowflake's full
+document has 9,191 in 2.6 MB (one a fact, ~280 bytes each)."""
 MAX_INT_DIGITS = 20
 MAX_VALUE = 1e15
 """$1 quadrillion: no figure in a filing is larger (validation refuses it in USD_M anyway)."""
@@ -68,6 +74,8 @@ ACCESSION = re.compile(r"^[0-9]{10}-[0-9]{2}-[0-9]{6}$")
 FORM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,19}$")
 """10-Q, 10-K/A, 20-F, 40-F, 6-K, S-1, 424B5, DEF 14A: one line, a few plain characters."""
 MAX_ENTITY_NAME = 200
+MAX_SHOWN = 20
+"""A bad document is refused naming its first 20 problems; the rest is not read."""
 _SHORT = reprlib.Repr()
 _SHORT.maxstring = _SHORT.maxother = 60
 _SHORT.maxlevel = 2
@@ -281,7 +289,7 @@ def _document(data: Any, path: Path, shown: str, tags: set[tuple[str, str]] | No
     problems: list[Problem] = []
     facts = dict(_facts(data["facts"], cik, tags, shown, problems))
     if problems:
-        raise SecDocumentError(problems[:20])
+        raise SecDocumentError(problems[:MAX_SHOWN])
     return Document(path, cik, name, facts)
 
 
@@ -379,9 +387,12 @@ def _facts(taxonomies: Mapping[str, Any], cik: int, tags: set[tuple[str, str]] |
                 problems.append(Problem(shown, f"facts.{taxonomy}.{tag}: missing 'units'"))
                 continue
             for unit, items in units.items():
+                if len(problems) >= MAX_SHOWN:
+                    return  # enough to act on; the rest of a hostile document is not read
                 place = f"facts.{taxonomy}.{tag}.units.{unit}"
                 facts = [_fact(item, cik, f"{place}[{i}]", shown, problems)
-                         for i, item in enumerate(items if isinstance(items, list) else [None])]
+                         for i, item in enumerate(items if isinstance(items, list) else [None])
+                         if len(problems) < MAX_SHOWN]
                 yield (taxonomy, tag, unit), tuple(f for f in facts if f is not None)
 
 
@@ -560,32 +571,54 @@ def _choose(facts: list[Fact], as_first_reported: bool) -> _Window:
 
 def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window]) -> Iterator[
         tuple[str, Figure]]:
-    """Quarters taken directly, then quarters worked out from year-to-date differences."""
+    """Quarters taken directly, then quarters worked out from year-to-date differences.
+
+    Only the first figure of each period counts (:func:`_first_per_period`), so only it is
+    built: direct quarters by end date, then derived ones by end date (first found on a tie).
+    The work is linear in the number of windows, which a hostile document may make large.
+    """
     durations = {(w.start, w.end): w for w in windows if w.start is not None}
     direct = [w for w in durations.values() if w.days in QUARTER_DAYS]
     taken = {(w.start, w.end) for w in direct}
     order = {key: index for index, key in enumerate(durations)}
-    derived = []
+    ends: dict[date | None, list[date]] = {}
+    for start, end in durations:
+        ends.setdefault(start, []).append(end)
+    for found_ends in ends.values():
+        found_ends.sort()
+    best: dict[str, tuple[date, int, _Window, _Window]] = {}
+    found = 0
     for longer in durations.values():
-        # The shorter window that leaves a quarter ends 80-100 days before the longer one
-        # (QUARTER_DAYS), so look those ~21 dates up instead of pairing every two windows:
-        # linear in the number of windows, which a hostile document may make large.
-        candidates = sorted(
-            (key for days in QUARTER_DAYS
-             if (key := (longer.start, longer.end - timedelta(days=days))) in durations),
-            key=order.__getitem__)
+        # The shorter window that leaves a quarter has the same start and ends 80-100 days
+        # before the longer one (QUARTER_DAYS): find those by bisection instead of pairing
+        # every two windows.
+        same_start = ends[longer.start]
+        low = bisect.bisect_left(same_start, longer.end - _LONGEST_QUARTER)
+        high = bisect.bisect_right(same_start, longer.end - _SHORTEST_QUARTER)
+        candidates = sorted(((longer.start, end) for end in same_start[low:high]),
+                            key=order.__getitem__)
         for key in candidates:
             shorter = durations[key]
             start = shorter.end + timedelta(days=1)
-            if (start, longer.end) not in taken:
-                taken.add((start, longer.end))
-                derived.append(_Window(start, longer.end, longer.value - shorter.value,
-                                       (longer.filings[0], shorter.filings[0]),
-                                       (longer, shorter)))
+            if (start, longer.end) in taken:
+                continue
+            taken.add((start, longer.end))
+            period = _quarter_label(start + (longer.end - start) / 2)
+            found += 1
+            if period not in best or (longer.end, found) < best[period][:2]:
+                best[period] = (longer.end, found, longer, shorter)
+    derived = [_Window(shorter.end + timedelta(days=1), longer.end,
+                       longer.value - shorter.value, (longer.filings[0], shorter.filings[0]),
+                       (longer, shorter))
+               for _, _, longer, shorter in sorted(best.values(), key=lambda b: b[:2])]
     scale = UNIT_SCALE[rule.unit] * rule.sign
-    for window in [*sorted(direct, key=_end), *sorted(derived, key=_end)]:
+    yielded: set[str] = set()
+    for window in [*sorted(direct, key=_end), *derived]:
         midpoint = window.start + (window.end - window.start) / 2  # type: ignore[operator]
         period = _quarter_label(midpoint)
+        if period in yielded:
+            continue  # a later window of a period already given never counts
+        yielded.add(period)
         if window.derived_from:
             longer, shorter = window.derived_from
             label = f"Q{round(longer.days / 30.44) // 3}"

@@ -18,6 +18,7 @@ MAX_BYTES = safeyaml.MAX_BYTES
 A 50 MB file used to take 181 s and 4.9 GB before any check; it is now refused in
 milliseconds, and the worst file just under the limit costs what
 :mod:`reportgen.safeyaml` states."""
+MAX_PROBLEMS = 1_000
 RECIPIENT_KEYS = ("name", "address", "role", "follows", "sector")
 ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
@@ -68,6 +69,10 @@ def parse(document: Any, shown: str, tickers: tuple[str, ...],
     seen: dict[str, int] = {}
     for index, entry in enumerate(document["recipients"]):
         place = f"recipients[{index}]"
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(Problem(shown, f"{place}: stopped checking here after "
+                                           f"{MAX_PROBLEMS:,} problems; fix those first"))
+            break
         if not isinstance(entry, dict):
             problems.append(Problem(shown, f"{place}: expected name, address, follows, sector"))
             continue

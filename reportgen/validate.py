@@ -50,6 +50,10 @@ CONTRACT_KEYS = ("customer", "site", "mw", "term_years", "value_usd_m", "backsto
 CONTRACT_TEXT = ("customer", "site", "backstop", "note")
 SOURCE_KEYS = ("url", "publisher", "kind", "description", "date")
 SOURCE_TEXT = ("publisher", "kind", "description")
+MAX_PROBLEMS = 1_000
+"""Each check stops after this many problems in a file, with a last problem saying so: a file
+of nothing but errors then costs no more to check than a valid one (200,000 bad rows gave
+1.2 million problems, 600 MB and 6 s before)."""
 MULTILINE_KEYS = ("notes", "note", "description")
 """Text under these keys (and the ``note`` column of the CSV files) may hold tabs and line
 breaks; every other string reaching a document, spreadsheet or terminal is one line."""
@@ -84,16 +88,20 @@ def check(raw: RawInputs) -> list[Problem]:
 
 def check_yaml_text(file: str, document: Any, lines: Mapping[YamlPath, int]) -> list[Problem]:
     """Control characters and bidi overrides in any key or text of a YAML input, located."""
-    found = [Problem(file, f"{_place(path) or 'the document'}: {reason}; remove it", line=line)
-             for path, line, reason in safeyaml.text_problems(document, lines,
-                                                              MULTILINE_KEYS)]
+    found = []
+    for path, line, reason in safeyaml.text_problems(document, lines, MULTILINE_KEYS):
+        if len(found) >= MAX_PROBLEMS:
+            found.append(_stopped(file, line))
+            break
+        found.append(Problem(file, f"{_place(path) or 'the document'}: {reason}; remove it",
+                             line=line))
     return sorted(found, key=lambda problem: problem.line or 0)
 
 
 def check_csv_text(table: CsvTable) -> list[Problem]:
     """Control characters and bidi overrides in any cell (the note may hold line breaks)."""
-    problems = []
-    for row in table.rows:
+    problems: list[Problem] = []
+    for row in _rows(table, problems):
         fields = row.fields
         if not unsafe_character("".join(fields.values())):
             continue  # the usual case: one search a row
@@ -119,6 +127,29 @@ def _company_entries(raw: RawInputs) -> Iterator[Any]:
         yield from raw.companies["companies"]
 
 
+def _stopped(file: str, line: int | None) -> Problem:
+    return Problem(file, f"stopped checking here after {MAX_PROBLEMS:,} problems; fix those "
+                         "first", line=line)
+
+
+def _capped(problems: list[Problem], file: str) -> list[Problem]:
+    """The first :data:`MAX_PROBLEMS` problems in line order, and one saying the rest were
+    not listed."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    kept = sorted(problems, key=lambda problem: problem.line or 0)[:MAX_PROBLEMS]
+    return [*kept, _stopped(file, kept[-1].line)]
+
+
+def _rows(table: CsvTable, problems: list[Problem]) -> Iterator[CsvRow]:
+    """The table's rows, until :data:`MAX_PROBLEMS` are found (then a last problem says so)."""
+    for row in table.rows:
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(_stopped(table.file, row.line))
+            return
+        yield row
+
+
 def check_sources(file: str, document: Any,
                   lines: Mapping[YamlPath, int] | None = None) -> list[Problem]:
     lines = lines or {}
@@ -130,6 +161,9 @@ def check_sources(file: str, document: Any,
                 for key in document if key != "sources"]
     for source_id, entry in document["sources"].items():
         at: YamlPath = ("sources", str(source_id))
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(_stopped(file, _line(lines, at)))
+            break
 
         def problem(key: str, message: str, at: YamlPath = at) -> None:
             path = (*at, key) if key else at
@@ -183,6 +217,9 @@ def check_companies(file: str, document: Any, source_ids: set[str],
     seen: set[str] = set()
     for index, entry in enumerate(document["companies"]):
         at: YamlPath = ("companies", index)
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(_stopped(file, _line(lines, at)))
+            break
         if not isinstance(entry, dict):
             problems.append(Problem(file, f"{_place(at)}: expected a mapping with ticker, name, "
                                           "...", line=_line(lines, at)))
@@ -340,7 +377,7 @@ def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
                 source_ids: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     earlier: dict[tuple[str, ...], _Given] = defaultdict(_Given)
-    for row in table.rows:
+    for row in _rows(table, problems):
         fields = row.fields
         ticker, period, metric = fields.get("ticker", ""), fields.get("period", ""), fields.get(
             "metric", "")
@@ -446,8 +483,10 @@ def check_guidance(table: CsvTable) -> list[Problem]:
         key = (fields.get("ticker", ""), fields.get("period", ""), base,
                *sorted(fields.get("source", "").split(";")))
         ends[key][kind].append((value, row))
-    problems = []
+    problems: list[Problem] = []
     for (_, _, base, *_), found in ends.items():
+        if len(problems) >= MAX_PROBLEMS:
+            return _capped(problems, table.file)
         for kind, other in (("low", "high"), ("high", "low")):
             if found[kind] and not found[other]:
                 for _, row in found[kind]:
@@ -463,7 +502,7 @@ def check_guidance(table: CsvTable) -> list[Problem]:
                 problems.append(_row_problem(table, row, (
                     f"guidance range is upside down: low {low:g} (line {low_row.line}) "
                     f"is above high {high:g} (line {high_row.line})")))
-    return problems
+    return _capped(problems, table.file)
 
 
 def check_segments(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]]) -> list[
@@ -482,8 +521,10 @@ def check_segments(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str
             totals[key].append((value, row))
         elif metric in revenue_lines.get(key[0], {}) or metric in DEFAULT_REVENUE_LINES:
             lines[key].setdefault(metric, value)
-    problems = []
+    problems: list[Problem] = []
     for key, candidates in totals.items():
+        if len(problems) >= MAX_PROBLEMS:
+            break
         segment_sum = sum(lines.get(key, {}).values())
         parts = ""
         for total, row in candidates:
@@ -493,13 +534,13 @@ def check_segments(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str
                 problems.append(_row_problem(
                     table, row, f"revenue lines add up to {segment_sum:g} ({parts}), more than "
                                 f"1% above the total {total:g}"))
-    return problems
+    return _capped(problems, table.file)
 
 
 def check_market(table: CsvTable, source_ids: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     seen: dict[tuple[str, ...], int] = {}
-    for row in table.rows:
+    for row in _rows(table, problems):
         fields = row.fields
         if not periods.is_quarter(fields.get("period", "")):
             problems.append(_row_problem(table, row, "expected a calendar quarter like 2025Q3, "
@@ -525,9 +566,9 @@ def warnings(raw: RawInputs) -> list[Problem]:
         if value is not None and value != 0:
             series[(row.fields.get("ticker", ""), row.fields.get("metric", ""))].append(
                 (abs(value), row))
-    found = []
+    found: list[Problem] = []
     for (_, metric), values in series.items():
-        if len(values) < 3:
+        if len(values) < 3 or len(found) >= MAX_PROBLEMS:
             continue
         ordered = sorted(v for v, _ in values)
         middle = (len(ordered) - 1) // 2  # the median's place among the others
@@ -543,4 +584,4 @@ def warnings(raw: RawInputs) -> list[Problem]:
                     "is it in the wrong unit?") if ratio > 1 else (
                     f"{value:g} is 1/{1 / ratio:,.0f} of the miner's typical {metric} "
                     f"({typical:g}); is it in the wrong unit?")))
-    return found
+    return found[:MAX_PROBLEMS]

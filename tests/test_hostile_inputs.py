@@ -339,12 +339,13 @@ def _facts_with(project: Path, line: str, count: int) -> None:
 @pytest.mark.parametrize(
     ("line", "count", "expected", "at"),
     [
-        pytest.param(HUT_REVENUE[1], 1_000_000, "bytes is more than the 20,000,000", None,
+        pytest.param(HUT_REVENUE[1], 1_000_000,
+                     f"bytes is more than the {inputs.MAX_FILE_BYTES:,}", None,
                      id="million-rows-over-the-size-limit"),
-        pytest.param(HUT_REVENUE[1], 250_000, "more than 200,000 rows", 200_002,
-                     id="row-limit-under-the-size-limit"),
-        pytest.param("HUT,2026Q1", 1_000_000, "more than 200,000 rows", 200_002,
-                     id="million-short-rows"),
+        pytest.param(HUT_REVENUE[1], 120_000, f"more than {inputs.MAX_ROWS:,} rows",
+                     inputs.MAX_ROWS + 2, id="row-limit-under-the-size-limit"),
+        pytest.param("HUT,2026Q1", 900_000, f"more than {inputs.MAX_ROWS:,} rows",
+                     inputs.MAX_ROWS + 2, id="many-short-rows"),
     ],
 )
 def test_a_huge_facts_csv_is_refused_fast(project: Path, capsys: pytest.CaptureFixture[str],
