@@ -132,7 +132,7 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
     """
     dataset = load_dataset(config)
     period = config.period or metrics.latest_period(dataset)
-    with build_lock(config.outputs_dir, period):
+    with build_lock(config.outputs_dir / period):
         return _build(config, dataset, period, created, jobs, force, on_briefing)
 
 
@@ -205,34 +205,49 @@ class BuildBusy(UsageError):
 
 
 @contextmanager
-def build_lock(outputs_dir: Path, period: str) -> Iterator[Path]:
-    """Hold the build lock of ``outputs_dir/period`` for the block; :class:`BuildBusy` if
-    another build holds it.
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """Hold the build lock of the period folder ``out_dir`` for the block; :class:`BuildBusy`
+    if another build holds it.
 
-    The lock is ``flock`` on ``outputs/.build-<period>.lock``, beside the period folder so the
-    folder itself holds only outputs and their manifest. A second build **exits 2 at once
-    rather than waiting**: a build takes minutes, and a command that sits silent that long looks
-    hung; two builds of one period at once are almost always an overlap (a cron job, a second
-    terminal) and the second would find next to nothing left to do; and ``send`` answers a
-    locked ledger the same way. The kernel releases the lock when its holder dies, however it
-    dies, so a killed build never leaves a stale lock; the file is never deleted (deleting a
-    lock file lets two builds lock two different files).
+    The lock is ``flock`` on the folder itself (opened read-only), so a build adds no lock
+    file to the folder or beside it; on a file system that cannot lock a folder (NFS emulates
+    ``flock`` with byte-range locks, which need a file open for writing) it falls back to
+    ``.<period>.build.lock`` beside the folder. A second build **exits 2 at once rather than
+    waiting**: a build takes minutes, and a command that sits silent that long looks hung; two
+    builds of one period at once are almost always an overlap (a cron job, a second terminal)
+    and the second would find next to nothing left to do; ``send`` answers a locked ledger the
+    same way. The kernel releases the lock when its holder dies, however it dies, so a killed
+    build never leaves a stale lock.
     """
-    path = outputs_dir / f".build-{period}.lock"
     try:
-        outputs_dir.mkdir(parents=True, exist_ok=True)
-        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
-        raise OutputError(f"cannot write {outputs_dir}: {error.strerror or error}") from None
+        raise OutputError(f"cannot write {out_dir}: {error.strerror or error}") from None
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildBusy(f"another reportgen build is writing {outputs_dir / period}; "
-                            "nothing was changed: build again when it has finished") from None
-        yield path
+            _lock(handle, out_dir)
+        except OSError:  # this file system cannot lock a folder: lock a file beside it
+            os.close(handle)
+            handle = -1
+            beside = out_dir.parent / f".{out_dir.name}.build.lock"
+            try:
+                handle = os.open(beside, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+                _lock(handle, out_dir)
+            except OSError as error:
+                raise OutputError(f"cannot lock {beside}: {error.strerror or error}") from None
+        yield
     finally:
-        os.close(handle)  # releases the lock
+        if handle >= 0:
+            os.close(handle)  # releases the lock
+
+
+def _lock(handle: int, out_dir: Path) -> None:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise BuildBusy(f"another reportgen build is writing {out_dir}; nothing was changed: "
+                        "build again when it has finished") from None
 
 
 STAGING_PREFIX = ".staging-"
