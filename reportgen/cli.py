@@ -122,23 +122,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except ReportgenError as error:
         if args.debug:
-            traceback.print_exc()
+            _traceback()
         _say(str(error), sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         if args.debug:
-            traceback.print_exc()
+            _traceback()
         _say("interrupted", sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug or an exhausted resource: one line, not a traceback
         if args.debug:
-            traceback.print_exc()
+            _traceback()
         detail = str(error).replace("\n", " ")
         detail = detail if len(detail) <= 300 else detail[:300] + "..."
         hint = "the traceback is above" if args.debug else "reportgen --debug shows the traceback"
         _say(f"internal error: {type(error).__name__}{': ' + detail if detail else ''} "
              f"({hint})", sys.stderr)
         return EXIT_INTERNAL
+
+
+def _traceback() -> None:
+    """The traceback of the error being handled, with control characters escaped."""
+    for line in traceback.format_exc().rstrip("\n").split("\n"):
+        print(printable(line), file=sys.stderr)
 
 
 def _say(text: str, stream: TextIO | None = None) -> None:

@@ -50,6 +50,8 @@ CONTRACT_KEYS = ("customer", "site", "mw", "term_years", "value_usd_m", "backsto
 CONTRACT_TEXT = ("customer", "site", "backstop", "note")
 SOURCE_KEYS = ("url", "publisher", "kind", "description", "date")
 SOURCE_TEXT = ("publisher", "kind", "description")
+YEARS = range(1900, 2200)
+"""A period outside these years is refused (pandas cannot even parse year 0000)."""
 MAX_PROBLEMS = 1_000
 """Each check stops after this many problems in a file, with a last problem saying so: a file
 of nothing but errors then costs no more to check than a valid one (200,000 bad rows gave
@@ -125,6 +127,12 @@ def _mapping(document: Any, key: str) -> Mapping[str, Any]:
 def _company_entries(raw: RawInputs) -> Iterator[Any]:
     if isinstance(raw.companies, dict) and isinstance(raw.companies.get("companies"), list):
         yield from raw.companies["companies"]
+
+
+def _plausible_year(period: str) -> bool:
+    """``2026Q1``, ``2025H1`` or ``FY2025`` with its year in :data:`YEARS`."""
+    year = period.removeprefix("FY")[:4]
+    return year.isascii() and year.isdigit() and int(year) in YEARS
 
 
 def _stopped(file: str, line: int | None) -> Problem:
@@ -385,9 +393,10 @@ def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
             problems.append(_row_problem(table, row, f"unknown ticker {ticker!r}; expected one "
                                          f"of {', '.join(sorted(revenue_lines))} (inputs/"
                                          "companies.yaml)"))
-        if not periods.is_valid(period):
+        if not periods.is_valid(period) or not _plausible_year(period):
             problems.append(_row_problem(table, row, f"expected a period like 2026Q1, 2025H1 "
-                                         f"or FY2025, got {period!r}"))
+                                         f"or FY2025 (years {YEARS.start}-{YEARS.stop - 1}), "
+                                         f"got {period!r}"))
         spec = METRICS.get(metric) or guidance_spec(metric)
         if spec is None and metric in revenue_lines.get(ticker, {}):
             spec = MetricSpec(REVENUE_LINE_UNIT, metric, non_negative=True)
@@ -542,7 +551,8 @@ def check_market(table: CsvTable, source_ids: set[str]) -> list[Problem]:
     seen: dict[tuple[str, ...], int] = {}
     for row in _rows(table, problems):
         fields = row.fields
-        if not periods.is_quarter(fields.get("period", "")):
+        if not periods.is_quarter(fields.get("period", "")) or not _plausible_year(
+                fields.get("period", "")):
             problems.append(_row_problem(table, row, "expected a calendar quarter like 2025Q3, "
                                          f"got {fields.get('period')!r}"))
         spec = MARKET_METRICS.get(fields.get("metric", ""))

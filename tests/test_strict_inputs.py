@@ -277,17 +277,29 @@ def test_a_file_of_errors_stops_after_the_problem_limit(
 
 
 def test_a_long_series_is_checked_for_unit_slips_in_n_log_n(project: Path) -> None:
-    """30,000 quarters of one metric: the median of the others was re-sorted for each."""
+    """30,000 figures of one metric (1,200 quarters from 25 sources): the median of the others
+    was re-sorted for each (about 1e10 steps)."""
+    ids = sorted(safeyaml.load((project / SOURCES).read_text())["sources"])
     with (project / FACTS).open("a") as handle:
-        handle.writelines(f"HUT,{1000 + n // 4}Q{n % 4 + 1},btc_mined,{100 + n % 7},BTC,"
-                          "hut_q1_26,secondary,\n" for n in range(30_000))
-        handle.write("HUT,9999Q4,btc_mined,1000000,BTC,hut_q1_26,secondary,\n")
+        handle.writelines(f"HUT,{1900 + n % 1200 // 4}Q{n % 4 + 1},btc_mined,{100 + n % 7},BTC,"
+                          f"{ids[n // 1200]},secondary,\n" for n in range(30_000))
+        handle.write(f"HUT,2199Q4,btc_mined,1000000,BTC,{ids[30]},secondary,\n")
     raw = inputs.read_raw(project / "inputs", project)
     assert validate.check(raw) == []
     started = time.perf_counter()
     warned = validate.warnings(raw)
     assert time.perf_counter() - started < 30
-    assert [(p.period, p.metric) for p in warned] == [("9999Q4", "btc_mined")]
+    assert [(p.period, p.metric) for p in warned] == [("2199Q4", "btc_mined")]
+
+
+def test_a_period_pandas_cannot_read_fails_validate_not_the_build(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with (project / FACTS).open("a") as handle:
+        handle.write("HUT,0000Q1,btc_mined,5,BTC,hut_q1_26,secondary,\n")
+    line = len((project / FACTS).read_text().splitlines())
+    err = fails(project, capsys, "validate")
+    assert f"{FACTS}:{line}: HUT 0000Q1 btc_mined: expected a period like 2026Q1" in err
+    fails(project, capsys, "build", "--miner", "HUT")
 
 
 # --- case 8: control characters and bidi overrides are refused at validation -----------------
@@ -543,7 +555,9 @@ def test_an_unexpected_error_is_one_line_or_a_traceback_with_debug(
                    "(reportgen --debug shows the traceback)\n")
     assert cli.main(["--debug", "--config", str(project / "reportgen.yaml"), "validate"]) == 3
     err = capsys.readouterr().err
-    assert "Traceback (most recent call last)" in err and 'raise RuntimeError("boom' in err
+    assert "Traceback (most recent call last)" in err and ", in broken" in err
+    assert "RuntimeError: boom" in err and "\\x1b[2Jsecond line" in err  # escaped there too
+    assert not any(ch in err for ch in CONTROL)
     assert err.splitlines()[-1].startswith("reportgen: internal error: RuntimeError: boom")
 
 
