@@ -31,7 +31,8 @@ MAX_FILE_BYTES = 10_000_000
 
 Measured worst case just under the limits (``/usr/bin/time -v reportgen validate``, 2 cores,
 Python 3.11.7): a facts.csv of 99,990 valid rows (9.7 MB, everything down to the derived
-quarters) 4.1 s and 231 MB peak RSS; 99,990 rows that are all errors 1.2 s and 123 MB
+quarters) 2.8-4.1 s and 219-231 MB peak RSS depending on how the rows spread over miners,
+metrics and quarters; 99,990 rows that are all errors 1.2 s and 123 MB
 (validation stops after :data:`reportgen.validate.MAX_PROBLEMS`); one row of 10 million empty
 fields 1.4 s and 222 MB. At 20 MB and 200,000 rows (the limits before) valid rows took 7.7 s
 and 382 MB, and rows of errors 5.6 s and 600 MB. YAML inputs are bounded by
