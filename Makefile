@@ -17,7 +17,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check reportgen tests bench
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 # Start a throwaway SMTP server on 127.0.0.1:8025 that accepts and discards mail, send the
 # built briefings to it (local-smtp.yaml, its own ledger), list what was delivered, stop it.
