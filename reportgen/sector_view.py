@@ -134,43 +134,50 @@ def peer_table(rows: Sequence[Row], peers: pd.DataFrame, period: str, stale_afte
 
 def figures_table(rows: Sequence[Row], headings: Sequence[str], charted: Sequence[Row]
                   ) -> Table:
-    """Every figure the peer table prints, one a line, with its sources: what the sources
-    list is computed from, so the two cannot drift apart."""
+    """Every figure the peer table and the charts print, grouped by miner and by the sources
+    they rest on: what the sources list is computed from, so the two cannot drift apart.
+
+    Grouped, not one figure a line: with 30 miners a line a figure ran to pages of dense table,
+    the slowest thing WeasyPrint lays out.
+    """
     lines = []
     for row in rows:
+        groups: dict[tuple[str, ...], list[str]] = {}
         for heading, shown in zip(headings, row.cells[2:], strict=True):
             if shown.missing or not shown.sources:
                 continue
             text = shown.text + (f" ({shown.as_of})" if shown.as_of else "")
-            lines.append(Row(row.label, (Cell(LABELS.get(heading, heading)),
-                                         Cell(text, shown.mark),
-                                         Cell(", ".join(shown.sources), wrap=True))))
+            text += f" {shown.mark}" if shown.mark else ""
+            groups.setdefault(shown.sources, []).append(f"{LABELS.get(heading, heading)} {text}")
+        lines += [Row(row.label, (Cell("; ".join(figures), wrap=True),
+                                  Cell(", ".join(sources), wrap=True)))
+                  for sources, figures in groups.items()]
     return Table("Every figure in the peer table and the charts, with its sources", (
-        "Miner", "Figure", "Value", "Sources"), (*lines, *charted), css_class="dense")
+        "Miner", "Figures", "Sources"), (*lines, *charted), css_class="dense")
 
 
 def chart_rows(miners: Sequence[Metrics], lookups: Mapping[str, FigureLookup], period: str
                ) -> list[Row]:
     """The revenue split the sector charts draw (AI/HPC share over time, the crossover
-    timeline) and the split claim rests on: each miner's AI/HPC and mining revenue per quarter
-    of the charts' window, with the sources of every line it adds up."""
+    timeline) and the split claim rests on: for each miner, the quarters of the charts' window
+    it splits, with the sources of every revenue line they add up."""
     rows = []
     window = chart_window(period)
     for miner in miners:
         lookup = lookups[miner.company.ticker]
-        split = miner.quarters[["mix_ai_hpc", "mix_mining", "mix_ai_hpc_share"]].reindex(window)
-        for quarter, row in split.iterrows():
-            if row.isna().all():
-                continue
-            p = periods.label(quarter)
+        split = miner.quarters[["mix_ai_hpc", "mix_mining"]].reindex(window).dropna(how="all")
+        if split.empty:
+            continue
+        quarters = [periods.label(q) for q in split.index]
+        sources: dict[str, None] = {}
+        for p in quarters:
             lines = [*lookup.business_metrics(p, "ai_hpc"), *lookup.business_metrics(p, "mining"),
                      "revenue_total"]
-            text = (f"AI/HPC {fmt.money(row['mix_ai_hpc'])}, mining {fmt.money(row['mix_mining'])}"
-                    f", share {fmt.pct(row['mix_ai_hpc_share'])}")
-            shown = combined(lookup, p, lines, text)
-            rows.append(Row(miner.company.ticker, (Cell(f"Revenue split, {p} (charts)"),
-                                                   Cell(text, shown.mark),
-                                                   Cell(", ".join(shown.sources), wrap=True))))
+            sources |= dict.fromkeys(combined(lookup, p, lines, "").sources)
+        when = quarters[0] if len(quarters) == 1 else f"{quarters[0]} to {quarters[-1]}"
+        rows.append(Row(miner.company.ticker, (
+            Cell(f"Revenue by business and AI/HPC share, {when} (charts)", wrap=True),
+            Cell(", ".join(sources), wrap=True))))
     return rows
 
 
@@ -188,7 +195,7 @@ def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
     rows = peer_rows(peers, by_ticker, lookups)
     charted = chart_rows(miners, lookups, period)
     keys = [key for key, _, _, _ in COLUMNS]
-    cited = shown_sources(rows) | {s for row in charted for s in row.cells[2].text.split(", ")
+    cited = shown_sources(rows) | {s for row in charted for s in row.cells[1].text.split(", ")
                                    if s} | {s for claim in claims for f in claim.figures
                                             for s in f.sources}
     return {
