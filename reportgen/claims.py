@@ -16,9 +16,9 @@ import pandas as pd
 
 from reportgen import periods
 from reportgen.formatting import delta, missing, money, number, pct
-from reportgen.metrics import BRIDGE_ITEMS
+from reportgen.metrics import BRIDGE_ITEMS, quarters_old
 from reportgen.model import Metrics
-from reportgen.peers import MIN_VALUES_FOR_MEDIAN, ai_hpc_ahead, usable
+from reportgen.peers import MIN_VALUES_FOR_MEDIAN, STALE_AFTER_QUARTERS, ai_hpc_ahead, usable
 from reportgen.provenance import Figure, FigureLookup, weakest
 
 MAX_SENTENCES = 6
@@ -75,9 +75,11 @@ def period_name(metrics: Metrics, period: str | None = None) -> str:
 class Evidence:
     """The covered quarter's figures of one miner, as typed :class:`Figure` values."""
 
-    def __init__(self, metrics: Metrics, lookup: FigureLookup | None = None) -> None:
+    def __init__(self, metrics: Metrics, lookup: FigureLookup | None = None,
+                 stale_after: int = STALE_AFTER_QUARTERS) -> None:
         self.metrics = metrics
         self.lookup = lookup or FigureLookup(metrics)
+        self.stale_after = stale_after
         self.period = metrics.period
         self.row = metrics.quarters.loc[periods.quarter(metrics.period)]
 
@@ -116,13 +118,16 @@ class Evidence:
         when = as_of if isinstance(as_of, str) else None
         status = self.lookup.status(when, metric) if when else ""
         sources = self.lookup.sources(when, metric) if when else ()
+        age = quarters_old(when, self.metrics.requested_period)
         return Figure(label, float(value), show(float(value)), when, status, sources,
-                      dated=when is not None and when != self.period)
+                      dated=when is not None and when != self.period,
+                      stale=age is not None and age > self.stale_after)
 
 
-def miner_claims(metrics: Metrics, lookup: FigureLookup | None = None) -> list[Claim]:
+def miner_claims(metrics: Metrics, lookup: FigureLookup | None = None,
+                 stale_after: int = STALE_AFTER_QUARTERS) -> list[Claim]:
     """The claims a miner's briefing makes, most important first."""
-    facts = Evidence(metrics, lookup)
+    facts = Evidence(metrics, lookup, stale_after)
     found = [
         revenue_claim(facts),
         ai_hpc_claim(facts),

@@ -27,6 +27,7 @@ from reportgen import formatting, provenance, view
 from reportgen.claims import Claim, miner_claims, period_name
 from reportgen.errors import ReportgenError
 from reportgen.model import Metrics
+from reportgen.peers import STALE_AFTER_QUARTERS
 from reportgen.stakeholders import Recipient, has_line_break
 from reportgen.vocabulary import STATUS_MARKS
 
@@ -143,14 +144,14 @@ class Composed:
     message_id: str
 
 
-def summarize(miner: Metrics) -> MinerSummary:
+def summarize(miner: Metrics, stale_after: int = STALE_AFTER_QUARTERS) -> MinerSummary:
     """Key figures with their QoQ change and the lead claims of the miner's briefing."""
     lookup = provenance.FigureLookup(miner)
     tiles = {tile.label: tile for tile in view.kpi_tiles(miner, lookup)}
     figures = tuple(_figure(tiles[label]) for label in SUMMARY_TILES)
     return MinerSummary(miner.company.ticker, miner.company.name, period_name(miner),
                         miner.is_stale, figures,
-                        tuple(miner_claims(miner, lookup)[:LEAD_SENTENCES]))
+                        tuple(miner_claims(miner, lookup, stale_after)[:LEAD_SENTENCES]))
 
 
 def _figure(tile: view.Tile) -> Figure:
