@@ -87,7 +87,8 @@ def _prepare(config: Config, options: SendOptions, sent_at: datetime
                         dataset)
     period = chosen.period
     out_dir = config.outputs_dir / period
-    summaries = {m.company.ticker: compose.summarize(m) for m in chosen.peers}
+    summaries = {m.company.ticker: compose.summarize(m, config.stale_after_quarters)
+                 for m in chosen.peers}
     peer_table = peers.sort_peers(peers.peer_table(chosen.peers, config.stale_after_quarters),
                                   config.sector_sort)
     sector_lead = narrative.sector_sentences(peer_table, period, chosen.silent)[:3]

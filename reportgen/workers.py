@@ -228,7 +228,8 @@ def _render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> Brief
     shared, engine = _state()
     started = time.perf_counter()
     ticker = miner.company.ticker
-    context = view.context(miner, charts.build_charts(miner), claims.miner_claims(miner),
+    context = view.context(miner, charts.build_charts(miner), claims.miner_claims(
+        miner, stale_after=shared.config.stale_after_quarters),
                            dict(shared.dataset.sources), settings(shared.config, shared.dataset),
                            ranked, shared.dataset.market)
     metrics_csv = spreadsheet.csv_bytes(miner.tidy)
