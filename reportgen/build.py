@@ -100,11 +100,7 @@ class Plan:
 
 def plan(config: Config, dataset: Dataset) -> Plan:
     """The period and every miner's metrics, computed before anything is written."""
-    period = config.period or metrics.latest_period(dataset)
-    unknown = [t for t in config.miners if t not in dataset.companies]
-    if unknown:
-        raise UsageError(f"unknown miner {', '.join(unknown)}; inputs/companies.yaml has "
-                         f"{', '.join(dataset.companies)}")
+    period = validate.check_request(dataset, config.period, config.miners)
     peers, silent = [], []
     for ticker in dataset.companies:
         try:
@@ -131,7 +127,7 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
     Everything after validation runs under the period folder's build lock.
     """
     dataset = load_dataset(config)
-    period = config.period or metrics.latest_period(dataset)
+    period = validate.check_request(dataset, config.period, config.miners)  # before any folder
     with build_lock(config.outputs_dir / period):
         return _build(config, dataset, period, created, jobs, force, on_briefing)
 

@@ -22,6 +22,7 @@ import pandas as pd
 from reportgen import safeyaml
 from reportgen.errors import InputError, Problem
 from reportgen.model import Company, Contract, Dataset, Source
+from reportgen.vocabulary import revenue_lines
 
 FACT_COLUMNS = ("ticker", "period", "metric", "value", "unit", "source", "status", "note")
 MARKET_COLUMNS = ("period", "metric", "value", "unit", "source", "status", "note")
@@ -43,6 +44,8 @@ MAX_BYTES = {"companies.yaml": safeyaml.MAX_BYTES, "sources.yaml": safeyaml.MAX_
 """The size each input may have."""
 NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 """Plain decimal numbers only: no thousands separators, underscores, or non-ASCII digits."""
+THOUSANDS = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$")
+"""A number written with thousands separators (``1,234.5``): refused, with how to write it."""
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 YamlPath = safeyaml.YamlPath
 """A place in a YAML document: mapping keys (as text) and list indexes, from the top."""
@@ -205,10 +208,35 @@ def _add_row(fields: list[str], line: int, header: tuple[str, ...], rows: list[C
         return
     if not any(field.strip() for field in fields):
         return
+    separated = _thousands(fields, header)
+    if separated:  # rejoined, so the one problem reported is the separator, not its cascade
+        at, width = header.index("value"), separated.count(",") + 1
+        fields = [*fields[:at], separated.replace(",", ""), *fields[at + width:]]
     values = dict(zip(header, (field.strip() for field in fields), strict=False))
     if len(fields) > len(header):
         values["__extra__"] = ",".join(fields[len(header):])
+    if separated:
+        values["__thousands__"] = separated
     rows.append(CsvRow(line, values))
+
+
+def _thousands(fields: list[str], header: tuple[str, ...]) -> str:
+    """``1,234.5`` when an unquoted value with thousands separators split the row into more
+    fields than the header has (``...,1,234.5,USD_M,...``), else ``""``.
+
+    >>> _thousands(["WULF", "2026Q1", "cash", "1", "234.5", "USD_M"],
+    ...            ("ticker", "period", "metric", "value", "unit"))
+    '1,234.5'
+    >>> _thousands(["WULF", "2026Q1", "cash", "1", "USD_M", "a note, split"],
+    ...            ("ticker", "period", "metric", "value", "unit", "note"))
+    ''
+    """
+    extra = len(fields) - len(header)
+    if extra <= 0 or "value" not in header:
+        return ""
+    at = header.index("value")
+    joined = ",".join(field.strip() for field in fields[at:at + extra + 1])
+    return joined if THOUSANDS.match(joined) else ""
 
 
 def to_dataset(raw: RawInputs) -> Dataset:
@@ -243,29 +271,6 @@ def _company(entry: dict[str, Any]) -> Company:
         revenue_lines=businesses, contracts=contracts,
         notes=str(entry.get("notes") or "").strip(), revenue_line_labels=labels,
     )
-
-
-def revenue_lines(declared: Mapping[Any, Any]) -> tuple[dict[str, str], dict[str, str]]:
-    """Business and label of each revenue line, from either form companies.yaml accepts.
-
-    ``revenue_colocation: ai_hpc`` (short) or ``revenue_colocation: {business: ai_hpc,
-    label: Colocation}`` (long); anything else is left for validation to report.
-
-    >>> revenue_lines({"revenue_a": "mining", "revenue_b": {"business": "ai_hpc",
-    ...                                                     "label": "HPC lease"}})
-    ({'revenue_a': 'mining', 'revenue_b': 'ai_hpc'}, {'revenue_b': 'HPC lease'})
-    """
-    businesses: dict[str, str] = {}
-    labels: dict[str, str] = {}
-    for line, value in declared.items():
-        if isinstance(value, Mapping):
-            if isinstance(value.get("business"), str):
-                businesses[str(line)] = value["business"]
-            if isinstance(value.get("label"), str) and value["label"].strip():
-                labels[str(line)] = value["label"].strip()
-        elif isinstance(value, str):
-            businesses[str(line)] = value
-    return businesses, labels
 
 
 def _number(value: Any) -> float | None:

@@ -35,7 +35,7 @@ from typing import Any
 from reportgen import safeyaml
 from reportgen.errors import InputError, Problem, ReportgenError, UsageError, unsafe_character
 from reportgen.files import atomic_write
-from reportgen.vocabulary import METRICS
+from reportgen.vocabulary import METRICS, did_you_mean
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +143,9 @@ def _parse_tag_map(text: str, file: str) -> dict[str, tuple[TagRule, ...]]:
     for metric, by_taxonomy in metrics.items():
         spec = METRICS.get(metric)
         if spec is None or spec.unit != "USD_M":
-            problems.append(Problem(file, f"metrics.{metric}: expected a USD_M metric from "
-                                          "reportgen/vocabulary.py"))
+            problems.append(Problem(file, f"metrics.{metric}: expected a USD_M metric"
+                                          f"{did_you_mean(str(metric), METRICS)} "
+                                          "('reportgen metrics' lists them)"))
             continue
         if not isinstance(by_taxonomy, dict):
             problems.append(Problem(file, f"metrics.{metric}: expected a mapping of taxonomy "

@@ -11,6 +11,7 @@ from typing import Any
 
 from reportgen import safeyaml
 from reportgen.errors import InputError, Problem, unsafe_character
+from reportgen.vocabulary import named_with_hints
 
 FILE_NAME = "stakeholders.yaml"
 MAX_BYTES = safeyaml.MAX_BYTES
@@ -105,8 +106,8 @@ def parse(document: Any, shown: str, tickers: tuple[str, ...],
             follows = []
         unknown = [t for t in follows if t not in tickers]
         if unknown:
-            found.append(f"{place}.follows: unknown ticker {', '.join(unknown)}; expected "
-                         f"some of {', '.join(tickers)} or 'all'")
+            found.append(f"{place}.follows: unknown ticker {named_with_hints(unknown, tickers)}"
+                         f"; expected some of {', '.join(tickers)} or 'all'")
         sector = entry.get("sector", False)
         if not isinstance(sector, bool):
             found.append(f"{place}.sector: expected true or false, got {sector!r}")

@@ -5,14 +5,15 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from reportgen import periods, safeyaml
-from reportgen.errors import Problem, unsafe_character
+from reportgen import metrics, periods, safeyaml
+from reportgen.errors import Problem, UsageError, unsafe_character
 from reportgen.inputs import (
     FACT_COLUMNS,
     MARKET_COLUMNS,
+    THOUSANDS,
     CsvRow,
     CsvTable,
     RawInputs,
@@ -21,16 +22,20 @@ from reportgen.inputs import (
     parse_number,
 )
 from reportgen.metrics import DISAGREEMENT_TOLERANCE
-from reportgen.model import DEFAULT_REVENUE_LINES
+from reportgen.model import DEFAULT_REVENUE_LINES, Dataset
 from reportgen.vocabulary import (
     BUSINESSES,
+    COMMAND,
+    GUIDANCE_FORMS,
     MARKET_METRICS,
     METRICS,
     REVENUE_LINE_UNIT,
     STATUSES,
     MetricSpec,
+    did_you_mean,
     guidance_spec,
     guidance_target,
+    named_with_hints,
 )
 
 SEGMENT_TOLERANCE = 0.01
@@ -56,6 +61,11 @@ MAX_PROBLEMS = 1_000
 """Each check stops after this many problems in a file, with a last problem saying so: a file
 of nothing but errors then costs no more to check than a valid one (200,000 bad rows gave
 1.2 million problems, 600 MB and 6 s before)."""
+MAX_HINTS = 20
+"""At most this many distinct unknown names a check looks up a "did you mean" for: each
+lookup compares against every known name (thousands of source ids in a large sources.yaml),
+so a file of nothing but typos still costs no more than a valid one (20 lookups among 8,000
+source ids take 0.4 s)."""
 MULTILINE_KEYS = ("notes", "note", "description")
 """Text under these keys (and the ``note`` column of the CSV files) may hold tabs and line
 breaks; every other string reaching a document, spreadsheet or terminal is one line."""
@@ -213,6 +223,22 @@ def _line(lines: Mapping[YamlPath, int], path: YamlPath) -> int | None:
     return None
 
 
+class _Hints:
+    """``"; did you mean 'WULF'?"`` for unknown names, remembered per name, looked up for at
+    most :data:`MAX_HINTS` distinct names (then none: the message stands without it)."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str], str] = {}
+
+    def __call__(self, kind: str, word: str, candidates: Iterable[str]) -> str:
+        key = (kind, word)
+        if key not in self.found:
+            if len(self.found) >= MAX_HINTS:
+                return ""
+            self.found[key] = did_you_mean(word, candidates)
+        return self.found[key]
+
+
 def check_companies(file: str, document: Any, source_ids: set[str],
                     lines: Mapping[YamlPath, int] | None = None) -> list[Problem]:
     if not (isinstance(document, dict) and isinstance(document.get("companies"), list)):
@@ -222,7 +248,8 @@ def check_companies(file: str, document: Any, source_ids: set[str],
         Problem(file, f"{key}: {safeyaml.unknown_key(key, ('companies',))}",
                 line=_line(lines, (str(key),)))
         for key in document if key != "companies"]
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
+    hints = _Hints()
     for index, entry in enumerate(document["companies"]):
         at: YamlPath = ("companies", index)
         if len(problems) >= MAX_PROBLEMS:
@@ -239,15 +266,20 @@ def check_companies(file: str, document: Any, source_ids: set[str],
                                     line=_line(lines, (*at, "ticker"))))
             ticker = str(ticker)
         elif ticker in seen:
-            problems.append(Problem(file, f"{_place(at)}: ticker {ticker} appears twice",
+            first = ("companies", seen[ticker])
+            problems.append(Problem(file, f"{_place(at)}: ticker {ticker} appears twice, in "
+                                          f"{_place(first)} at line "
+                                          f"{_line(lines, (*first, 'ticker'))} and here at line "
+                                          f"{_line(lines, (*at, 'ticker'))}; keep one entry",
                                     line=_line(lines, (*at, "ticker")), ticker=ticker))
-        seen.add(ticker)
-        problems += _company_fields(file, at, ticker, entry, source_ids, lines)
+        seen.setdefault(ticker, index)
+        problems += _company_fields(file, at, ticker, entry, source_ids, lines, hints)
     return problems
 
 
 def _company_fields(file: str, at: YamlPath, ticker: str, entry: dict[str, Any],
-                    source_ids: set[str], lines: Mapping[YamlPath, int]) -> list[Problem]:
+                    source_ids: set[str], lines: Mapping[YamlPath, int], hints: _Hints
+                    ) -> list[Problem]:
     problems = []
 
     def problem(where: YamlPath, message: str) -> None:
@@ -306,8 +338,11 @@ def _company_fields(file: str, at: YamlPath, ticker: str, entry: dict[str, Any],
                                       or value < 0 or value > MAX_MAGNITUDE):
                 problem((*where, key), f"expected a non-negative number, got {value!r}")
         if not isinstance(contract.get("source"), str) or contract["source"] not in source_ids:
-            problem((*where, "source"), f"unknown source id {contract.get('source')!r}; add it "
-                                        "to inputs/sources.yaml")
+            hint = (hints("source", contract["source"], source_ids)
+                    if isinstance(contract.get("source"), str) else "")
+            problem((*where, "source"), f"unknown source id {contract.get('source')!r}"
+                                        f"{hint + ' or add' if hint else '; add'} it to "
+                                        "inputs/sources.yaml")
         if not isinstance(contract.get("status"), str) or contract["status"] not in STATUSES:
             problem((*where, "status"), f"expected one of {', '.join(STATUSES)}, "
                                         f"got {contract.get('status')!r}")
@@ -349,16 +384,26 @@ def _row_problem(table: CsvTable, row: CsvRow, message: str, metric: str | None 
 
 
 def _common(table: CsvTable, row: CsvRow, spec: MetricSpec | None,
-            source_ids: set[str], unit_of: str = "") -> list[Problem]:
+            source_ids: set[str], unit_of: str = "", hints: _Hints | None = None
+            ) -> list[Problem]:
     """Checks shared by facts.csv and market.csv: extra fields, value, unit, sources, status."""
     fields = row.fields
+    hints = hints or _Hints()
     found = []
+    if "__thousands__" in fields:  # the row was split by it: one problem, not its cascade
+        separated = fields["__thousands__"]
+        found.append(f"the value {separated} has a thousands separator, which splits the row "
+                     f"into more fields than the header's {len(table.header)}; write "
+                     f"{separated.replace(',', '')}")
     if "__extra__" in fields:
         found.append(f"more fields than the header's {len(table.header)}; quote a note that "
                      "contains commas")
     raw_value = fields.get("value", "")
     value = parse_number(raw_value)
-    if value is None:
+    if value is None and THOUSANDS.match(raw_value):
+        found.append(f"expected a number without thousands separators, got {raw_value!r}; "
+                     f"write {raw_value.replace(',', '')}")
+    elif value is None:
         non_finite = raw_value.strip().lstrip("+-").lower() in ("nan", "inf", "infinity")
         found.append(f"expected a {'finite ' if non_finite else ''}number in value, got "
                      f"{raw_value!r} (digits with optional sign and '.', no separators)")
@@ -375,7 +420,10 @@ def _common(table: CsvTable, row: CsvRow, spec: MetricSpec | None,
         found.append("expected a source id (see inputs/sources.yaml)")
     for source in cited:
         if source not in source_ids:
-            found.append(f"unknown source id {source!r}; add it to inputs/sources.yaml")
+            hint = hints("source", source, source_ids)
+            found.append(f"unknown source id {source!r}{hint} or add it to inputs/sources.yaml"
+                         if hint else f"unknown source id {source!r}; add it to "
+                                      "inputs/sources.yaml")
     if fields.get("status") not in STATUSES:
         found.append(f"expected status {', '.join(STATUSES)}; got {fields.get('status')!r}")
     return [_row_problem(table, row, message) for message in found]
@@ -385,14 +433,16 @@ def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
                 source_ids: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     earlier: dict[tuple[str, ...], _Given] = defaultdict(_Given)
+    hints = _Hints()
     for row in _rows(table, problems):
         fields = row.fields
         ticker, period, metric = fields.get("ticker", ""), fields.get("period", ""), fields.get(
             "metric", "")
         if ticker not in revenue_lines:
-            problems.append(_row_problem(table, row, f"unknown ticker {ticker!r}; expected one "
-                                         f"of {', '.join(sorted(revenue_lines))} (inputs/"
-                                         "companies.yaml)"))
+            hint = hints("ticker", ticker, revenue_lines)
+            problems.append(_row_problem(table, row, f"unknown ticker {ticker!r}{hint or ';'} "
+                                         f"expected one of {', '.join(sorted(revenue_lines))} "
+                                         "(inputs/companies.yaml)"))
         if not periods.is_valid(period) or not _plausible_year(period):
             problems.append(_row_problem(table, row, f"expected a period like 2026Q1, 2025H1 "
                                          f"or FY2025 (years {YEARS.start}-{YEARS.stop - 1}), "
@@ -401,14 +451,18 @@ def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
         if spec is None and metric in revenue_lines.get(ticker, {}):
             spec = MetricSpec(REVENUE_LINE_UNIT, metric, non_negative=True)
         if spec is None:
-            problems.append(_row_problem(table, row, f"unknown metric {metric!r}; expected a "
-                                         "metric from reportgen/vocabulary.py, a revenue line "
+            hint = hints(f"metric {ticker}", metric,
+                         (*METRICS, *revenue_lines.get(ticker, {}), *GUIDANCE_FORMS))
+            listed = f"{COMMAND} --miner {ticker}" if ticker in revenue_lines else COMMAND
+            problems.append(_row_problem(table, row, f"unknown metric {metric!r}{hint or ';'} "
+                                         "expected a metric of the vocabulary, a revenue line "
                                          f"declared for {ticker} in inputs/companies.yaml, or "
                                          "guidance on a vocabulary metric (guide_<metric>, "
-                                         "guide_<metric>_low, guide_<metric>_high)"))
+                                         "guide_<metric>_low, guide_<metric>_high); "
+                                         f"'{listed}' lists them"))
         target = guidance_target(metric)
         unit_of = f" (the unit of {target[0]})" if target else ""
-        problems += _common(table, row, spec, source_ids, unit_of)
+        problems += _common(table, row, spec, source_ids, unit_of, hints)
         problems += _same_source(table, row, earlier)
     return problems
 
@@ -595,3 +649,37 @@ def warnings(raw: RawInputs) -> list[Problem]:
                     f"{value:g} is 1/{1 / ratio:,.0f} of the miner's typical {metric} "
                     f"({typical:g}); is it in the wrong unit?")))
     return found[:MAX_PROBLEMS]
+
+
+def check_request(dataset: Dataset, period: str | None, miners: Iterable[str] = ()) -> str:
+    """The period a build or send covers, once the request is known to make sense.
+
+    ``period`` (``--period`` or reportgen.yaml; ``None`` for the latest quarter with figures)
+    must have some miner's figure at or before it, and be at most one quarter after the latest
+    quarter any figure is for (a briefing on a quarter nobody has reported yet is relabelled
+    old figures); ``miners`` (``--miner``) must be in companies.yaml. Otherwise a
+    :class:`UsageError` (exit 2) naming what the inputs hold.
+    """
+    unknown = [ticker for ticker in miners if ticker not in dataset.companies]
+    if unknown:
+        raise UsageError(f"unknown miner {named_with_hints(unknown, dataset.companies)}; "
+                         f"inputs/companies.yaml has {', '.join(dataset.companies)}")
+    if period is None:
+        return metrics.latest_period(dataset)
+    facts = dataset.facts
+    figures = facts[~facts["metric"].map(metrics.is_forecast)]  # guidance is not a figure
+    quarters = sorted((p for p in figures["period"].unique() if periods.is_quarter(p)),
+                      key=periods.ordinal)
+    if not quarters:
+        raise UsageError(f"period {period}: the inputs hold no quarterly figures yet; add them "
+                         "to inputs/facts.csv")
+    first, latest = quarters[0], quarters[-1]
+    asked = periods.ordinal(period)
+    if asked < periods.ordinal(first):
+        raise UsageError(f"period {period}: no miner has a figure up to it; the inputs "
+                         f"run from {first} to {latest}, the latest period present")
+    if asked > periods.ordinal(latest) + 1:
+        raise UsageError(f"period {period}: more than one quarter after the latest period "
+                         f"present in the inputs, {latest}; choose "
+                         f"{periods.shift(latest, 1)} or earlier")
+    return period

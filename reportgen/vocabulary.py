@@ -8,7 +8,12 @@ operating and pre-tax income. With that, the bridge from adjusted EBITDA to net 
 
 from __future__ import annotations
 
+import difflib
+import textwrap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 BUSINESSES = ("mining", "ai_hpc", "other")
 STATUSES = ("reported", "secondary", "derived", "estimate")
@@ -128,3 +133,168 @@ MARKET_METRICS: dict[str, MetricSpec] = {
 
 STATUS_MARKS = {"reported": "", "secondary": "S", "derived": "D", "estimate": "E"}
 """The letter a briefing prints beside a figure that is not straight from the company."""
+
+
+CHARGES = ("depreciation_amortization", "impairment", "stock_based_compensation",
+           "interest_expense")
+"""Charges entered as positive expense amounts (income tax too, which may be a benefit)."""
+SIGN_CONVENTION = ("Signs: charges are positive expense amounts (depreciation, impairment, stock "
+                   "compensation, interest, tax); gains and losses are signed (a loss is "
+                   "negative), as are net, operating and pre-tax income.")
+GUIDANCE_FORMS: tuple[str, ...] = tuple(
+    f"{GUIDANCE_PREFIX}{base}{suffix}" for base in METRICS for suffix in ("", "_low", "_high"))
+"""Every guidance metric name facts.csv accepts, for "did you mean"."""
+WIDTH = 100
+"""Prose lines of ``reportgen metrics`` are wrapped at this width."""
+COMMAND = "reportgen metrics"
+"""The command that lists everything below; error messages point at it, never at this file."""
+
+
+def sign_rule(metric: str) -> str:
+    """How a metric's value is signed, in a few words.
+
+    >>> sign_rule("impairment"), sign_rule("net_income"), sign_rule("btc_mined")
+    ('expense, >= 0', 'signed, a loss < 0', '>= 0')
+    """
+    spec = METRICS.get(metric) or MARKET_METRICS[metric]
+    if metric == "income_tax":
+        return "expense > 0, benefit < 0"
+    if metric in CHARGES:
+        return "expense, >= 0"
+    return ">= 0" if spec.non_negative else "signed, a loss < 0"
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'WULF'?"`` when a candidate is close to ``word``, else ``""``.
+
+    >>> did_you_mean("adjusted_ebidta", METRICS), did_you_mean("zzz", METRICS)
+    ("; did you mean 'adjusted_ebitda'?", '')
+    """
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def named_with_hints(words: Iterable[str], candidates: Iterable[str]) -> str:
+    """Unknown names, each with its closest candidate: ``WLUF (did you mean 'WULF'?), XYZ``.
+
+    >>> named_with_hints(["WLUF", "XYZ"], ["WULF", "CORZ"])
+    "WLUF (did you mean 'WULF'?), XYZ"
+    """
+    known = list(candidates)
+    shown = []
+    for word in words:
+        close = difflib.get_close_matches(word, known, n=1)
+        shown.append(f"{word} (did you mean {close[0]!r}?)" if close else word)
+    return ", ".join(shown)
+
+
+def revenue_lines(declared: Mapping[Any, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """Business and label of each revenue line, from either form companies.yaml accepts.
+
+    ``revenue_colocation: ai_hpc`` (short) or ``revenue_colocation: {business: ai_hpc,
+    label: Colocation}`` (long); anything else is left for validation to report.
+
+    >>> revenue_lines({"revenue_a": "mining", "revenue_b": {"business": "ai_hpc",
+    ...                                                     "label": "HPC lease"}})
+    ({'revenue_a': 'mining', 'revenue_b': 'ai_hpc'}, {'revenue_b': 'HPC lease'})
+    """
+    businesses: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for line, value in declared.items():
+        if isinstance(value, Mapping):
+            if isinstance(value.get("business"), str):
+                businesses[str(line)] = value["business"]
+            if isinstance(value.get("label"), str) and value["label"].strip():
+                labels[str(line)] = value["label"].strip()
+        elif isinstance(value, str):
+            businesses[str(line)] = value
+    return businesses, labels
+
+
+def line_name(line: str) -> str:
+    """The name a briefing gives a revenue line declared without a label.
+
+    >>> line_name("revenue_hpc_hosting")
+    'Hpc hosting revenue'
+    """
+    return line.removeprefix("revenue_").replace("_", " ").capitalize() + " revenue"
+
+
+def declared_lines(document: Any) -> dict[str, list[tuple[str, str, str]]]:
+    """Each miner's declared revenue lines as ``(line, business, label)``, from the parsed
+    companies.yaml; entries validation would refuse are shown as far as they can be read."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    entries = document.get("companies") if isinstance(document, dict) else None
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, dict) or not isinstance(entry.get("ticker"), str):
+            continue
+        declared = entry.get("revenue_lines")
+        businesses, labels = revenue_lines(declared if isinstance(declared, Mapping) else {})
+        found.setdefault(entry["ticker"], []).extend(
+            (line, business, labels.get(line) or f"{line_name(line)} (no label declared)")
+            for line, business in businesses.items())
+    return found
+
+
+def _table(rows: Iterable[tuple[str, ...]], indent: str = "  ") -> list[str]:
+    """Rows as plain text columns, each as wide as its widest cell (the last not padded)."""
+    rows = list(rows)
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [indent + "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)),
+                                row[-1]]).rstrip() for row in rows]
+
+
+def reference(companies_file: Path, shown: str, miners: Iterable[str] = ()) -> list[str]:
+    """What ``reportgen metrics`` prints: the vocabulary (name, unit, sign rule, meaning),
+    the guidance forms, the market metrics, and each miner's declared revenue lines.
+
+    ``miners`` limits the revenue lines to those miners (an unknown ticker is a usage error
+    with a "did you mean"). A companies.yaml that cannot be read still leaves the vocabulary
+    printed, with a line saying so (or raises its problems when ``miners`` were asked for).
+    Reads nothing but ``companies_file``, and imports no heavy library.
+    """
+    from reportgen import safeyaml
+    from reportgen.errors import InputError, UsageError
+
+    miners = tuple(miners)
+    lines = ["Metrics of inputs/facts.csv (the vocabulary):"]
+    lines += _table([("metric", "unit", "sign", "meaning"),
+                     *((name, spec.unit, sign_rule(name), spec.label)
+                       for name, spec in METRICS.items())])
+    lines += ["", *textwrap.wrap(SIGN_CONVENTION, WIDTH), "",
+              *textwrap.wrap("Company guidance on any metric above (in that metric's unit, at "
+                             "the quarter the guidance is for; not a reported figure):", WIDTH)]
+    lines += _table([
+        ("guide_<metric>", "a single figure, e.g. guide_revenue_total"),
+        ("guide_<metric>_low", "the low end of a range, e.g. guide_adjusted_ebitda_low"),
+        ("guide_<metric>_high", "the high end of a range (both ends from the same source, "
+                                "low <= high)"),
+    ])
+    lines += ["", "Metrics of inputs/market.csv:"]
+    lines += _table([("metric", "unit", "sign", "meaning"),
+                     *((name, spec.unit, sign_rule(name), spec.label)
+                       for name, spec in MARKET_METRICS.items())])
+    lines += ["", *textwrap.wrap(f"Revenue lines each miner declares in {shown} (unit "
+                                 f"{REVENUE_LINE_UNIT}, >= 0; revenue_mining, revenue_ai_hpc "
+                                 "and revenue_other need no declaring):", WIDTH)]
+    try:
+        document, _ = safeyaml.read_file(companies_file, shown)
+    except InputError:
+        if miners:
+            raise
+        return [*lines, f"  {shown} has problems; 'reportgen validate' lists them"]
+    declared = declared_lines(document)
+    unknown = [ticker for ticker in miners if ticker not in declared]
+    if unknown:
+        raise UsageError(f"unknown miner {named_with_hints(unknown, declared)}; {shown} has "
+                         f"{', '.join(declared) or 'no miners yet'}")
+    chosen = [ticker for ticker in declared if not miners or ticker in miners]
+    if not chosen:
+        return [*lines, f"  {shown} lists no miners yet"]
+    rows = []
+    for ticker in chosen:
+        found = declared[ticker] or [("(none declared)", "", "")]
+        rows += [(ticker if n == 0 else "", *line) for n, line in enumerate(found)]
+    return [*lines, *_table(rows)]

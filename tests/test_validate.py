@@ -336,7 +336,9 @@ def test_companies_duplicate_ticker(project):
     problem = only_problem(project)
     assert (problem.file, problem.ticker) == (COMPANIES, "HUT")
     line = len(path.read_text().splitlines()) - 1
-    assert str(problem) == f"{COMPANIES}:{line}: HUT: companies[5]: ticker HUT appears twice"
+    assert str(problem) == (f"{COMPANIES}:{line}: HUT: companies[5]: ticker HUT appears twice, "
+                            f"in companies[4] at line 108 and here at line {line}; keep one "
+                            "entry")
 
 
 def test_sources_url_must_be_http(project):
