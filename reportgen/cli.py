@@ -57,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("validate", help="check inputs/ and report every problem; writes nothing")
 
+    reference = commands.add_parser(
+        "metrics", help="list the metrics facts.csv accepts and each miner's revenue lines",
+        description="List the vocabulary of inputs/facts.csv (name, unit, sign rule, "
+                    "meaning), the company guidance forms, the market metrics of "
+                    "inputs/market.csv, and the revenue lines each miner declares in "
+                    "inputs/companies.yaml with their business and label.")
+    reference.add_argument("--miner", action="append", metavar="TICKER",
+                           help="only this miner's revenue lines (repeatable)")
+
     send = commands.add_parser(
         "send", help="e-mail each stakeholder the current briefings they follow",
         description="E-mail each recipient in inputs/stakeholders.yaml one message per period: "
@@ -161,6 +170,8 @@ def _run(args: argparse.Namespace) -> int:
     config = config_module.load(args.config)
     if args.command == "validate":
         return _validate(config)
+    if args.command == "metrics":
+        return _metrics(config, args)
     if args.command == "send":
         return _send(config, args)
     if args.command == "status":
@@ -183,23 +194,46 @@ def _send(config: Config, args: argparse.Namespace) -> int:
     counts = ", ".join(f"{report.count(s)} {s}" for s in
                        ("sent", "written", "skipped", "failed", "unknown") if report.count(s))
     print(f"{report.period}: {counts or 'nothing to send'}")
+    if report.ledger is not None:
+        _say(f"ledger: {_shown(report.ledger, config)}")
     if report.count("skipped") and not report.count("sent"):
         print("already delivered messages were not sent again (use --resend to send them)")
     return EXIT_OK if report.ok else EXIT_INPUT
 
 
+def _metrics(config: Config, args: argparse.Namespace) -> int:
+    from reportgen.vocabulary import reference
+
+    companies = config.inputs_dir / "companies.yaml"
+    for line in reference(companies, _shown(companies, config), args.miner or ()):
+        _say(line)  # tickers and labels come from the inputs
+    return EXIT_OK
+
+
+def _shown(path: Path, config: Config) -> str:
+    """``path`` relative to the project folder where it is inside it."""
+    return str(path.relative_to(config.project_root) if path.is_relative_to(
+        config.project_root) else path)
+
+
+def _count(number: int, word: str, plural: str = "") -> str:
+    """``1 miner``, ``2 miners``, ``1 delivery``, ``3 deliveries``."""
+    return f"{number:,} {word if number == 1 else plural or word + 's'}"
+
+
 def _status(config: Config, args: argparse.Namespace) -> int:
     from reportgen.ledger import open_ledger
 
+    _say(f"ledger: {_shown(config.ledger_file, config)}")
     if not config.ledger_file.exists():
-        print(f"no deliveries recorded yet ({config.ledger_file})")
+        print("no deliveries recorded yet")
         return EXIT_OK
     with open_ledger(config.ledger_file, wait=True) as ledger:
         rows = ledger.rows(args.period)
     for row in rows:
         _say(f"{row.period}  {row.state:<8} {row.updated_at}  {row.recipient:<32} "
              f"{row.subject}  [{row.message_id}] {row.reply}")
-    print(f"{len(rows)} deliveries recorded")
+    print(f"{_count(len(rows), 'delivery', 'deliveries')} recorded")
     return EXIT_OK
 
 
@@ -224,9 +258,10 @@ def _validate(config: Config) -> int:
     if (config.inputs_dir / stakeholders.FILE_NAME).exists():  # needed only by send
         found = stakeholders.load(config.inputs_dir, tuple(dataset.companies),
                                   config.project_root)
-        recipients = f", {len(found)} recipients"
-    print(f"inputs OK: {len(dataset.companies)} miners, {len(dataset.facts)} figures, "
-          f"{len(dataset.sources)} sources{recipients}")
+        recipients = f", {_count(len(found), 'recipient')}"
+    print(f"inputs OK: {_count(len(dataset.companies), 'miner')}, "
+          f"{_count(len(dataset.facts), 'figure')}, "
+          f"{_count(len(dataset.sources), 'source')}{recipients}")
     return EXIT_OK
 
 

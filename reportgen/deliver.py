@@ -56,6 +56,9 @@ class Outcome:
 class SendReport:
     period: str
     outcomes: tuple[Outcome, ...]
+    ledger: Path | None = None
+    """The ledger this run read and recorded to (``None``: a dry run, or a ``--to`` preview,
+    which is never recorded)."""
 
     @property
     def ok(self) -> bool:
@@ -168,7 +171,7 @@ def send(config: Config, options: SendOptions, sent_at: datetime | None = None,
             if on_outcome:
                 on_outcome(outcome)
             outcomes.append(outcome)
-    return SendReport(period, tuple(outcomes))
+    return SendReport(period, tuple(outcomes), None if options.to else config.ledger_file)
 
 
 def _deliver_one(config: Config, period: str, composed: compose.Composed,

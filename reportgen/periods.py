@@ -7,8 +7,10 @@ half years (``2025H1``) and fiscal years (``FY2025``) are kept for reference tab
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where used, so reading the config (every command) stays light
+    import pandas as pd
 
 QUARTER = re.compile(r"^([0-9]{4})Q([1-4])$")
 HALF = re.compile(r"^([0-9]{4})H([12])$")
@@ -26,6 +28,8 @@ def is_valid(label: str) -> bool:
 
 def quarter(label: str) -> pd.Period:
     """``'2026Q1'`` as a pandas quarterly period, so arithmetic (``- 4`` = a year back) works."""
+    import pandas as pd
+
     return pd.Period(label, freq="Q")
 
 
@@ -93,6 +97,8 @@ def end_quarter(label_: str, fiscal_year_end_month: int) -> pd.Period:
     >>> str(end_quarter("FY2026", 6)), str(end_quarter("2025H1", 12)), str(end_quarter("2025Q3", 6))
     ('2026Q2', '2025Q2', '2025Q3')
     """
+    import pandas as pd
+
     if match := YEAR.match(label_):
         return pd.Period(year=int(match[1]), month=fiscal_year_end_month, freq="M").asfreq("Q")
     if match := HALF.match(label_):
