@@ -1,0 +1,328 @@
+"""Issue 13, items 3 and 4 and the small stumbles: a reference a user can reach, helpful errors,
+usage errors that are errors.
+
+- ``reportgen metrics`` lists the vocabulary, the guidance forms, the market metrics and each
+  miner's declared revenue lines, without importing pandas, WeasyPrint or matplotlib;
+- messages name ``reportgen metrics``, never a source file, and offer "did you mean" for
+  metrics, source ids and tickers; a number with a thousands separator is one message;
+- a ``--period`` no miner has a figure up to, or more than one quarter after the latest figure,
+  exits 2 naming the latest period present, before any folder is made;
+- a miner listed twice names both entries' lines; counts are singular or plural as they
+  should be; ``status`` and ``send`` say which ledger they read.
+
+Each test works on real files in a copy of the project, through ``reportgen.cli.main``.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reportgen import __version__, cli
+from reportgen.ledger import open_ledger
+from tests.conftest import replace_line
+from tests.test_deliver import built, smtp_server  # noqa: F401 (fixtures)
+
+COMPANIES = "inputs/companies.yaml"
+FACTS = "inputs/facts.csv"
+REVENUE_TOTAL = "WULF,2026Q1,revenue_total,34,USD_M,wulf_q1_26,secondary,\n"
+"""The first data row of the sample facts.csv (line 2)."""
+
+
+def run(project: Path, *args: str) -> int:
+    return cli.main(["--config", str(project / "reportgen.yaml"), *args])
+
+
+def output(project: Path, capsys: pytest.CaptureFixture[str], *args: str,
+           code: int = 0) -> tuple[str, str]:
+    assert run(project, *args) == code
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return captured.out, captured.err
+
+
+def problems(err: str) -> list[str]:
+    """The problem lines of an input error (after its "N problems in the inputs:" line)."""
+    return [line.strip() for line in err.splitlines()[1:] if line.strip()]
+
+
+def line_of(path: Path, text: str, after: int = 0) -> int:
+    lines = path.read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if n > after and text in line)
+
+
+# --- reportgen metrics -----------------------------------------------------------------------
+
+
+def test_metrics_lists_vocabulary_guidance_market_and_every_miners_lines(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, _ = output(project, capsys, "metrics")
+    rows = out.splitlines()
+    # the vocabulary as aligned columns: name, unit, sign rule, meaning
+    header = next(line for line in rows if line.split() == ["metric", "unit", "sign", "meaning"])
+    revenue = next(line for line in rows if line.split()[:1] == ["revenue_total"])
+    impairment = next(line for line in rows if line.split()[:1] == ["impairment"])
+    net_income = next(line for line in rows if line.split()[:1] == ["net_income"])
+    for line in (revenue, impairment, net_income):
+        assert line.index("USD_M") == header.index("unit")
+    assert revenue.rstrip().endswith("Revenue") and ">= 0" in revenue
+    assert "expense, >= 0" in impairment and "Impairment" in impairment
+    assert "a loss < 0" in net_income and "Net income" in net_income
+    assert "charges are positive expense amounts" in out
+    # guidance forms, market metrics
+    for form in ("guide_<metric>", "guide_<metric>_low", "guide_<metric>_high"):
+        assert any(line.split()[:1] == [form] for line in rows), form
+    assert re.search(r"^\s+hashprice\s+USD/PH/day\s+>= 0\s+Hashprice$", out, re.M)
+    assert re.search(r"^\s+hashcost_median\s+USD/PH/day", out, re.M)
+    # each miner's revenue lines with business and label; HUT declares none
+    assert re.search(r"^\s+WULF\s+revenue_mining\s+mining\s+Bitcoin mining$", out, re.M)
+    assert re.search(r"^\s+revenue_hpc_lease\s+ai_hpc\s+HPC lease$", out, re.M)
+    assert re.search(r"^\s+revenue_colocation\s+ai_hpc\s+Colocation$", out, re.M)
+    assert re.search(r"^\s+HUT\s+\(none declared\)$", out, re.M)
+    assert "vocabulary.py" not in out
+
+
+def test_metrics_for_one_miner_lists_only_its_lines(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    replace_line(project / COMPANIES, "    revenue_colocation: {business: ai_hpc, label: "
+                 "Colocation}\n", "    revenue_colocation: ai_hpc\n")
+    out, _ = output(project, capsys, "metrics", "--miner", "CORZ")
+    assert "revenue_total" in out  # the vocabulary is always there
+    assert re.search(r"^\s+CORZ\s+revenue_self_mining\s+mining\s+Self-mining$", out, re.M)
+    assert re.search(r"^\s+revenue_colocation\s+ai_hpc\s+Colocation revenue \(no label "
+                     r"declared\)$", out, re.M)
+    assert "revenue_hpc_lease" not in out and "WULF" not in out
+
+
+def test_metrics_with_an_unknown_miner_is_a_usage_error_with_did_you_mean(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, err = output(project, capsys, "metrics", "--miner", "CROZ", code=2)
+    assert err.strip() == ("reportgen: unknown miner CROZ (did you mean 'CORZ'?); "
+                           "inputs/companies.yaml has WULF, CORZ, IREN, CIFR, HUT")
+
+
+def test_metrics_still_lists_the_vocabulary_when_companies_yaml_is_broken(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    replace_line(project / COMPANIES, "  name: Hut 8 Corp.\n",
+                 "  name: Hut 8 Corp.\n  name: Hut 8 Mining\n")
+    out, _ = output(project, capsys, "metrics")
+    assert "revenue_total" in out and "hashprice" in out
+    assert "inputs/companies.yaml has problems; 'reportgen validate' lists them" in out
+
+
+@pytest.mark.parametrize("command", [["--help"], ["metrics"], ["metrics", "--miner", "WULF"],
+                                     ["validate"]])
+def test_help_metrics_and_validate_import_no_heavy_library(project: Path,
+                                                           command: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "reportgen", *command],
+                          cwd=project, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:")}
+    heavy = {"weasyprint", "matplotlib", "openpyxl"}
+    if command[0] != "validate":  # validate computes the derived quarters with pandas
+        heavy |= {"pandas", "numpy", "jinja2", "reportgen.build"}
+    assert not heavy & imported
+
+
+# --- messages name the command and say "did you mean" ----------------------------------------
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    pytest.param(REVENUE_TOTAL, REVENUE_TOTAL.replace("revenue_total", "revenue_totl"),
+                 f"{FACTS}:2: WULF 2026Q1 revenue_totl: unknown metric 'revenue_totl'; did you "
+                 "mean 'revenue_total'? expected a metric of the vocabulary", id="vocabulary"),
+    pytest.param("CORZ,2025Q3,revenue_colocation,15.0,", "CORZ,2025Q3,revenue_colocaton,15.0,",
+                 "CORZ 2025Q3 revenue_colocaton: unknown metric 'revenue_colocaton'; did you "
+                 "mean 'revenue_colocation'?", id="revenue-line"),
+    pytest.param("WULF,2026Q1,guide_adjusted_ebitda_low,", "WULF,2026Q1,guide_adjusted_ebitda_lo,",
+                 "unknown metric 'guide_adjusted_ebitda_lo'; did you mean "
+                 "'guide_adjusted_ebitda_low'?", id="guidance"),
+    pytest.param(REVENUE_TOTAL, REVENUE_TOTAL.replace("wulf_q1_26", "wulf_q1_62"),
+                 f"{FACTS}:2: WULF 2026Q1 revenue_total: unknown source id 'wulf_q1_62'; did "
+                 "you mean 'wulf_q1_26'? or add it to inputs/sources.yaml", id="source"),
+    pytest.param(REVENUE_TOTAL, REVENUE_TOTAL.replace("WULF", "WLUF"),
+                 f"{FACTS}:2: WLUF 2026Q1 revenue_total: unknown ticker 'WLUF'; did you mean "
+                 "'WULF'? expected one of CIFR, CORZ, HUT, IREN, WULF", id="ticker"),
+])
+def test_a_typo_in_facts_gets_did_you_mean(project: Path, capsys: pytest.CaptureFixture[str],
+                                           old: str, new: str, expected: str) -> None:
+    replace_line(project / FACTS, old, new)
+    _, err = output(project, capsys, "validate", code=1)
+    assert expected in err, err
+    assert "vocabulary.py" not in err
+
+
+def test_an_unknown_metric_points_at_reportgen_metrics(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    replace_line(project / FACTS, REVENUE_TOTAL, REVENUE_TOTAL.replace("revenue_total",
+                                                                       "eps_basic"))
+    _, err = output(project, capsys, "validate", code=1)
+    assert "unknown metric 'eps_basic'; expected a metric" in err
+    assert "'reportgen metrics --miner WULF' lists them" in err
+    assert "vocabulary.py" not in err and ".py" not in err
+
+
+def test_a_contract_source_typo_gets_did_you_mean(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    replace_line(project / COMPANIES, "    source: hut_river_bend\n",
+                 "    source: hut_riverbend\n")
+    _, err = output(project, capsys, "validate", code=1)
+    assert ("contracts[0].source: unknown source id 'hut_riverbend'; did you mean "
+            "'hut_river_bend'? or add it to inputs/sources.yaml") in err
+
+
+def test_an_unknown_miner_on_the_command_line_gets_did_you_mean(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, err = output(project, capsys, "build", "--miner", "WLUF", "--miner", "HUT", code=2)
+    assert err.strip() == ("reportgen: unknown miner WLUF (did you mean 'WULF'?); "
+                           "inputs/companies.yaml has WULF, CORZ, IREN, CIFR, HUT")
+    assert not (project / "outputs").exists()
+
+
+def test_an_unknown_ticker_a_stakeholder_follows_gets_did_you_mean(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    replace_line(project / "inputs" / "stakeholders.yaml", "follows: [WULF, CIFR, IREN]",
+                 "follows: [WULF, CIRF, IREN]")
+    _, err = output(project, capsys, "validate", code=1)
+    assert "recipients[1].follows: unknown ticker CIRF (did you mean 'CIFR'?)" in err
+
+
+@pytest.mark.parametrize("value", ["1,234.5", "12,345,678", "1,234"])
+def test_a_thousands_separator_is_one_message_saying_how_to_write_it(
+        project: Path, capsys: pytest.CaptureFixture[str], value: str) -> None:
+    replace_line(project / FACTS, REVENUE_TOTAL, REVENUE_TOTAL.replace(",34,", f",{value},"))
+    _, err = output(project, capsys, "validate", code=1)
+    plain = value.replace(",", "")
+    assert problems(err) == [f"{FACTS}:2: WULF 2026Q1 revenue_total: the value {value} has a "
+                             "thousands separator, which splits the row into more fields than "
+                             f"the header's 8; write {plain}"], err
+
+
+def test_a_quoted_thousands_separator_says_how_to_write_it(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    replace_line(project / FACTS, REVENUE_TOTAL, REVENUE_TOTAL.replace(",34,", ',"1,234.5",'))
+    _, err = output(project, capsys, "validate", code=1)
+    assert problems(err) == [f"{FACTS}:2: WULF 2026Q1 revenue_total: expected a number without "
+                             "thousands separators, got '1,234.5'; write 1234.5"], err
+
+
+def test_a_note_with_a_comma_is_still_the_extra_fields_message(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    replace_line(project / FACTS, REVENUE_TOTAL, REVENUE_TOTAL.replace(
+        "secondary,", "secondary,34 total, 21 HPC"))
+    _, err = output(project, capsys, "validate", code=1)
+    assert problems(err) == [f"{FACTS}:2: WULF 2026Q1 revenue_total: more fields than the "
+                             "header's 8; quote a note that contains commas"], err
+
+
+# --- periods that make no sense are usage errors ---------------------------------------------
+
+
+@pytest.mark.parametrize(("command", "period", "expected"), [
+    pytest.param("build", "2030Q1", "period 2030Q1: more than one quarter after the latest "
+                 "period present in the inputs, 2026Q1; choose 2026Q2 or earlier", id="far"),
+    pytest.param("build", "2026Q3", "period 2026Q3: more than one quarter after the latest "
+                 "period present in the inputs, 2026Q1; choose 2026Q2 or earlier",
+                 id="two-after"),
+    pytest.param("build", "2019Q1", "period 2019Q1: no miner has a figure up to it; the inputs "
+                 "run from 2023Q1 to 2026Q1, the latest period present", id="before"),
+    pytest.param("send", "2030Q1", "period 2030Q1: more than one quarter after the latest "
+                 "period present in the inputs, 2026Q1", id="send"),
+])
+def test_a_period_without_figures_is_a_usage_error_naming_the_latest(
+        project: Path, capsys: pytest.CaptureFixture[str], command: str, period: str,
+        expected: str) -> None:
+    _, err = output(project, capsys, command, "--period", period, code=2)
+    assert err.startswith(f"reportgen: {expected}"), err
+    assert not (project / "outputs").exists()  # refused before any folder is made
+
+
+def test_guidance_alone_does_not_make_a_quarter_present(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with (project / FACTS).open("a") as handle:
+        handle.write("WULF,2026Q3,guide_revenue_total,60,USD_M,wulf_424b5,secondary,\n")
+    _, err = output(project, capsys, "build", "--period", "2026Q4", code=2)
+    assert "latest period present in the inputs, 2026Q1" in err
+
+
+def test_the_quarter_after_the_latest_is_accepted(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # send checks the period like build, then finds no briefings for it: not a usage error
+    _, err = output(project, capsys, "send", "--dry-run", "--period", "2026Q2", code=1)
+    assert "outputs/2026Q2/WULF.pdf: missing" in err and "run 'reportgen build' first" in err
+
+
+# --- a miner twice, plurals, the ledger, the version -----------------------------------------
+
+
+def test_a_miner_listed_twice_names_the_lines_of_both_entries(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project / COMPANIES
+    first = line_of(path, "- ticker: HUT")
+    with path.open("a") as handle:
+        handle.write("- ticker: HUT\n  name: Hut 8 Corp. (again)\n")
+    second = line_of(path, "- ticker: HUT", first)
+    _, err = output(project, capsys, "validate", code=1)
+    assert problems(err) == [f"{COMPANIES}:{second}: HUT: companies[5]: ticker HUT appears "
+                             f"twice, in companies[4] at line {first} and here at line "
+                             f"{second}; keep one entry"], err
+
+
+def only_wulf(project: Path) -> None:
+    """Cut the sample to one miner followed by one recipient."""
+    companies = project / COMPANIES
+    text = companies.read_text()
+    companies.write_text(text[:text.index("- ticker: CORZ")])
+    facts = project / FACTS
+    facts.write_text("".join(line for line in facts.read_text().splitlines(keepends=True)
+                             if line.startswith(("ticker,", "WULF,"))))
+    (project / "inputs" / "stakeholders.yaml").write_text(
+        "recipients:\n  - name: Desk\n    address: desk@example.com\n    follows: [WULF]\n")
+
+
+def test_validate_counts_in_the_singular_and_the_plural(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, _ = output(project, capsys, "validate")
+    assert re.fullmatch(r"inputs OK: 5 miners, \d+ figures, \d+ sources, 3 recipients\n", out)
+    only_wulf(project)
+    out, _ = output(project, capsys, "validate")
+    assert re.fullmatch(r"inputs OK: 1 miner, \d+ figures, \d+ sources, 1 recipient\n", out), out
+
+
+def test_status_says_which_ledger_it_read(project: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    replace_line(project / "reportgen.yaml", "# ledger: outputs/deliveries.sqlite3",
+                 "ledger: outputs/deliveries-local.sqlite3")
+    out, _ = output(project, capsys, "status")
+    assert out.splitlines() == ["ledger: outputs/deliveries-local.sqlite3",
+                                "no deliveries recorded yet"]
+    with open_ledger(project / "outputs" / "deliveries-local.sqlite3"):
+        pass
+    out, _ = output(project, capsys, "status")
+    assert out.splitlines() == ["ledger: outputs/deliveries-local.sqlite3",
+                                "0 deliveries recorded"]
+
+
+def test_send_says_which_ledger_it_recorded_to(
+        built: Path, smtp_server: tuple[object, int],  # noqa: F811
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _, port = smtp_server
+    replace_line(built / "reportgen.yaml", "  host: localhost\n  port: 25\n  security: starttls",
+                 f"  host: 127.0.0.1\n  port: {port}\n  security: none")
+    out, _ = output(built, capsys, "send", "--only", "WULF")
+    assert out.splitlines()[-1] == "ledger: outputs/deliveries.sqlite3", out
+    out, _ = output(built, capsys, "status")
+    assert out.splitlines()[0] == "ledger: outputs/deliveries.sqlite3"
+    assert out.splitlines()[-1] == "3 deliveries recorded"  # WULF to each recipient
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"reportgen {__version__}\n"
