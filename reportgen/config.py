@@ -1,15 +1,25 @@
-"""Settings from ``reportgen.yaml`` plus command-line overrides, checked once, then frozen."""
+"""Settings from ``reportgen.yaml`` plus command-line overrides, checked once, then frozen.
+
+Also where the built-in templates and the sample inputs are (:func:`packaged`): they ship
+inside the package, so an installed reportgen works in any folder.
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from reportgen import periods, safeyaml
-from reportgen.errors import InputError, Problem, UsageError
+from reportgen.errors import InputError, Problem, ReportgenError, UsageError
 from reportgen.formatting import NumberStyle
 
 CONFIG_NAME = "reportgen.yaml"
@@ -24,6 +34,53 @@ SECTOR_SORTS = ("ai_hpc_share", "revenue", "revenue_qoq", "net_income", "non_cas
 """Kept here, not imported from peers, so reading the config never imports pandas."""
 SECURITY = ("starttls", "ssl", "none")
 PDF_VARIANTS = ("pdf/a-3u", "pdf/ua-1", "plain")
+PACKAGED = {"templates": "templates", "sample": "inputs"}
+"""Folders shipped in the package, and the repository folder each is built from (the mapping
+is ``[tool.setuptools.package-dir]`` in pyproject.toml)."""
+
+
+def packaged(name: str) -> Path:
+    """The real folder of the package's ``templates`` or ``sample`` (the sample inputs).
+
+    An installed wheel has them as ``reportgen/templates`` and ``reportgen/sample``. A package
+    imported from a zip file has them extracted once into a temporary folder removed at exit
+    (Jinja2 and WeasyPrint read files). A source checkout, editable install included, uses the
+    repository's own ``templates/`` and ``inputs/``: setuptools' editable finder cannot import
+    a mapped folder without ``__init__.py``, and these are the very folders the wheel carries.
+    """
+    resource = resources.files("reportgen").joinpath(name)
+    if isinstance(resource, Path):
+        if resource.is_dir():
+            return resource
+    elif resource.is_dir():
+        return _extracted(resource, name)
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / PACKAGED[name]).is_dir():
+        return checkout / PACKAGED[name]
+    raise ReportgenError(f"this installation of reportgen has no built-in {name} (looked in "
+                         f"{resource} and {checkout / PACKAGED[name]}); reinstall it")
+
+
+def _extracted(resource: Traversable, name: str) -> Path:
+    """A copy of a zipped package folder on disk, removed when this process exits."""
+    folder = Path(tempfile.mkdtemp(prefix=f"reportgen-{name}-"))
+    atexit.register(_remove_if_owner, folder, os.getpid())
+
+    def copy(source: Traversable, target: Path) -> None:
+        for item in source.iterdir():
+            if item.is_dir():
+                (target / item.name).mkdir()
+                copy(item, target / item.name)
+            elif item.is_file():
+                (target / item.name).write_bytes(item.read_bytes())
+
+    copy(resource, folder)
+    return folder
+
+
+def _remove_if_owner(folder: Path, owner: int) -> None:
+    if os.getpid() == owner:  # a forked worker leaving must not remove the parent's copy
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -81,6 +138,8 @@ class Config:
     """The delivery ledger (SQLite); ``None`` means ``deliveries.sqlite3`` in the outputs."""
     sec_user_agent: str | None = None
     """The User-Agent SEC requires for ``import-sec --fetch`` (a name and an e-mail)."""
+    builtin_templates: Path = field(default_factory=lambda: packaged("templates"))
+    """The templates shipped in the package, found once when the settings are made."""
 
     @property
     def ledger_file(self) -> Path:
@@ -88,12 +147,19 @@ class Config:
 
     @property
     def templates_dir(self) -> Path:
+        """The project's own ``templates/`` folder (it need not exist)."""
         return self.project_root / "templates"
 
     @property
     def template_dirs(self) -> tuple[Path, ...]:
-        """Where templates are looked up, first match wins: the user's, then the built-in."""
-        return (*((self.user_templates,) if self.user_templates else ()), self.templates_dir)
+        """Where templates are looked up, first match wins, file by file: the theme's folder,
+        the project's ``templates/``, then the built-in templates. A folder listed twice
+        (the repository's own project, whose templates/ is the built-in folder) counts once."""
+        dirs: list[Path] = []
+        for folder in (self.user_templates, self.templates_dir, self.builtin_templates):
+            if folder is not None and all(folder.resolve() != d.resolve() for d in dirs):
+                dirs.append(folder)
+        return tuple(dirs)
 
     @property
     def resource_roots(self) -> tuple[Path, ...]:
@@ -111,14 +177,20 @@ class Config:
 
 
 def load(config_file: Path | None = None, project_root: Path | None = None) -> Config:
-    """Read ``reportgen.yaml`` (optional when it is the default one); all problems at once."""
+    """Read ``reportgen.yaml``; all problems at once.
+
+    A folder without one is not a project: the error says to create one with ``reportgen
+    init`` rather than building from defaults with inputs that are not there.
+    """
     explicit = config_file is not None
     root = (project_root or (config_file.parent if config_file else Path.cwd())).resolve()
     path = config_file or root / CONFIG_NAME
     if not path.exists():
         if explicit:
             raise UsageError(f"{path}: config file not found")
-        return Config(root, root / "inputs", root / "outputs")
+        raise UsageError(f"no {CONFIG_NAME} in {root}: run 'reportgen init' to start a project "
+                         "here ('reportgen init --sample' for one with the sample figures), "
+                         "or name the settings file with --config")
     shown = str(path)
     document, lines = safeyaml.read_file(path, shown, safeyaml.MAX_BYTES)
     document = {} if document is None else document

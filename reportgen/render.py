@@ -3,8 +3,9 @@
 The HTML is the single source of both outputs: the PDF is WeasyPrint's rendering of the very
 HTML file written beside it. Charts are embedded as ``data:`` SVG images so the HTML opens
 offline, and the URL fetcher refuses anything that is not ``data:`` or a file under the
-project's templates or assets folders, so data or a template cannot make a build read other
-files or reach the network.
+template folders (the theme's, the project's ``templates/``, the built-in templates shipped in
+the package) or the project's ``assets/``, so data or a template cannot make a build read
+other files or reach the network.
 
 Templates are not trusted (a theme's folder comes from elsewhere): every template, built-in,
 the theme's override or an e-mail template, is rendered in Jinja2's immutable sandbox (no
@@ -204,9 +205,10 @@ def _template_error(error: jinja2.TemplateError, trace: Any) -> str:
 
 
 def environment(template_dirs: Path | tuple[Path, ...]) -> jinja2.Environment:
-    """Templates from ``template_dirs`` in order: a user's folder can override any single
-    template or partial, the rest come from the built-in folder. Every template runs in the
-    immutable sandbox and is loaded by :class:`TemplateFolderLoader`."""
+    """Templates from ``template_dirs`` in order (:attr:`reportgen.config.Config.template_dirs`:
+    the theme's folder, the project's ``templates/``, the built-in templates): a folder can
+    override any single template or partial, the rest come from the next. Every template runs
+    in the immutable sandbox and is loaded by :class:`TemplateFolderLoader`."""
     dirs = (template_dirs,) if isinstance(template_dirs, Path) else template_dirs
     env = _Sandbox(
         loader=TemplateFolderLoader(list(dirs)),
