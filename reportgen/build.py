@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from reportgen import __version__, derive, inputs, keys, metrics, validate
+from reportgen import __version__, derive, inputs, keys, metrics, periods, validate
 from reportgen.config import Config
 from reportgen.errors import InputError, OutputError, UsageError
 from reportgen.files import atomic_write, is_own_temp, sync_folder
@@ -75,6 +75,26 @@ def load_dataset(config: Config) -> Dataset:
     if derived.empty:
         return dataset
     return replace(dataset, facts=pd.concat([dataset.facts, derived], ignore_index=True))
+
+
+class NothingToBuild(UsageError):
+    """A project with no quarterly figure yet (just made by ``reportgen init``): one line
+    saying what to add, exit 2, nothing written."""
+
+    def __init__(self, config: Config) -> None:
+        facts = config.inputs_dir / "facts.csv"
+        shown = facts.relative_to(config.project_root) if facts.is_relative_to(
+            config.project_root) else facts
+        super().__init__(f"nothing to build yet: {shown} has no quarterly figures; add a "
+                         "miner to companies.yaml, its sources to sources.yaml and its "
+                         "figures to facts.csv (README.txt beside them shows how)")
+
+
+def has_quarters(dataset: Dataset) -> bool:
+    """Whether any miner has a figure for a quarter (company guidance is not one)."""
+    facts = dataset.facts
+    return any(periods.is_quarter(period) and not metrics.is_forecast(metric)
+               for period, metric in zip(facts["period"], facts["metric"], strict=True))
 
 
 def build_time() -> datetime:
@@ -127,6 +147,8 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
     Everything after validation runs under the period folder's build lock.
     """
     dataset = load_dataset(config)
+    if not has_quarters(dataset):
+        raise NothingToBuild(config)
     period = validate.check_request(dataset, config.period, config.miners)  # before any folder
     with build_lock(config.outputs_dir / period):
         return _build(config, dataset, period, created, jobs, force, on_briefing)

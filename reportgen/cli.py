@@ -57,6 +57,18 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("validate", help="check inputs/ and report every problem; writes nothing")
 
+    init = commands.add_parser(
+        "init", help="start a project: reportgen.yaml, inputs/ and outputs/ in DIR",
+        description="Create a project in DIR (default: this folder): reportgen.yaml with every "
+                    "setting at its default, commented out; inputs/ with each file's header "
+                    "and a commented example (inputs/README.txt has the CSV examples); an "
+                    "empty outputs/. It validates as written. Nothing is overwritten: if any "
+                    "of these files exists, nothing is written.")
+    init.add_argument("dir", nargs="?", type=Path, default=Path(), metavar="DIR",
+                      help="the project folder, made if missing (default: this folder)")
+    init.add_argument("--sample", action="store_true",
+                      help="fill inputs/ with the sample figures (five miners) instead")
+
     reference = commands.add_parser(
         "metrics", help="list the metrics facts.csv accepts and each miner's revenue lines",
         description="List the vocabulary of inputs/facts.csv (name, unit, sign rule, "
@@ -167,6 +179,8 @@ def _say(text: str, stream: TextIO | None = None) -> None:
 def _run(args: argparse.Namespace) -> int:
     from reportgen import config as config_module
 
+    if args.command == "init":
+        return _init(args)
     config = config_module.load(args.config)
     if args.command == "validate":
         return _validate(config)
@@ -246,6 +260,22 @@ def _import_sec(config: Config, args: argparse.Namespace) -> int:
         user_agent=config.sec_user_agent))
     for line in report.lines():
         _say(line)  # entity names, forms and notes come from a downloaded document
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from reportgen.scaffold import init
+
+    project = init(args.dir.absolute(), sample=args.sample)
+    inputs = [name for name in project.files if name.startswith("inputs/")]
+    _say(f"created {project.root}: reportgen.yaml, inputs/ ({len(inputs)} files), outputs/")
+    where = "" if project.root == Path.cwd() else f" (in {project.root})"
+    if project.sample:
+        _say(f"next{where}: reportgen build")
+    else:
+        _say(f"next{where}: add a miner to inputs/companies.yaml, its sources to "
+             "inputs/sources.yaml and its figures to inputs/facts.csv (inputs/README.txt "
+             "shows how), then reportgen validate and reportgen build")
     return EXIT_OK
 
 

@@ -171,7 +171,7 @@ def _rows(table: CsvTable, problems: list[Problem]) -> Iterator[CsvRow]:
 def check_sources(file: str, document: Any,
                   lines: Mapping[YamlPath, int] | None = None) -> list[Problem]:
     lines = lines or {}
-    if not _mapping(document, "sources"):
+    if not (isinstance(document, dict) and isinstance(document.get("sources"), dict)):
         return [Problem(file, "expected a 'sources:' mapping of source id to url, publisher, "
                               "kind", line=_line(lines, ("sources",)))]
     problems = [Problem(file, f"{key}: {safeyaml.unknown_key(key, ('sources',))}",

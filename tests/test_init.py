@@ -1,0 +1,181 @@
+"""``reportgen init``: a project that validates as written, never over existing files; a
+folder with no reportgen.yaml names init; a project's templates override the built-in ones
+file by file."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from reportgen import cli, config, keys, render, scaffold
+from reportgen.inputs import FACT_COLUMNS, MARKET_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*argv: str) -> int:
+    return cli.main(list(argv))
+
+
+def uncommented_example(text: str, key: str, empty: str) -> str:
+    """A skeleton YAML file with its commented example in place of the empty value, as its
+    comment tells the user to do."""
+    head, example = text.split(f"# {scaffold.EXAMPLE_NOTE.format(empty=empty)}\n")
+    assert head.endswith(f"\n{key}: {empty}\n")
+    return head.removesuffix(f"{empty}\n") + "\n" + "".join(
+        line.removeprefix("#").removeprefix(" ") + "\n" for line in example.splitlines())
+
+
+def test_skeleton_validates_and_has_nothing_to_build(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert run("init") == 0
+    created = capsys.readouterr().out
+    assert "reportgen.yaml, inputs/ (6 files), outputs/" in created
+    assert {p.name for p in (tmp_path / "inputs").iterdir()} == {
+        "companies.yaml", "sources.yaml", "facts.csv", "market.csv", "stakeholders.yaml",
+        "README.txt"}
+    assert (tmp_path / "outputs").is_dir() and not any((tmp_path / "outputs").iterdir())
+    assert (tmp_path / "inputs" / "facts.csv").read_text() == ",".join(FACT_COLUMNS) + "\n"
+    assert (tmp_path / "inputs" / "market.csv").read_text() == ",".join(MARKET_COLUMNS) + "\n"
+
+    assert run("validate") == 0
+    assert "inputs OK: 0 miners" in capsys.readouterr().out
+
+    assert run("build") == 2  # a usage condition: nothing was written, and the line says why
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "nothing to build yet" in error, error
+    assert not any((tmp_path / "outputs").iterdir())
+
+
+def test_examples_in_the_skeleton_are_valid(tmp_path, monkeypatch, capsys):
+    """Uncommenting every example (and adding README.txt's CSV rows) gives valid inputs."""
+    monkeypatch.chdir(tmp_path)
+    assert run("init") == 0
+    inputs = tmp_path / "inputs"
+    for name, key, empty in (("companies.yaml", "companies", "[]"),
+                             ("sources.yaml", "sources", "{}"),
+                             ("stakeholders.yaml", "recipients", "[]")):
+        path = inputs / name
+        path.write_text(uncommented_example(path.read_text(), key, empty))
+    readme = (inputs / "README.txt").read_text()
+    assert scaffold.FACTS_EXAMPLE in readme and scaffold.MARKET_EXAMPLE in readme
+    with (inputs / "facts.csv").open("a") as handle:
+        handle.write(scaffold.FACTS_EXAMPLE)
+    with (inputs / "market.csv").open("a") as handle:
+        handle.write(scaffold.MARKET_EXAMPLE)
+    capsys.readouterr()
+    assert run("validate") == 0, capsys.readouterr().err
+    assert "1 miner, 3 figures, 3 sources, 2 recipients" in capsys.readouterr().out
+
+
+def test_settings_file_shows_every_setting_at_its_default(tmp_path):
+    text = scaffold.settings_file()
+    for key in config.SETTINGS:
+        assert re.search(rf"^#{key}:", text, re.M), key
+    for section, names in config.SECTIONS.items():
+        for name in names:
+            if name != "password":  # refused in the file, with a reason
+                assert re.search(rf"^#  {name}:", text, re.M), f"{section}.{name}"
+    # Commented out, the file is the defaults; uncommented, it reads back as the same defaults.
+    (tmp_path / "reportgen.yaml").write_text(text)
+    commented = config.load(tmp_path / "reportgen.yaml")
+    (tmp_path / "reportgen.yaml").write_text(re.sub(r"^#(?=\w|  \w)", "", text, flags=re.M))
+    uncommented = config.load(tmp_path / "reportgen.yaml")
+    default = config.Config(tmp_path, tmp_path / "inputs", tmp_path / "outputs")
+    assert commented == uncommented == default
+
+
+def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reportgen.yaml").write_text("period: 2025Q4\n")
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "facts.csv").write_text("mine\n")
+    for argv in (["init"], ["init", "--sample"], ["init", "."]):
+        assert run(*argv) == 2
+        error = capsys.readouterr().err
+        assert "reportgen.yaml, inputs/facts.csv; nothing was written" in error, error
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "inputs", "inputs/facts.csv", "reportgen.yaml"]
+    assert (tmp_path / "reportgen.yaml").read_text() == "period: 2025Q4\n"
+    assert (tmp_path / "inputs" / "facts.csv").read_text() == "mine\n"
+
+
+def test_init_into_a_new_folder_leaves_the_working_folder_alone(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert run("init", "clients/acme") == 0
+    assert "next (in " in capsys.readouterr().out
+    assert Path.cwd() == tmp_path and os.listdir(tmp_path) == ["clients"]
+    assert (tmp_path / "clients" / "acme" / "reportgen.yaml").is_file()
+    assert run("--config", "clients/acme/reportgen.yaml", "validate") == 0
+
+
+@pytest.mark.parametrize("command", ["build", "validate", "send", "status"])
+def test_a_folder_without_settings_names_init(tmp_path, monkeypatch, capsys, command):
+    monkeypatch.chdir(tmp_path)
+    assert run(command) == 2
+    error = capsys.readouterr().err
+    assert f"no reportgen.yaml in {tmp_path}: run 'reportgen init'" in error, error
+    assert os.listdir(tmp_path) == []
+
+
+def test_sample_project_builds_and_its_templates_override_file_by_file(
+        tmp_path, monkeypatch, capsys):
+    """``init --sample`` then ``build`` writes every briefing; the project's own
+    templates/partials/kpis.html replaces the KPI tiles only, the rest is built-in."""
+    monkeypatch.chdir(tmp_path)
+    assert run("init", "--sample") == 0
+    assert not (tmp_path / "templates").exists()  # the templates come from the package
+    for name in ("companies.yaml", "sources.yaml", "facts.csv", "market.csv",
+                 "stakeholders.yaml"):
+        assert (tmp_path / "inputs" / name).read_bytes() == (ROOT / "inputs" / name).read_bytes()
+    partial = tmp_path / "templates" / "partials" / "kpis.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text('<p class="own-kpis">Our own tiles</p>\n')
+    capsys.readouterr()
+    assert run("build", "--format", "html") == 0, capsys.readouterr().err
+    out = tmp_path / "outputs" / "2026Q1"
+    assert sorted(p.name for p in out.glob("*.html")) == [
+        "CIFR.html", "CORZ.html", "HUT.html", "IREN.html", "WULF.html", "sector.html"]
+    wulf = (out / "WULF.html").read_text()
+    assert '<p class="own-kpis">Our own tiles</p>' in wulf
+    assert 'class="kpi' not in wulf  # the built-in tiles are gone ...
+    assert "not investment advice" in wulf  # ... the built-in CSS and layout are not
+    assert 'id="sources"' in wulf and "TeraWulf" in wulf
+
+
+def test_template_lookup_order_theme_project_builtin(tmp_path):
+    for folder, names in (("theme", ("partials/kpis.html",)),
+                          ("templates", ("partials/kpis.html", "partials/legend.html"))):
+        for name in names:
+            (tmp_path / folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / folder / name).write_text(f"{folder}:{name}")
+    (tmp_path / "reportgen.yaml").write_text("theme:\n  templates: theme\n")
+    settings = config.load(tmp_path / "reportgen.yaml")
+    assert settings.template_dirs == (tmp_path / "theme", tmp_path / "templates",
+                                      config.packaged("templates"))
+    env = render.environment(settings.template_dirs)
+    assert env.get_template("partials/kpis.html").render() == "theme:partials/kpis.html"
+    assert env.get_template("partials/legend.html").render() == "templates:partials/legend.html"
+    assert env.loader.get_source(env, "partials/table.html")[1] == str(
+        config.packaged("templates") / "partials" / "table.html")
+    # The PDF may read from each of them; none counts twice for this very repository.
+    roots = [root.resolve() for root in settings.resource_roots]
+    assert config.packaged("templates").resolve() in roots
+    assert config.load(ROOT / "reportgen.yaml").template_dirs == (ROOT / "templates",)
+
+
+def test_environment_key_covers_the_builtin_templates(tmp_path):
+    """The key hashes the templates a build uses, the packaged ones included."""
+    import shutil
+
+    builtin = shutil.copytree(config.packaged("templates"), tmp_path / "builtin")
+    project = tmp_path / "project"
+    project.mkdir()
+    settings = config.Config(project, project / "inputs", project / "outputs",
+                             builtin_templates=builtin)
+    before = keys.environment_key(settings)
+    (builtin / "partials" / "legend.html").write_text("changed")
+    assert keys.environment_key(settings) != before
