@@ -159,7 +159,8 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
            on_briefing: Callable[[BriefingResult], None] | None) -> BuildReport:
     out_dir = config.outputs_dir / period
     previous = read_manifest(out_dir)
-    environment = keys.environment_key(config)
+    env = keys.environment(config)
+    environment = env.key
     whole = keys.input_key(dataset, environment, period, config.miners)
     entries = manifest_entries(previous)
     if not force and previous.get("input_key") == whole and not _publishing(previous):
@@ -183,6 +184,8 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
     miner_keys = {m.company.ticker: keys.miner_key(m, dataset, ranked[m.company.ticker],
                                                    environment) for m in chosen_plan.peers}
     sector_key = keys.sector_key(miner_keys.values(), environment, period)
+    records = keys.records(chosen_plan.peers, dataset, ranked, env, period)
+    explain = keys.Explainer(previous, records)
 
     interrupted = _publishing(previous)
     decisions: list[keys.Decision] = []
@@ -193,14 +196,14 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
             continue
         names = [f"{ticker}-metrics.csv", *(f"{ticker}.{f}" for f in config.formats)]
         decision = _decide(ticker, names, miner_keys[ticker], out_dir, entries, force,
-                           interrupted)
+                           interrupted, explain)
         decisions.append(decision)
         if decision.rebuild:
             todo.append(miner)
     sector_names = ["sector-metrics.csv", "sector.xlsx", *(f"sector.{f}" for f in
                                                            config.formats)]
     sector_decision = _decide("sector", sector_names, sector_key, out_dir, entries, force,
-                              interrupted)
+                              interrupted, explain)
     decisions.append(sector_decision)
 
     # Workers write into this build's own staging folder; only when every render succeeded
@@ -211,6 +214,7 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
         staged = _run(shared, [(m, miner_keys[m.company.ticker], ranked[m.company.ticker])
                                for m in todo], chosen_plan,
                       sector_decision.rebuild and sector_key, jobs, on_briefing)
+        staged = [replace(result, record=records.for_output(result.ticker)) for result in staged]
         results, manifest = publish(out_dir, staged, period, dataset.fingerprint,
                                     shared.created, whole)
     finally:
@@ -364,14 +368,16 @@ def publish(out_dir: Path, staged: list[BriefingResult], period: str, fingerprin
 
 def _decide(name: str, files: list[str], key: str, out_dir: Path,
             entries: dict[str, dict[str, object]], force: bool,
-            interrupted: set[str]) -> keys.Decision:
+            interrupted: set[str], explain: Callable[[str], str] | None = None
+            ) -> keys.Decision:
     if force:
         return keys.Decision(name, True, "forced (--force)")
     stopped = [file for file in files if file in interrupted]
     if stopped:
         return keys.Decision(name, True, f"{stopped[0]} was being replaced when an earlier "
                                          "build stopped")
-    reason = keys.intact(out_dir, entries, files, key)
+    reason = keys.intact(out_dir, entries, files, key,
+                         (lambda: explain(name)) if explain else None)
     if reason is None:
         return keys.Decision(name, False, "unchanged")
     return keys.Decision(name, True, reason)
@@ -399,11 +405,9 @@ def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetri
     if not calls:
         return []
     results: list[BriefingResult] = []
-    weasyprint_log = logging.getLogger("weasyprint")
     with workers.WorkerPool(shared, min(jobs or os.cpu_count() or 1, len(calls))) as pool:
         for result in pool.run(calls):
-            for warning in result.warnings:  # re-logged here, where callers and tests see them
-                weasyprint_log.warning("%s: %s", result.ticker, warning)
+            workers.relay(result)  # its warnings, logged here where callers and tests see them
             log.info("built %s %s in %.1fs (process peak %.0f MB)", result.ticker,
                      result.period, result.seconds, result.peak_rss_mb)
             if on_briefing:
@@ -442,7 +446,8 @@ def write_manifest(out_dir: Path, period: str, fingerprint: str, created: dateti
     build) are kept with their own input hash, so the manifest describes the whole folder.
     """
     path = out_dir / MANIFEST
-    entries = manifest_entries(read_manifest(out_dir))
+    previous = read_manifest(out_dir)
+    entries = manifest_entries(previous)
     stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     for result in results:
         for file in result.files:
@@ -455,6 +460,7 @@ def write_manifest(out_dir: Path, period: str, fingerprint: str, created: dateti
         "period": period, "reportgen_version": __version__, "inputs_sha256": fingerprint,
         "input_key": input_key, "built_at": stamp,
         "files": [entries[name] for name in sorted(entries)],
+        **keys.manifest_sections(previous, results, entries),
     })
     return path
 

@@ -7,6 +7,8 @@ Heavy libraries (WeasyPrint, matplotlib) are imported only by the commands that 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
 import sys
 import time
@@ -19,6 +21,7 @@ from reportgen import __version__
 from reportgen.errors import ReportgenError, UsageError, printable
 
 if TYPE_CHECKING:
+    from reportgen.build import BuildReport
     from reportgen.config import Config
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -32,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reportgen {__version__}")
     parser.add_argument("--config", type=Path, help="settings file (default: ./reportgen.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print nothing but errors (build and validate; for cron)")
     parser.add_argument("--debug", action="store_true",
                         help="on an error, also print the Python traceback")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -53,7 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true",
                        help="rebuild every output even if nothing it depends on changed")
     build.add_argument("--explain", action="store_true",
-                       help="print why each output was or was not rebuilt")
+                       help="print why each output was or was not rebuilt: the facts, "
+                            "templates, config settings or tool versions that changed")
+    build.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="print nothing but errors (--explain still prints)")
 
     commands.add_parser("validate", help="check inputs/ and report every problem; writes nothing")
 
@@ -137,7 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "build"])
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.ERROR if args.quiet else
+                        logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return _run(args)
@@ -183,7 +192,9 @@ def _run(args: argparse.Namespace) -> int:
         return _init(args)
     config = config_module.load(args.config)
     if args.command == "validate":
-        return _validate(config)
+        with contextlib.redirect_stdout(io.StringIO()) if args.quiet else \
+                contextlib.nullcontext():
+            return _validate(config)  # --quiet: the "inputs OK" line is not printed
     if args.command == "metrics":
         return _metrics(config, args)
     if args.command == "send":
@@ -297,12 +308,15 @@ def _validate(config: Config) -> int:
 
 def _build(config: Config, args: argparse.Namespace) -> int:
     from reportgen.build import BriefingResult, build
+    from reportgen.workers import WarningTally
 
     config = config.with_overrides(
         period=args.period, miners=tuple(args.miner) if args.miner else None,
         formats=args.formats, outputs_dir=args.out.resolve() if args.out else None)
     started = time.perf_counter()
-    interactive = sys.stderr.isatty()
+    # On a terminal: a line per finished output and a summary; elsewhere (cron, a pipe, the
+    # tests) only the one summary line on stdout. --quiet: only errors.
+    interactive = sys.stderr.isatty() and not args.quiet
 
     def progress(result: BriefingResult) -> None:
         if interactive:
@@ -313,11 +327,18 @@ def _build(config: Config, args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs: expected 1 or more")
-    report = build(config, jobs=args.jobs, force=args.force, on_briefing=progress)
+    with WarningTally.installed(report=not args.quiet):  # identical warnings once, counted
+        report = build(config, jobs=args.jobs, force=args.force, on_briefing=progress)
     if args.explain:
         for decision in report.decisions:
             verdict = "rebuilt" if decision.rebuild else "kept"
-            print(f"  {decision.name:<8} {verdict:<8} {decision.reason}")
+            first, *more = decision.reason.split("\n")
+            _say("\n".join([f"  {decision.name:<8} {verdict:<8} {first}",
+                            *(f"{'':<20}{line}" for line in more)]))
+    if args.quiet:
+        return EXIT_OK
+    if interactive:
+        _summary(report, config)
     files = sum(len(b.files) for b in report.briefings)
     miners = sum(1 for b in report.briefings if b.ticker != "sector")
     sector = any(b.ticker == "sector" for b in report.briefings)
@@ -326,6 +347,25 @@ def _build(config: Config, args: argparse.Namespace) -> int:
           f"{' and the sector overview' if sector else ''}, {kept} unchanged ({files} files "
           f"written) in {report.out_dir} in {time.perf_counter() - started:.1f}s")
     return EXIT_OK
+
+
+def _summary(report: BuildReport, config: Config) -> None:
+    """On a terminal, before the summary line: pages, the slowest output, what was kept, and
+    where the archive page is."""
+    parts = []
+    pages = sum(b.pages for b in report.briefings)
+    if pages:
+        parts.append(f"{pages} page{'s' if pages != 1 else ''}")
+    if report.briefings:
+        slowest = max(report.briefings, key=lambda b: b.seconds)
+        parts.append(f"slowest {slowest.ticker} {slowest.seconds:.1f}s")
+    kept = [d.name for d in report.decisions if not d.rebuild]
+    if kept:
+        parts.append(f"unchanged: {', '.join(kept)}")
+    index = config.outputs_dir / "index.html"
+    if index.is_file():
+        parts.append(f"archive: {index}")
+    print(printable("  " + "; ".join(parts)), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -28,11 +28,12 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import pandas as pd
 
@@ -63,8 +64,13 @@ class BriefingResult:
     key: str = ""
     peak_rss_mb: float = 0.0
     """The rendering process's peak resident memory so far (for --verbose and bench/)."""
-    warnings: tuple[str, ...] = ()
-    """What WeasyPrint warned about while rendering (the parent logs them again)."""
+    warnings: tuple[tuple[str, str], ...] = ()
+    """What WeasyPrint and fontTools warned about while rendering, as (logger, message) pairs
+    (the parent logs them again: :func:`relay`)."""
+    headline: dict[str, Any] = field(default_factory=dict)
+    """The name, quarter title and headline figures the archive page lists (:func:`headline`)."""
+    record: dict[str, Any] = field(default_factory=dict)
+    """What went into the content key (set by the build, kept in the manifest for --explain)."""
 
     @property
     def is_stale(self) -> bool:
@@ -99,13 +105,19 @@ class RenderTimeout(RenderError):
     """A render ran past limits.render_seconds (its worker was killed by the build)."""
 
 
+RELAYED = ("weasyprint", "fontTools")
+"""The loggers whose warnings a worker collects and the build process prints (deduplicated)."""
+
+
 class _Collector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+        self.messages: list[tuple[str, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        root = next((name for name in RELAYED if record.name.split(".")[0] == name),
+                    record.name)
+        self.messages.append((root, record.getMessage()))
 
 
 _collector = _Collector()
@@ -121,7 +133,10 @@ def init_worker(shared: Shared) -> None:
     """
     global _shared, _engine
     _shared, _engine = shared, None
-    logging.getLogger("weasyprint").addHandler(_collector)
+    for name in RELAYED:  # collected and sent with the result, not printed by the worker
+        logger = logging.getLogger(name)
+        logger.addHandler(_collector)
+        logger.propagate = False
     from reportgen import charts, claims, sector_charts, sector_view, spreadsheet, view  # noqa: F401
 
     _state()
@@ -246,7 +261,29 @@ def _render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> Brief
     outputs.insert(0, (f"{ticker}-metrics.csv", metrics_csv))
     return BriefingResult(ticker, miner.period, miner.requested_period, pages,
                           time.perf_counter() - started, _write(shared.out_dir, outputs), key,
-                          _peak_rss_mb())
+                          _peak_rss_mb(), headline=headline(context))
+
+
+HEADLINE = ("Revenue", "AI/HPC share", "Net income")
+"""The KPI tiles the archive page lists for each briefing."""
+
+
+def headline(context: dict[str, Any]) -> dict[str, Any]:
+    """What the archive page shows of a briefing, as its cover prints it: the miner's name,
+    the quarter covered (with its fiscal label) and the :data:`HEADLINE` figures with their
+    S/D/E marks (none beside a missing figure). Kept in the manifest, so the archive page
+    never recomputes a briefing."""
+    tiles = {tile.label: tile for tile in context["tiles"]}
+    figures = []
+    for label in HEADLINE:
+        if label not in tiles:
+            continue
+        cell = tiles[label].value
+        figures.append({"label": label, "text": str(cell.text),
+                        "mark": "" if cell.missing else str(cell.mark),
+                        "negative": bool(cell.negative)})
+    return {"name": context["company"].name, "title": context["period_title"],
+            "figures": figures}
 
 
 SECTOR_FORMATS = {
@@ -295,11 +332,74 @@ def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period:
             SECTOR_FORMATS, shared.created)),
     ]
     return BriefingResult("sector", period, period, pages, time.perf_counter() - started,
-                          _write(shared.out_dir, outputs), key, _peak_rss_mb())
+                          _write(shared.out_dir, outputs), key, _peak_rss_mb(),
+                          headline={"name": "Sector overview", "title": period, "figures": []})
 
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- warnings: relayed from the workers, each printed once -----------------------------------
+
+def relay(result: BriefingResult) -> None:
+    """Log a render's warnings again in the build process, where callers and tests see them:
+    each as ``TICKER: message`` on the logger that gave it, marked so that a
+    :class:`WarningTally` can count identical ones rather than print each."""
+    for name, message in result.warnings:
+        logging.getLogger(name).warning("%s: %s", result.ticker, message,
+                                        extra={"relayed": (result.ticker, message)})
+
+
+class WarningTally(logging.Filter):
+    """Identical warnings from the renders, printed once with a count.
+
+    Installed (:meth:`installed`) on the command line's own stderr handler for the length of
+    a build: each relayed warning is held back and counted by logger and message; at the end
+    each is printed once, as ``WULF: message`` when one output gave it and ``message (×24)``
+    when several did (a font warning comes once per briefing). Other records pass through.
+    Anyone else's handlers (pytest's log capture, an application embedding reportgen) are left
+    alone and still see every warning.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: dict[tuple[str, str], list[str]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        relayed = getattr(record, "relayed", None)
+        if relayed is None:
+            return True
+        output, message = relayed
+        self.seen.setdefault((record.name, message), []).append(output)
+        return False
+
+    def lines(self) -> list[tuple[str, str]]:
+        """(logger, text) for each distinct warning, in the order first seen."""
+        return [(name, f"{message} (×{len(outputs)})" if len(outputs) > 1
+                 else f"{outputs[0]}: {message}")
+                for (name, message), outputs in self.seen.items()]
+
+    @classmethod
+    @contextmanager
+    def installed(cls, report: bool = True) -> Iterator[WarningTally]:
+        """Count relayed warnings on the root logger's plain stream handlers (the one
+        ``logging.basicConfig`` made) during the block; print them on leaving if ``report``."""
+        handlers = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]
+        tally = cls()
+        for handler in handlers:
+            handler.addFilter(tally)
+        try:
+            yield tally
+        finally:
+            for handler in handlers:
+                handler.removeFilter(tally)
+            if report:
+                for name, text in tally.lines():
+                    record = logging.LogRecord(name, logging.WARNING, __file__, 0, text, None,
+                                               None)
+                    for handler in handlers:
+                        handler.handle(record)
 
 
 # --- the pool: worker processes the build process starts, times and kills ------------------

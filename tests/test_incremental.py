@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import build, config
+from reportgen import build, cli, config
 from tests.conftest import EPOCH, copy_project, replace_line
 
 
@@ -80,3 +80,93 @@ def test_a_template_change_rebuilds_everything(tmp_path, reproducible):
                  "font-size: 9.5pt;")
     again = build.build(settings, jobs=2)
     assert all(_decisions(again).values())
+
+
+# --- --explain names what changed -----------------------------------------------------------
+
+def _line_of(path: Path, start: str) -> int:
+    return next(number for number, text in enumerate(path.read_text().splitlines(), 1)
+                if text.startswith(start))
+
+
+def _explained(capsys: pytest.CaptureFixture[str]) -> dict[str, list[str]]:
+    """--explain's lines by output: the first after the verdict, then the continuations."""
+    found: dict[str, list[str]] = {}
+    name = ""
+    for line in capsys.readouterr().out.splitlines():
+        if line.startswith("  ") and not line.startswith(" " * 20):
+            name, _verdict, first = line.split(maxsplit=2)
+            found[name] = [first]
+        elif line.startswith(" " * 20):
+            found[name].append(line.strip())
+    return found
+
+
+def test_explain_names_the_fact_template_and_setting_that_changed(tmp_path, reproducible,
+                                                                   capsys):
+    root = _copy(tmp_path, "project")
+    yaml_file, facts = root / "reportgen.yaml", root / "inputs" / "facts.csv"
+    args = ["--config", str(yaml_file), "build", "--miner", "HUT", "--format", "html",
+            "--explain"]
+    assert cli.main(args) == 0
+    assert _explained(capsys) == {"HUT": ["HUT-metrics.csv not built yet"],
+                                  "sector": ["sector-metrics.csv not built yet"]}
+
+    # One figure changes value, another status, and a third row is added at the end.
+    changed = _line_of(facts, "HUT,2026Q1,revenue_total,71.0,")
+    status = _line_of(facts, "HUT,2025Q1,net_income,-134.3,")
+    replace_line(facts, "HUT,2026Q1,revenue_total,71.0,", "HUT,2026Q1,revenue_total,72.5,")
+    replace_line(facts, "HUT,2025Q1,net_income,-134.3,USD_M,hut_q1_25,secondary,",
+                 "HUT,2025Q1,net_income,-134.3,USD_M,hut_q1_25,reported,")
+    added = len(facts.read_text().splitlines()) + 1
+    with facts.open("a") as handle:
+        handle.write("HUT,2025Q1,cash,88.5,USD_M,hut_q1_25,secondary,\n")
+    assert cli.main(args) == 0
+    explained = _explained(capsys)
+    expected = [f"facts.csv:{changed} HUT 2026Q1 revenue_total 71.0 → 72.5",
+                f"facts.csv:{status} HUT 2025Q1 net_income status secondary → reported",
+                f"facts.csv:{added} HUT 2025Q1 cash 88.5 added"]
+    assert explained["HUT"][:3] == expected, explained
+    assert set(expected) <= set(explained["sector"]), explained  # the sector shows HUT too
+
+    # A template and a config setting at once: both named, for every output.
+    replace_line(root / "templates" / "css" / "briefing.css", "font-size: 9pt;",
+                 "font-size: 9.5pt;")
+    replace_line(yaml_file, 'accent_color: "#1f4e79"', 'accent_color: "#aa0000"')
+    assert cli.main(args) == 0
+    explained = _explained(capsys)
+    for name in ("HUT", "sector"):
+        assert explained[name] == ["config theme.accent_color '#1f4e79' → '#aa0000'",
+                                   "template templates/css/briefing.css changed"], explained
+
+    # Unchanged: kept, and the content key is the one it always was.
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out.startswith("  HUT      kept     unchanged")
+    manifest = build.read_manifest(root / "outputs" / "2026Q1")
+    record = manifest["outputs"]["HUT"]["record"]
+    assert record["facts"]["2026Q1 revenue_total hut_q1_26"].startswith(f"72.5 {changed} S ")
+    assert manifest["environments"].keys() == {record["env"]}
+
+
+def test_explain_names_rows_that_moved_and_a_tool_version(tmp_path, reproducible, capsys,
+                                                          monkeypatch):
+    from reportgen import keys
+
+    root = _copy(tmp_path, "project")
+    facts = root / "inputs" / "facts.csv"
+    args = ["--config", str(root / "reportgen.yaml"), "build", "--miner", "HUT", "--format",
+            "html", "--explain"]
+    assert cli.main(args) == 0
+    capsys.readouterr()
+    first = _line_of(facts, "HUT,")
+    lines = facts.read_text().splitlines(keepends=True)
+    lines.insert(first - 1, "HUT,2024Q1,power_capacity,300,MW,hut_q1_24,reported,\n")
+    facts.write_text("".join(lines))
+    monkeypatch.setattr(keys, "__version__", "99.0")
+    assert cli.main(args) == 0
+    hut = _explained(capsys)["HUT"]
+    assert hut[0].startswith("reportgen ") and hut[0].endswith(" → 99.0"), hut
+    assert f"facts.csv:{first} HUT 2024Q1 power_capacity 300.0 added" in hut
+    moved = [line for line in hut if "moved to other lines" in line]
+    assert moved and moved[0].startswith("facts.csv: ") and \
+        f"line {first} is now {first + 1}" in moved[0], hut
