@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from reportgen import __version__, derive, inputs, keys, metrics, periods, validate
+from reportgen import __version__, archive, derive, inputs, keys, metrics, periods, validate
 from reportgen.config import Config
 from reportgen.errors import InputError, OutputError, UsageError
 from reportgen.files import atomic_write, is_own_temp, sync_folder
@@ -151,7 +151,9 @@ def build(config: Config, *, created: datetime | None = None, jobs: int | None =
         raise NothingToBuild(config)
     period = validate.check_request(dataset, config.period, config.miners)  # before any folder
     with build_lock(config.outputs_dir / period):
-        return _build(config, dataset, period, created, jobs, force, on_briefing)
+        report = _build(config, dataset, period, created, jobs, force, on_briefing)
+        archive.write_index(config)  # after the manifest: it lists what manifests commit
+    return report
 
 
 def _build(config: Config, dataset: Dataset, period: str, created: datetime | None,

@@ -151,10 +151,12 @@ def test_html_briefings_load_cleanly_and_fit_phone_and_desktop(sample: Path, bro
                                                                tmp_path: Path) -> None:
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    for name in (*TICKERS, "sector"):
+    pages = {name: sample / f"{name}.html" for name in (*TICKERS, "sector")}
+    pages["index"] = sample.parent / "index.html"  # the archive page
+    for name, page in pages.items():
         for width in WIDTHS:
             browser.set_window_size(width, 900)
-            browser.get((sample / f"{name}.html").as_uri())
+            browser.get(page.as_uri())
             inner = browser.execute_script("return window.innerWidth")
             scroll = browser.execute_script("return document.documentElement.scrollWidth")
             assert scroll <= inner, f"{name} at {width}px overflows: {scroll} > {inner}"
@@ -166,7 +168,7 @@ def test_html_briefings_load_cleanly_and_fit_phone_and_desktop(sample: Path, bro
                 "i.naturalWidth === 0).length")
             assert images == 0, f"{name}: an image did not load"
             assert browser.save_screenshot(str(shots / f"{name}-{width}.png"))
-    assert len(list(shots.glob("*.png"))) == 2 * (len(TICKERS) + 1)
+    assert len(list(shots.glob("*.png"))) == 2 * len(pages)
 
 
 def test_number_style_comes_from_the_theme(project: Path) -> None:
