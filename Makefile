@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test send-local clean
 
 $(STAMP): pyproject.toml
+	@echo "installing reportgen and its dependencies into $(VENV)/ (once; about 40 s)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
