@@ -146,12 +146,14 @@ def init_worker(shared: Shared) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (size, size))
 
 
-@contextmanager
-def _job_warnings() -> Iterator[None]:
-    """Collect the WeasyPrint warnings of this job only. (The time bound is the parent's:
-    :meth:`WorkerPool.run` kills a worker whose job runs past ``limits.render_seconds``.)"""
+def _warnings() -> tuple[tuple[str, str], ...]:
+    """The warnings collected since the last job took them: a job's own, and for a worker's
+    first job also those of setting it up (loading fonts), which no one would see otherwise.
+    (The time bound is the parent's: :meth:`WorkerPool.run` kills a worker whose job runs past
+    ``limits.render_seconds``.)"""
+    taken = tuple(_collector.messages)
     _collector.messages.clear()
-    yield
+    return taken
 
 
 def _state() -> tuple[Shared, _Engine]:
@@ -232,9 +234,9 @@ def render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> Briefi
     """One miner's briefing; ``ranked`` is its place among peers, as its content key saw it."""
     shared, _ = _state()
     name = miner.company.ticker
-    with _reported(name), _job_warnings(), number_style(shared.config.number_style):
+    with _reported(name), number_style(shared.config.number_style):
         result = _render_miner(miner, key, ranked)
-    return replace(result, warnings=tuple(_collector.messages))
+    return replace(result, warnings=_warnings())
 
 
 def _render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> BriefingResult:
@@ -301,9 +303,9 @@ def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: 
                   key: str) -> BriefingResult:
     """The sector overview: peer table, sector charts and narrative, CSV and XLSX."""
     shared, _ = _state()
-    with _reported("sector"), _job_warnings(), number_style(shared.config.number_style):
+    with _reported("sector"), number_style(shared.config.number_style):
         result = _render_sector(miners, silent, period, key)
-    return replace(result, warnings=tuple(_collector.messages))
+    return replace(result, warnings=_warnings())
 
 
 def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: str,
