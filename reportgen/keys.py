@@ -406,15 +406,23 @@ def environment_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[
                      f"{_setting(after.get(key))}")
     if old.get("fonts") != new.get("fonts"):
         lines.append("the installed fonts changed")
-    files_before, files_after = old.get("files", {}), new.get("files", {})
-    for label in sorted(set(files_before) | set(files_after)):
-        if label not in files_before:
-            lines.append(f"template {label} added")
-        elif label not in files_after:
-            lines.append(f"template {label} removed")
-        elif files_before[label] != files_after[label]:
-            lines.append(f"template {label} changed")
+    lines += [f"template {label} {how}"
+              for label, how in _keyed_changes(old.get("files", {}), new.get("files", {}))]
     return lines
+
+
+def _keyed_changes(before: Mapping[str, Any], after: Mapping[str, Any]
+                   ) -> list[tuple[str, str]]:
+    """(key, "added" | "removed" | "changed") for every key whose entry differs, sorted."""
+    found = []
+    for key in sorted(set(before) | set(after)):
+        if key not in before:
+            found.append((key, "added"))
+        elif key not in after:
+            found.append((key, "removed"))
+        elif before[key] != after[key]:
+            found.append((key, "changed"))
+    return found
 
 
 def _setting(value: object) -> str:
@@ -433,14 +441,9 @@ def miner_changes(ticker: str, old: Mapping[str, Any], new: Mapping[str, Any]) -
                if old.get("company", {}).get(name) != new["company"][name]]
     if changed:
         lines.append(f"companies.yaml {ticker}: {', '.join(changed)} changed")
-    before, after = old.get("sources", {}), new.get("sources", {})
-    for source in sorted(set(before) | set(after)):
-        if source not in before:
-            lines.append(f"sources.yaml {source} now cited")
-        elif source not in after:
-            lines.append(f"sources.yaml {source} no longer cited")
-        elif before[source] != after[source]:
-            lines.append(f"sources.yaml {source} changed")
+    cited = {"added": "now cited", "removed": "no longer cited", "changed": "changed"}
+    lines += [f"sources.yaml {source} {cited[how]}" for source, how in
+              _keyed_changes(old.get("sources", {}), new.get("sources", {}))]
     lines += _row_changes("market.csv", "", old.get("market", {}), new.get("market", {}))
     before, after = old.get("peers", {}), new.get("peers", {})
     labels = dict(RANKED)
