@@ -218,16 +218,21 @@ def _reported(name: str) -> Iterator[None]:
         yield
     except ReportgenError:
         raise
-    except MemoryError:
-        limit = _shared.config.render_memory_mb if _shared else 0
-        raise RenderError(f"rendering {name} needed more than limits.render_memory_mb "
-                          f"({limit} MB)") from None
-    except OSError as error:
-        raise OutputError(f"{name}: cannot write the outputs ({error.strerror or error})"
-                          ) from None
     except Exception as error:
+        if isinstance(error, MemoryError) or (_limited() and _out_of_memory(error)):
+            limit = _shared.config.render_memory_mb if _shared else 0
+            raise RenderError(f"rendering {name} needed more than limits.render_memory_mb "
+                              f"({limit} MB)") from None
+        if isinstance(error, OSError):
+            raise OutputError(f"{name}: cannot write the outputs ({error.strerror or error})"
+                              ) from None
         raise WorkerCrash(f"{name}: {type(error).__name__}: {error}\n"
                           f"{traceback.format_exc()}") from None
+
+
+def _limited() -> bool:
+    """Whether this worker runs under a memory bound."""
+    return bool(_shared and _shared.config.render_memory_mb > 0)
 
 
 def render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> BriefingResult:
@@ -440,13 +445,45 @@ def _portable(error: BaseException) -> BaseException:
     return error
 
 
+_OUT_OF_MEMORY = pickle.dumps(("memory", None))
+"""The "memory" message, pickled before any limit applies: a worker that has just failed to
+allocate must be able to say so without allocating (``recv`` unpickles it like any message)."""
+OUT_OF_MEMORY_EXIT = 86
+"""A worker that cannot even send :data:`_OUT_OF_MEMORY` exits with this code, which the
+pool reads as "needed more than limits.render_memory_mb"."""
+
+
 def _send(conn: Connection, message: tuple[str, object]) -> None:
     try:
         conn.send(message)
     except MemoryError:
-        conn.send(("memory", None))
+        _send_out_of_memory(conn)
     except (pickle.PicklingError, TypeError, AttributeError) as error:
         conn.send(("raised", WorkerCrash(f"a result could not be sent back: {error}")))
+
+
+def _send_out_of_memory(conn: Connection) -> None:
+    try:
+        conn.send_bytes(_OUT_OF_MEMORY)
+    except MemoryError:
+        os._exit(OUT_OF_MEMORY_EXIT)
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is an allocation failing under the memory bound, however a library
+    surfaced it: C code may raise SystemError or its own error with the MemoryError as its
+    cause or context, or only say "out of memory" / "cannot allocate" in its message."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, MemoryError):
+            return True
+        text = str(current).lower()
+        if "out of memory" in text or "cannot allocate" in text or "bad_alloc" in text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _serve(conn: Connection, shared: Shared, parent: int | None) -> None:
@@ -463,7 +500,7 @@ def _serve(conn: Connection, shared: Shared, parent: int | None) -> None:
         try:
             job = conn.recv()
         except MemoryError:
-            _send(conn, ("memory", None))
+            _send_out_of_memory(conn)
             continue
         except (EOFError, OSError):
             return  # the build closed the pipe: nothing more to do
@@ -473,8 +510,12 @@ def _serve(conn: Connection, shared: Shared, parent: int | None) -> None:
         try:
             outcome: tuple[str, object] = ("done", function(*args))
         except MemoryError:
-            outcome = ("memory", None)
+            _send_out_of_memory(conn)
+            continue
         except BaseException as error:
+            if _limited() and _out_of_memory(error):
+                _send_out_of_memory(conn)
+                continue
             outcome = ("raised", _portable(error))
         _send(conn, outcome)
 
@@ -597,6 +638,9 @@ class WorkerPool:
             f"exit code {code}" if code is not None else "no longer answering")
         if not worker.ready:
             raise RenderError(f"a worker process died while starting ({how})")
+        if code == OUT_OF_MEMORY_EXIT:
+            raise RenderError(f"rendering {worker.job} needed more than limits.render_memory_mb "
+                              f"({self._shared.config.render_memory_mb} MB)")
         raise RenderError(f"a worker process died while rendering {worker.job} ({how}: "
                           "killed, or out of memory); nothing was published: run the build "
                           "again")
