@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from reportgen import periods
 from reportgen.formatting import money, number, pct, usd
 from reportgen.model import Metrics
+from reportgen.moves import what_moved
 
 matplotlib.use("Agg")
 
@@ -81,9 +82,46 @@ def _recent(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def build_charts(metrics: Metrics) -> list[Chart]:
     """Every chart the data supports for this briefing, in reading order."""
     with matplotlib.rc_context(STYLE):
-        drawn = [revenue_mix(metrics), ai_hpc_share(metrics), loss_bridge(metrics),
-                 mining_economics(metrics)]
+        drawn = [revenue_bridge(metrics), revenue_mix(metrics), ai_hpc_share(metrics),
+                 loss_bridge(metrics), mining_economics(metrics)]
     return [chart for chart in drawn if chart is not None]
+
+
+def revenue_bridge(metrics: Metrics) -> Chart | None:
+    """Last quarter's revenue, each business's change, this quarter's revenue: a waterfall."""
+    steps = what_moved(metrics).revenue_bridge
+    if not steps:
+        return None
+    colours = {"mining": MINING, "ai/hpc": AI_HPC}
+    figure = Figure(figsize=(WIDTH_IN, 2.6))
+    axes = figure.add_axes((0.1, 0.2, 0.88, 0.72))
+    running = 0.0
+    for x, step in enumerate(steps):
+        amount = step.amount.value
+        if step.kind in ("start", "end"):
+            bottom, height, colour = 0.0, amount, TEXT
+            running = amount
+        else:
+            bottom, height = running, amount
+            colour = next((c for name, c in colours.items() if step.label.lower().startswith(
+                name)), OTHER)
+            running += amount
+        axes.bar(x, height, bottom=bottom, color=colour, width=0.6,
+                 edgecolor=NEGATIVE if step.kind == "step" and amount < 0 else "white",
+                 hatch="///" if step.kind == "step" and amount < 0 else None)
+        top = max(bottom, bottom + height)
+        axes.annotate(step.amount.text, (x, top), xytext=(0, 2), textcoords="offset points",
+                      ha="center", va="bottom", fontsize=7)
+    axes.set_xticks(range(len(steps)), [textwrap.fill(step.label, 16) for step in steps])
+    axes.axhline(0, color="#555555", linewidth=0.8)
+    axes.set_ylabel("USD millions")
+    axes.set_ylim(0, max(max(step.amount.value for step in steps if step.kind != "step"),
+                         *(0.0,)) * 1.25)
+    described = "; ".join(f"{step.label} {step.amount.text}" for step in steps)
+    return Chart("revenue-bridge", f"What moved revenue, {steps[0].label.rsplit(' ', 1)[-1]} "
+                 f"to {metrics.period}",
+                 "Revenue last quarter, the change in each business (hatched: a fall), and "
+                 "revenue this quarter.", f"Revenue bridge: {described}.", _svg(figure))
 
 
 def revenue_mix(metrics: Metrics) -> Chart | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -18,10 +17,12 @@ from reportgen import periods
 from reportgen.formatting import delta, missing, money, number, pct
 from reportgen.metrics import BRIDGE_ITEMS, quarters_old
 from reportgen.model import Metrics
+from reportgen.moves import what_moved
 from reportgen.peers import MIN_VALUES_FOR_MEDIAN, STALE_AFTER_QUARTERS, ai_hpc_ahead, usable
-from reportgen.provenance import Figure, FigureLookup, weakest
+from reportgen.provenance import Claim, Figure, FigureLookup, Part, weakest
 
-MAX_SENTENCES = 6
+MAX_SENTENCES = 12
+"""What moved (up to five threshold sentences) first, then the six of the quarter's story."""
 MOST_NON_CASH = 0.60
 """'Most of the loss is non-cash' needs disclosed non-cash items of at least 60% of it ..."""
 MAX_UNEXPLAINED = 0.25
@@ -30,38 +31,6 @@ MATERIAL_RESIDUAL = 0.05
 """The unexplained part of the bridge is mentioned when it exceeds 5% of the net result."""
 GUIDANCE_TOLERANCE = 0.005
 """An actual within 0.5% of a point guidance is 'in line with' it."""
-
-Part = str | Figure
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One sentence's worth of meaning: what it says, the figures it rests on, and why.
-
-    ``parts`` is the sentence: text and figures in reading order, so each medium (HTML with
-    marks, plain text, e-mail) prints the figures its own way. ``evidence`` holds figures the
-    claim counts or compares without printing them.
-    """
-
-    kind: str
-    rule: str
-    parts: tuple[Part, ...]
-    evidence: tuple[Figure, ...] = ()
-
-    @property
-    def figures(self) -> tuple[Figure, ...]:
-        return tuple(p for p in self.parts if isinstance(p, Figure)) + self.evidence
-
-    @property
-    def text(self) -> str:
-        """Plain text, other quarters' figures dated; marks are left to the medium."""
-        return "".join(p if isinstance(p, str) else p.shown for p in self.parts)
-
-    def marked_text(self) -> str:
-        """Plain text with each figure's status mark in brackets, for the e-mail's text part."""
-        return "".join(p if isinstance(p, str) else p.shown + (f" [{p.mark}]" if p.mark else "")
-                       for p in self.parts)
-
 
 def _claim(kind: str, rule: str, *parts: Part, evidence: Sequence[Figure] = ()) -> Claim:
     return Claim(kind, rule, tuple(parts), tuple(evidence))
@@ -129,6 +98,7 @@ def miner_claims(metrics: Metrics, lookup: FigureLookup | None = None,
     """The claims a miner's briefing makes, most important first."""
     facts = Evidence(metrics, lookup, stale_after)
     found = [
+        *what_moved(metrics, facts.lookup).claims,
         revenue_claim(facts),
         ai_hpc_claim(facts),
         crossover_claim(facts),

@@ -107,6 +107,8 @@ class Metrics:
     other_periods: pd.DataFrame
     """Half-year and full-year figures, shown for reference only."""
     tidy: pd.DataFrame
+    prices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The miner's rows of prices.csv a briefing may use (see :mod:`reportgen.valuation`)."""
 
     @property
     def is_stale(self) -> bool:

@@ -48,6 +48,38 @@ class Figure:
         return f"{self.text} ({self.period}{', stale' if self.stale else ''})"
 
 
+Part = str | Figure
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence's worth of meaning: what it says, the figures it rests on, and why.
+
+    ``parts`` is the sentence: text and figures in reading order, so each medium (HTML with
+    marks, plain text, e-mail) prints the figures its own way. ``evidence`` holds figures the
+    claim counts or compares without printing them.
+    """
+
+    kind: str
+    rule: str
+    parts: tuple[Part, ...]
+    evidence: tuple[Figure, ...] = ()
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Figure)) + self.evidence
+
+    @property
+    def text(self) -> str:
+        """Plain text, other quarters' figures dated; marks are left to the medium."""
+        return "".join(p if isinstance(p, str) else p.shown for p in self.parts)
+
+    def marked_text(self) -> str:
+        """Plain text with each figure's status mark in brackets, for the e-mail's text part."""
+        return "".join(p if isinstance(p, str) else p.shown + (f" [{p.mark}]" if p.mark else "")
+                       for p in self.parts)
+
+
 def weakest(statuses: Iterable[str]) -> str:
     """The least certain of several input statuses: a figure built from them is no better."""
     known = [s for s in statuses if s in STATUSES]

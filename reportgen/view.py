@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from reportgen import analysis_view, moves, periods, valuation
 from reportgen import formatting as fmt
-from reportgen import periods
+from reportgen.cells import Cell, Fact, Row, Table, Tile, without_empty_columns
 from reportgen.claims import Claim, guidance_verdict, period_name
 from reportgen.metrics import BUSINESSES, best_facts, published_since, revenue_per_mw_year
 from reportgen.model import Company, Metrics, Source
@@ -23,49 +23,6 @@ from reportgen.provenance import FigureLookup, weakest
 from reportgen.vocabulary import MARKET_METRICS, METRICS, STATUS_MARKS, guidance_target
 
 QUARTERS_IN_TABLES = 8
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    mark: str = ""
-    sources: tuple[str, ...] = ()
-    negative: bool = False
-    wrap: bool = False
-    """Text cells may wrap; numbers never break across lines."""
-    as_of: str = ""
-    """The quarter a figure is of, printed beside it when not the document's own."""
-    stale: bool = False
-    """Older than ``stale_after_quarters``: greyed and left out of medians and ranks."""
-
-    @property
-    def missing(self) -> bool:
-        return self.text == fmt.NOT_DISCLOSED
-
-
-@dataclass(frozen=True)
-class Tile:
-    label: str
-    value: Cell
-    changes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Row:
-    label: str
-    cells: tuple[Cell, ...]
-    note: str = ""
-    kind: str = ""
-
-
-@dataclass(frozen=True)
-class Table:
-    caption: str
-    header: tuple[str, ...]
-    rows: tuple[Row, ...]
-    notes: tuple[str, ...] = field(default=())
-    css_class: str = ""
-    """``keep`` holds a short table on one page; ``dense`` is the small print of appendices."""
 
 
 def cell(lookup: FigureLookup, period: str, metric: str, text: str,
@@ -169,21 +126,6 @@ def _recent(metrics: Metrics, columns: list[str]) -> pd.DataFrame:
     return window[has]
 
 
-def _without_empty_columns(header: tuple[str, ...], rows: list[Row], keep: int = 1
-                           ) -> tuple[tuple[str, ...], tuple[Row, ...]]:
-    """Drop columns (after the first ``keep`` data columns) that no row has a figure in."""
-    if not rows:
-        return header, ()
-    width = len(rows[0].cells)
-    empty = {i for i in range(keep, width)
-             if all(r.cells[i].text in (fmt.NOT_DISCLOSED, "") for r in rows)}
-    kept_header = (header[0], *(h for i, h in enumerate(header[1:1 + width]) if i not in empty),
-                   *header[1 + width:])
-    kept_rows = tuple(Row(r.label, tuple(c for i, c in enumerate(r.cells) if i not in empty),
-                          r.note, r.kind) for r in rows)
-    return kept_header, kept_rows
-
-
 def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
     table = _recent(metrics, ["mix_total", "mix_mining", "mix_ai_hpc"])
     rows = []
@@ -203,7 +145,7 @@ def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
             Cell(fmt.delta(row["revenue_qoq"]), negative=is_negative(row["revenue_qoq"])),
             Cell(fmt.delta(row["revenue_yoy"]), negative=is_negative(row["revenue_yoy"])),
         )))
-    header, kept = _without_empty_columns(
+    header, kept = without_empty_columns(
         ("Quarter", "Revenue", "Mining", "AI/HPC", "Other", "Not split", "AI/HPC share", "QoQ",
          "YoY"), rows)
     company = metrics.company
@@ -268,7 +210,7 @@ def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame
                  STATUS_MARKS.get(market_row.status, "") if market_row else "",
                  tuple(market_row.source.split(";")) if market_row else ()),
         )))
-    header, kept = _without_empty_columns(
+    header, kept = without_empty_columns(
         ("Quarter", "BTC mined", "Hashrate", "Efficiency", "Power cost / BTC", "Revenue / BTC",
          "Realized hashprice", "Market hashprice"), rows, keep=0)
     definitions = {
@@ -332,10 +274,43 @@ def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
         ), c.note)
         for c in metrics.company.contracts
     ]
+    rows += [
+        Row(fact.date.date().isoformat(), (
+            Cell(f"Price: {label}", wrap=True),
+            Cell(shown, STATUS_MARKS[fact.status]),
+            Cell(fact.status), Cell(fact.source.replace(";", ", "), wrap=True),
+            Cell(f"prices.csv:{fact.line}", wrap=True),
+        ), fact.note)
+        for fact in (metrics.prices.itertuples() if not metrics.prices.empty else ())
+        for label, shown in _price_figures(fact)
+    ]
     return Table(f"Every figure in the inputs for {metrics.company.ticker} up to "
                  f"{period_name(metrics)}, with its source", ("Period", "Figure", "Value", "Status",
                                                         "Source", "Input", "Note"),
                  tuple(rows), css_class="dense")
+
+
+def _price_figures(row: Any) -> list[tuple[str, str]]:
+    """The values one prices.csv row gives, each as (label, text)."""
+    shown = [("close", fmt.usd(row.close) if row.close >= 100 else f"${row.close:,.2f}"),
+             ("shares outstanding", fmt.number(row.shares_outstanding, "M", 3)),
+             ("market capitalization", fmt.money(row.market_cap))]
+    values = (row.close, row.shares_outstanding, row.market_cap)
+    return [item for item, value in zip(shown, values, strict=True) if not fmt.missing(value)]
+
+
+def analysis_context(metrics: Metrics, lookup: FigureLookup) -> dict[str, Any]:
+    """The analysis sections' part of a briefing's context: what moved, valuation, capital."""
+    what = moves.what_moved(metrics, lookup)
+    value = valuation.value(metrics, metrics.prices, lookup)
+    return {
+        "what_moved": what,
+        "moves_table": analysis_view.moves_table(what),
+        "move_bridges": analysis_view.bridges(what, metrics),
+        "valuation": value,
+        "valuation_facts": analysis_view.valuation_facts(value, metrics),
+        "capital_table": analysis_view.capital_table(metrics, lookup),
+    }
 
 
 def metric_label_market(metric: str) -> str:
@@ -357,6 +332,8 @@ def cited_sources(metrics: Metrics, sources: dict[str, Source], market: pd.DataF
     ids = {s for cell in metrics.facts["source"] for s in cell.split(";")}
     ids |= {c.source for c in metrics.company.contracts}
     ids |= {s for cell in market_rows(metrics, market)["source"] for s in cell.split(";")}
+    if not metrics.prices.empty:
+        ids |= {s for cell in metrics.prices["source"] for s in cell.split(";")}
     return [sources[i] for i in sorted(ids)]
 
 
@@ -479,16 +456,6 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
          "non-cash items exceed the loss. Contracted revenue a year: Σ value ÷ term over the "
          "listed contracts that give both.",),
         css_class="keep")
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One line of a definition list: a label, a marked figure, and what it is as of or how
-    it was computed."""
-
-    label: str
-    value: Cell
-    note: str = ""
 
 
 def _latest_cell(lookup: FigureLookup, metric: str, value: object, as_of: object,
@@ -617,6 +584,7 @@ def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
         "guidance_table": guidance_table(metrics, lookup),
         "caveats": caveats(metrics),
         "facts_table": facts_table(metrics, market),
+        **analysis_context(metrics, lookup),
         "sources": cited_sources(metrics, dict(sources), market),
     }
 

@@ -1,0 +1,143 @@
+"""What the analysis sections print: what moved, valuation and capital, as formatted cells.
+
+Kept apart from :mod:`reportgen.view` (the quarter's own tables and the audit trail) because
+these sections compare across quarters and with the market: every cell here is built from a
+typed :class:`~reportgen.provenance.Figure`, so its mark, sources and date travel with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+
+from reportgen import formatting as fmt
+from reportgen import periods
+from reportgen.cells import Cell, Fact, Row, Table, without_empty_columns
+from reportgen.claims import period_name
+from reportgen.metrics import CASH_METRICS
+from reportgen.model import Metrics
+from reportgen.moves import BridgeStep, Quarters, WhatMoved
+from reportgen.provenance import Figure, FigureLookup
+from reportgen.valuation import Valuation
+from reportgen.vocabulary import METRICS
+
+QUARTERS_SHOWN = 8
+"""As many quarters as the revenue table shows (view.QUARTERS_IN_TABLES)."""
+
+
+def figure_cell(figure: Figure | None, show_date: bool = True) -> Cell:
+    """A figure's cell: its text, mark and sources, and its date when it is not the
+    document's quarter."""
+    if figure is None:
+        return Cell(fmt.NOT_DISCLOSED)
+    return Cell(figure.text, figure.mark, figure.sources, figure.negative,
+                as_of=str(figure.period) if show_date and figure.dated and figure.period else "",
+                stale=figure.stale)
+
+
+def moves_table(what: WhatMoved) -> Table:
+    rows = tuple(Row(move.label, (
+        figure_cell(move.before), figure_cell(move.after),
+        figure_cell(move.change_figure, show_date=False),
+        Cell(fmt.delta(move.relative), negative=move.relative < 0),
+    )) for move in what.moves)
+    return Table(f"Largest moves against {what.previous}, USD", (
+        "Figure", "Before", "Now", "Change", "Change, %"), rows, (
+        "Quarterly flows are compared with the previous quarter; balances (debt, cash, notes) "
+        "with their latest level in the four quarters before, dated when older. Ranked by the "
+        "size of the change.",), css_class="keep")
+
+
+def bridge_table(steps: Iterable[BridgeStep], caption: str, note: str) -> Table:
+    rows = tuple(Row(step.label, (figure_cell(step.amount, show_date=False),), "",
+                     "start" if step.kind == "start" else "end" if step.kind == "end" else "item")
+                 for step in steps)
+    return Table(caption, ("Step", "USD"), rows, (note,), css_class="keep")
+
+
+def bridges(what: WhatMoved, metrics: Metrics) -> list[Table]:
+    """The revenue bridge by business and the adjusted-EBITDA bridge, where their parts exist."""
+    found = []
+    now = period_name(metrics)
+    if what.revenue_bridge:
+        found.append(bridge_table(what.revenue_bridge, f"Revenue, {what.previous} to {now}, "
+                                  "by business", "Each step is a business's change in revenue; "
+                                  "the steps add up to the change in total revenue."))
+    if what.ebitda_bridge:
+        found.append(bridge_table(what.ebitda_bridge, f"Adjusted EBITDA, {what.previous} to "
+                                  f"{now}", "Costs and other items is the difference: the "
+                                  "change in adjusted EBITDA less the change in revenue."))
+    return found
+
+
+def valuation_facts(valuation: Valuation, metrics: Metrics) -> list[Fact]:
+    """Market cap, EV and the EV ratios, each with the dates it rests on; empty without a
+    price, so the template can say what is missing instead."""
+    if valuation.market_cap is None:
+        return []
+    day = valuation.price_date
+    cap = valuation.market_cap
+    how = ("as given by the source" if valuation.price is None or valuation.shares is None
+           else "close × shares outstanding")
+    facts = [Fact("Share price", figure_cell(valuation.price), f"close on {day}")
+             if valuation.price else None,
+             Fact("Market capitalization", figure_cell(cap), how)]
+    net = valuation.net_debt
+    facts.append(Fact("Net debt", figure_cell(net), f"at {net.period}" if net is not None
+                      else "needs cash and debt at the same quarter end"))
+    ev = valuation.enterprise_value
+    facts.append(Fact("Enterprise value", figure_cell(ev), (
+        f"market capitalization on {day} + net debt at {net.period}") if ev is not None
+        and net is not None else "needs net debt"))
+    for ratio, over, what in (
+            (valuation.per_contracted_mw, valuation.contracted_mw, "contracted critical IT"),
+            (valuation.per_ehs, valuation.hashrate, "hashrate"),
+            (valuation.to_contracted_annual_revenue, valuation.contracted_annual_revenue,
+             "contracted revenue a year at full ramp")):
+        label = ratio.label if ratio is not None else _ratio_label(what)
+        if ratio is not None and over is not None:
+            note = f"EV ÷ {over.shown} of {what}"
+        elif over is not None and over.stale:
+            note = f"not computed: the latest {what} ({over.shown}) is stale"
+        else:
+            note = f"not computed: needs EV and {what}"
+        facts.append(Fact(label, figure_cell(ratio), note))
+    return [fact for fact in facts if fact is not None]
+
+
+def _ratio_label(what: str) -> str:
+    return {"contracted critical IT": "EV per contracted MW", "hashrate": "EV per EH/s"}.get(
+        what, "EV ÷ contracted annual revenue")
+
+
+CAPITAL_COLUMNS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
+    ("total_debt", "Total debt", fmt.money),
+    ("convertible_notes", "Convertible notes", fmt.money),
+    ("convertible_notes_issued", "Converts issued", fmt.money),
+    ("debt_issued", "Other debt issued", fmt.money),
+    ("capex", "Capex", fmt.money),
+    ("shares_outstanding", "Shares out", lambda v: fmt.number(v, "M", 1)),
+)
+
+
+def capital_table(metrics: Metrics, lookup: FigureLookup) -> Table:
+    """Debt, issuance, capex, cash and share count by quarter: how the build-out is funded."""
+    figures = Quarters(metrics, lookup)
+    cash = next((m for m in CASH_METRICS if m in metrics.quarters.columns
+                 and metrics.quarters[m].notna().any()), "cash")
+    columns = [*CAPITAL_COLUMNS[:1], (cash, METRICS[cash].label, fmt.money), *CAPITAL_COLUMNS[1:]]
+    present = [c for c in columns if c[0] in metrics.quarters.columns]
+    window = metrics.quarters.tail(QUARTERS_SHOWN)
+    rows = []
+    for quarter, row in window.iterrows():
+        if not any(pd.notna(row.get(c[0])) for c in present):
+            continue
+        p = periods.label(quarter)
+        rows.append(Row(period_name(metrics, p), tuple(
+            figure_cell(figures.figure(p, column, label, show), show_date=False)
+            for column, label, show in present)))
+    header, kept = without_empty_columns(("Quarter", *(c[1] for c in present)), rows, keep=0)
+    return Table("Capital by quarter, USD", header, kept, (
+        "Balances at quarter end (debt, cash, notes, shares); issuance and capex during the "
+        "quarter.",), css_class="keep")

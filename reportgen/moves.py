@@ -1,0 +1,344 @@
+"""What moved this quarter: the revenue bridge by business, the largest moves, and the
+thresholds a reader must not miss (interest above revenue, debt more than doubling, dilution,
+a business line halving).
+
+An analyst's first minute goes to what changed against the previous quarter; the briefing
+leads with it. Every move is built from two input figures with their provenance, so a change
+is marked as weakly as the weaker of its two ends and dated by both. A rule that lacks either
+end says nothing. Every threshold is a constant here, documented in the README's "Claims and
+their rules" section beside those of :mod:`reportgen.claims`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reportgen import periods
+from reportgen.formatting import delta, money, number
+from reportgen.metrics import CASH_METRICS
+from reportgen.model import Metrics
+from reportgen.provenance import Claim, Figure, FigureLookup, Part, weakest
+from reportgen.vocabulary import BUSINESSES, METRICS
+
+HALVED = 0.50
+"""A business line 'fell by half' when its revenue is at most 50% of the previous quarter's."""
+DEBT_MULTIPLE = 2.0
+"""Debt 'more than doubled' when it is over 2× its level of up to four quarters earlier."""
+DILUTION_A_YEAR = 0.10
+"""Dilution is flagged above 10% a year (compounded from the span the share counts cover)."""
+MIN_DILUTION_SPAN = 2
+"""... over a span of at least two quarters, so one quarter's issuance is not made a trend."""
+LOOKBACK_QUARTERS = 4
+"""Point-in-time figures (debt, cash, shares) are compared with their level up to a year back."""
+MAX_MOVES = 6
+"""The 'largest moves' table lists at most six; the lead sentence names the top three."""
+MOVES_IN_LEAD = 3
+
+BUSINESS_LABELS = {"mining": "Mining revenue", "ai_hpc": "AI/HPC revenue",
+                   "other": "Other revenue"}
+FLOWS: tuple[tuple[str, str], ...] = (
+    *((f"mix_{business}", BUSINESS_LABELS[business]) for business in BUSINESSES),
+    ("demand_response_income", "Demand-response income"),
+    ("adjusted_ebitda", "Adjusted EBITDA"),
+    ("net_income", "Net income"),
+    ("depreciation_amortization", "Depreciation and amortization"),
+    ("impairment", "Impairment"),
+    ("fair_value_change", "Fair-value change"),
+    ("interest_expense", "Interest expense"),
+)
+"""Quarterly flows compared with the previous quarter only (USD M)."""
+STOCKS: tuple[tuple[str, str], ...] = (
+    ("total_debt", "Total debt"),
+    ("convertible_notes", "Convertible notes"),
+)
+"""Quarter-end balances compared with their latest level in the year before (USD M); cash
+joins them under the first definition disclosed at both ends."""
+
+
+@dataclass(frozen=True)
+class Move:
+    """One figure's change between two quarters, both ends with their provenance."""
+
+    key: str
+    label: str
+    before: Figure
+    after: Figure
+
+    @property
+    def change(self) -> float:
+        return self.after.value - self.before.value
+
+    @property
+    def relative(self) -> float:
+        """Change as a fraction of the earlier level; NaN from a base of 0 or less."""
+        return self.change / self.before.value if self.before.value > 0 else math.nan
+
+    @property
+    def change_figure(self) -> Figure:
+        """The change as a figure: marked like the weaker end, citing both ends' sources."""
+        return Figure(f"{self.label}, change", self.change, money(self.change, plus=True),
+                      self.after.period, weakest((self.before.status, self.after.status)),
+                      tuple(dict.fromkeys(self.before.sources + self.after.sources)))
+
+
+@dataclass(frozen=True)
+class BridgeStep:
+    label: str
+    amount: Figure
+    kind: str
+    """``start`` and ``end`` are levels; ``step`` is a change between them."""
+
+
+@dataclass(frozen=True)
+class WhatMoved:
+    """The covered quarter against the previous one; empty parts when the inputs lack them."""
+
+    previous: str
+    revenue_bridge: tuple[BridgeStep, ...]
+    ebitda_bridge: tuple[BridgeStep, ...]
+    moves: tuple[Move, ...]
+    claims: tuple[Claim, ...]
+
+
+class Quarters:
+    """Figures of one miner by quarter, each with its status and sources (dated when it is not
+    of the covered quarter)."""
+
+    def __init__(self, metrics: Metrics, lookup: FigureLookup) -> None:
+        self.metrics, self.lookup, self.period = metrics, lookup, metrics.period
+
+    def figure(self, period: str, column: str, label: str,
+               show: Callable[[float], str] = money) -> Figure | None:
+        quarter = periods.quarter(period)
+        table = self.metrics.quarters
+        if quarter not in table.index or column not in table.columns:
+            return None
+        value = table.at[quarter, column]
+        if value is None or pd.isna(value):
+            return None
+        if column.startswith("mix_"):
+            status, sources = self.lookup.provenance(
+                period, self.lookup.business_metrics(period, column.removeprefix("mix_")))
+        else:
+            status, sources = self.lookup.status(period, column), self.lookup.sources(
+                period, column)
+        return Figure(label, float(value), show(float(value)), period, status, sources,
+                      dated=period != self.period)
+
+    def earlier(self, column: str, label: str, quarters: int = LOOKBACK_QUARTERS,
+                show: Callable[[float], str] = money) -> Figure | None:
+        """The latest figure of ``column`` in the ``quarters`` before the covered one."""
+        for back in range(1, quarters + 1):
+            found = self.figure(periods.shift(self.period, -back), column, label, show)
+            if found is not None:
+                return found
+        return None
+
+    def oldest(self, column: str, label: str, quarters: int = LOOKBACK_QUARTERS,
+               show: Callable[[float], str] = money) -> Figure | None:
+        """The oldest figure of ``column`` within ``quarters`` before the covered one."""
+        for back in range(quarters, 0, -1):
+            found = self.figure(periods.shift(self.period, -back), column, label, show)
+            if found is not None:
+                return found
+        return None
+
+
+def what_moved(metrics: Metrics, lookup: FigureLookup | None = None) -> WhatMoved:
+    figures = Quarters(metrics, lookup or FigureLookup(metrics))
+    previous = periods.shift(metrics.period, -1)
+    moves = largest_moves(figures, previous)
+    found = [moves_claim(moves, previous), halved_claim(figures, previous),
+             demand_response_claim(figures), interest_claim(figures), debt_claim(figures),
+             dilution_claim(figures)]
+    return WhatMoved(previous, revenue_bridge(figures, previous), ebitda_bridge(figures, previous),
+                     tuple(moves[:MAX_MOVES]), tuple(c for c in found if c is not None))
+
+
+def revenue_bridge(figures: Quarters, previous: str) -> tuple[BridgeStep, ...]:
+    """Previous revenue, the change of each business, any change in the unsplit part, and this
+    quarter's revenue; only when both quarters split revenue over the same businesses, so the
+    steps add up exactly."""
+    start = figures.figure(previous, "revenue_total", "Revenue")
+    end = figures.figure(figures.period, "revenue_total", "Revenue")
+    if start is None or end is None:
+        return ()
+    steps = [BridgeStep(f"Revenue, {previous}", start, "start")]
+    for business in BUSINESSES:
+        column = f"mix_{business}"
+        before, after = (figures.figure(p, column, BUSINESS_LABELS[business])
+                         for p in (previous, figures.period))
+        if (before is None) != (after is None):
+            return ()
+        if before is not None and after is not None:
+            move = Move(column, BUSINESS_LABELS[business], before, after)
+            steps.append(BridgeStep(BUSINESS_LABELS[business], move.change_figure, "step"))
+    if len(steps) == 1:
+        return ()
+    split = sum(step.amount.value for step in steps[1:])
+    rest = round(end.value - start.value - split, 6) + 0.0
+    if rest:
+        steps.append(BridgeStep("Not split by business", Figure(
+            "Revenue not split, change", rest, money(rest, plus=True), figures.period,
+            weakest((start.status, end.status)), tuple(dict.fromkeys(start.sources + end.sources))),
+            "step"))
+    steps.append(BridgeStep(f"Revenue, {figures.period}", end, "end"))
+    return tuple(steps)
+
+
+def ebitda_bridge(figures: Quarters, previous: str) -> tuple[BridgeStep, ...]:
+    """Previous adjusted EBITDA, the change in revenue, the change in everything else (costs
+    and other items, as the difference), and this quarter's adjusted EBITDA."""
+    ends = [figures.figure(p, "adjusted_ebitda", "Adjusted EBITDA") for p in (previous,
+                                                                              figures.period)]
+    revenue = [figures.figure(p, "revenue_total", "Revenue") for p in (previous, figures.period)]
+    if None in ends or None in revenue:
+        return ()
+    start, end = ends
+    revenue_move = Move("revenue_total", "Revenue", *revenue)  # type: ignore[arg-type]
+    rest = end.value - start.value - revenue_move.change  # type: ignore[union-attr]
+    statuses = [f.status for f in (*ends, *revenue) if f is not None]
+    sources = tuple(dict.fromkeys(s for f in (*ends, *revenue) if f is not None
+                                  for s in f.sources))
+    return (
+        BridgeStep(f"Adjusted EBITDA, {previous}", start, "start"),  # type: ignore[arg-type]
+        BridgeStep("Change in revenue", revenue_move.change_figure, "step"),
+        BridgeStep("Change in costs and other items (the difference)", Figure(
+            "Costs and other items, change", rest, money(rest, plus=True), figures.period,
+            weakest(statuses), sources), "step"),
+        BridgeStep(f"Adjusted EBITDA, {figures.period}", end, "end"),  # type: ignore[arg-type]
+    )
+
+
+def largest_moves(figures: Quarters, previous: str) -> list[Move]:
+    """Flows against the previous quarter and balances against their latest earlier level,
+    largest absolute change (USD M) first; unchanged figures are not moves."""
+    moves = []
+    for column, label in FLOWS:
+        before = figures.figure(previous, column, label)
+        after = figures.figure(figures.period, column, label)
+        if before is not None and after is not None:
+            moves.append(Move(column, label, before, after))
+    cash = next((m for m in CASH_METRICS if figures.figure(figures.period, m, "")
+                 and figures.earlier(m, "")), None)
+    stocks = [*STOCKS, *([(cash, METRICS[cash].label)] if cash else [])]
+    for column, label in stocks:
+        after = figures.figure(figures.period, column, label)
+        before = figures.earlier(column, label)
+        if before is not None and after is not None:
+            moves.append(Move(column, label, before, after))
+    moves = [move for move in moves if move.change]
+    return sorted(moves, key=lambda move: -abs(move.change))
+
+
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: its first word lowercased unless it is an acronym.
+
+    >>> in_sentence("Total debt"), in_sentence("AI/HPC revenue")
+    ('total debt', 'AI/HPC revenue')
+    """
+    first, _, rest = label.partition(" ")
+    word = first if first[1:2].isupper() else first.lower()
+    return f"{word} {rest}" if rest else word
+
+
+def _from_to(move: Move) -> list[Part]:
+    return [f"{in_sentence(move.label)} {'+' if move.change > 0 else '−'}",
+            Figure(move.change_figure.label, abs(move.change), money(abs(move.change)),
+                   move.after.period, move.change_figure.status, move.change_figure.sources),
+            " (", move.before, " → ", move.after, ")"]
+
+
+def moves_claim(moves: Sequence[Move], previous: str) -> Claim | None:
+    """The top moves by size, each from its level to its level, against ``previous`` (a balance
+    compared with an earlier quarter carries that quarter)."""
+    if not moves:
+        return None
+    parts: list[Part] = [f"Largest moves against {previous}: "]
+    for n, move in enumerate(moves[:MOVES_IN_LEAD]):
+        parts += ([", " if n < min(len(moves), MOVES_IN_LEAD) - 1 else " and "] if n else [])
+        parts += _from_to(move)
+    parts.append(".")
+    return Claim("moves", "largest absolute changes in USD", tuple(parts))
+
+
+def halved_claim(figures: Quarters, previous: str) -> Claim | None:
+    """Each business line at most half its previous quarter's revenue (HALVED)."""
+    fallen = []
+    for business in BUSINESSES:
+        column = f"mix_{business}"
+        before = figures.figure(previous, column, BUSINESS_LABELS[business])
+        after = figures.figure(figures.period, column, BUSINESS_LABELS[business])
+        if before is None or after is None or before.value <= 0:
+            continue
+        if after.value <= (1 - HALVED) * before.value:
+            fallen.append(Move(column, BUSINESS_LABELS[business], before, after))
+    if not fallen:
+        return None
+    parts: list[Part] = []
+    for n, move in enumerate(fallen):
+        parts += ["; " if n else "", f"{move.label} fell by half or more: ", move.before, " → ",
+                  move.after, f" ({delta(move.relative)})"]
+    return Claim("halved", f"a business line at most {1 - HALVED:.0%} of the previous quarter",
+                 (*parts, "."))
+
+
+def demand_response_claim(figures: Quarters) -> Claim | None:
+    """Demand-response income above mining revenue: the miner earned more by not mining."""
+    income = figures.figure(figures.period, "demand_response_income", "Demand-response income")
+    mining = figures.figure(figures.period, "mix_mining", "Mining revenue")
+    if income is None or mining is None or income.value <= mining.value:
+        return None
+    return Claim("demand_response", "demand-response income above mining revenue", (
+        "Demand-response income of ", income, " exceeded mining revenue of ", mining,
+        ": power sold back or curtailed earned more than the bitcoin mined."))
+
+
+def interest_claim(figures: Quarters) -> Claim | None:
+    """Interest expense above revenue in the covered quarter."""
+    interest = figures.figure(figures.period, "interest_expense", "Interest expense")
+    revenue = figures.figure(figures.period, "revenue_total", "Revenue")
+    if interest is None or revenue is None or revenue.value <= 0 or interest.value <= revenue.value:
+        return None
+    return Claim("interest", "interest expense above revenue", (
+        "Interest expense of ", interest, " exceeded revenue of ", revenue,
+        f" ({interest.value / revenue.value:.0%} of it)."))
+
+
+def debt_claim(figures: Quarters) -> Claim | None:
+    """Total debt over DEBT_MULTIPLE times its oldest level within the last four quarters."""
+    after = figures.figure(figures.period, "total_debt", "Total debt")
+    before = figures.oldest("total_debt", "Total debt")
+    if after is None or before is None or before.value <= 0:
+        return None
+    if after.value <= DEBT_MULTIPLE * before.value:
+        return None
+    span = periods.ordinal(figures.period) - periods.ordinal(str(before.period))
+    return Claim("debt", f"total debt over {DEBT_MULTIPLE:g}× within {LOOKBACK_QUARTERS} "
+                 "quarters", ("Total debt rose from ", before, " to ", after,
+                              f" in {span} quarter{'s' if span > 1 else ''}: more than "
+                              f"{DEBT_MULTIPLE:g}× in under a year."))
+
+
+def dilution_claim(figures: Quarters) -> Claim | None:
+    """Shares outstanding growing more than DILUTION_A_YEAR a year, compounded over a span of
+    at least MIN_DILUTION_SPAN quarters (the oldest count within the last four quarters)."""
+    show: Callable[[float], str] = lambda v: number(v, "M shares", 1)  # noqa: E731
+    after = figures.figure(figures.period, "shares_outstanding", "Shares outstanding", show)
+    before = figures.oldest("shares_outstanding", "Shares outstanding", show=show)
+    if after is None or before is None or before.value <= 0:
+        return None
+    span = periods.ordinal(figures.period) - periods.ordinal(str(before.period))
+    if span < MIN_DILUTION_SPAN:
+        return None
+    yearly = (after.value / before.value) ** (4 / span) - 1
+    if yearly <= DILUTION_A_YEAR:
+        return None
+    return Claim("dilution", f"share count growing over {DILUTION_A_YEAR:.0%} a year", (
+        "Shares outstanding grew from ", before, " to ", after,
+        f" ({delta(after.value / before.value - 1)} in {span} quarters, about "
+        f"{delta(yearly, 0)} a year)."))

@@ -1,0 +1,197 @@
+"""What the market pays for a miner against what it has contracted: market capitalization,
+enterprise value, and EV per contracted MW, per EH/s and against contracted annual revenue.
+
+Prices and share counts come from ``inputs/prices.csv`` and are of a day, not a quarter; the
+balance sheet is of a quarter end. Every figure here therefore carries its own date, and the
+enterprise value names both (price date, net-debt quarter), so a reader never mistakes a
+January price for a March one. Nothing is computed from a missing part: no price, no value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reportgen import periods
+from reportgen.formatting import missing, money, multiple, number, usd
+from reportgen.model import Metrics
+from reportgen.provenance import Figure, FigureLookup, weakest
+
+PRICE_AFTER_QUARTERS = 1
+"""A briefing uses prices up to the end of the quarter after the one it covers (results come
+out then); a later price would value the company on news the briefing does not cover."""
+SHARES_WITHIN_DAYS = 92
+"""A close without a share count on its row is valued with the nearest count within a quarter."""
+
+PRICE_COLUMNS = ("ticker", "date", "close", "shares_outstanding", "market_cap", "source",
+                 "status", "note", "file", "line")
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """A miner's valuation on one price date; every part ``None`` when it cannot be computed."""
+
+    price_date: str = ""
+    price: Figure | None = None
+    shares: Figure | None = None
+    market_cap: Figure | None = None
+    net_debt: Figure | None = None
+    enterprise_value: Figure | None = None
+    per_contracted_mw: Figure | None = None
+    per_ehs: Figure | None = None
+    to_contracted_annual_revenue: Figure | None = None
+    contracted_mw: Figure | None = None
+    contracted_annual_revenue: Figure | None = None
+    hashrate: Figure | None = None
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        return tuple(f for f in (self.price, self.shares, self.market_cap, self.net_debt,
+                                 self.enterprise_value, self.per_contracted_mw, self.per_ehs,
+                                 self.to_contracted_annual_revenue) if f is not None)
+
+
+def _row_figure(row: pd.Series, column: str, label: str, show: Callable[[float], str]
+                ) -> Figure | None:
+    value = row.get(column)
+    if value is None or pd.isna(value):
+        return None
+    return Figure(label, float(value), show(float(value)), _day(row["date"]), str(row["status"]),
+                  tuple(str(row["source"]).split(";")), dated=True)
+
+
+def _day(value: object) -> str:
+    return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]
+
+
+def _combined(label: str, value: float, show: Callable[[float], str], when: str,
+              *parts: Figure) -> Figure:
+    return Figure(label, value, show(value), when, weakest(p.status for p in parts),
+                  tuple(dict.fromkeys(s for p in parts for s in p.sources)), dated=True)
+
+
+def price_rows(prices: pd.DataFrame, ticker: str, covered: str) -> pd.DataFrame:
+    """The miner's price rows up to the cutoff, newest first."""
+    if prices.empty:
+        return prices
+    cutoff = periods.quarter(periods.shift(covered, PRICE_AFTER_QUARTERS)).end_time
+    rows = prices[(prices["ticker"] == ticker) & (pd.to_datetime(prices["date"]) <= cutoff)]
+    return rows.assign(_date=pd.to_datetime(rows["date"])).sort_values(
+        ["_date", "line"], ascending=[False, True])
+
+
+def market_cap(rows: pd.DataFrame) -> tuple[Figure | None, Figure | None, Figure | None]:
+    """(market cap, price, shares) on the newest date that gives a market cap, or a close with
+    a share count on its row or within SHARES_WITHIN_DAYS of it."""
+    for _, row in rows.iterrows():
+        price = _row_figure(row, "close", "Share price", usd_cents)
+        shares = _row_figure(row, "shares_outstanding", "Shares outstanding", shares_text)
+        given = _row_figure(row, "market_cap", "Market capitalization", money)
+        if given is not None:
+            return given, price, shares
+        if price is None:
+            continue
+        if shares is None:
+            shares = _nearest_shares(rows, row["_date"])
+        if shares is not None:
+            value = price.value * shares.value
+            return _combined("Market capitalization", value, money, price.period or "",
+                             price, shares), price, shares
+    return None, None, None
+
+
+def _nearest_shares(rows: pd.DataFrame, day: pd.Timestamp) -> Figure | None:
+    counted = rows[rows["shares_outstanding"].notna()]
+    if counted.empty:
+        return None
+    gaps = (counted["_date"] - day).abs()
+    nearest = counted.loc[gaps.idxmin()]
+    if gaps.min() > pd.Timedelta(days=SHARES_WITHIN_DAYS):
+        return None
+    return _row_figure(nearest, "shares_outstanding", "Shares outstanding", shares_text)
+
+
+def usd_cents(value: float) -> str:
+    return usd(value) if value >= 100 else f"${value:,.2f}"
+
+
+def shares_text(value: float) -> str:
+    return number(value, "M shares", 1)
+
+
+def value(metrics: Metrics, prices: pd.DataFrame, lookup: FigureLookup | None = None
+          ) -> Valuation:
+    """Market cap, EV and the EV ratios of one miner for the quarter its briefing covers."""
+    lookup = lookup or FigureLookup(metrics)
+    cap, price, shares = market_cap(price_rows(prices, metrics.company.ticker, metrics.period))
+    contracted_mw = _as_of(lookup, "Contracted critical IT", metrics.pipeline["mw_contracted"],
+                           metrics.pipeline["mw_contracted_as_of"], "ai_hpc_mw_contracted",
+                           lambda v: number(v, "MW", 0), metrics.period)
+    annual = _contracted_annual(metrics)
+    hashrate = _latest_hashrate(metrics, lookup)
+    if cap is None:
+        return Valuation(contracted_mw=contracted_mw, contracted_annual_revenue=annual,
+                         hashrate=hashrate)
+    when = cap.period or ""
+    net = _net_debt(metrics, lookup)
+    ev = None if net is None else _combined(
+        "Enterprise value", cap.value + net.value, money, when, cap, net)
+
+    def ratio(label: str, over: Figure | None, show: Callable[[float], str]) -> Figure | None:
+        if ev is None or over is None or not over.value > 0:
+            return None
+        return _combined(label, ev.value / over.value, show, when, ev, over)
+
+    return Valuation(
+        price_date=when, price=price, shares=shares, market_cap=cap, net_debt=net,
+        enterprise_value=ev,
+        per_contracted_mw=ratio("EV per contracted MW", contracted_mw,
+                                lambda v: f"{money(v)} per MW"),
+        per_ehs=ratio("EV per EH/s", hashrate, lambda v: f"{money(v)} per EH/s"),
+        to_contracted_annual_revenue=ratio("EV ÷ contracted annual revenue", annual, multiple),
+        contracted_mw=contracted_mw, contracted_annual_revenue=annual, hashrate=hashrate)
+
+
+def _as_of(lookup: FigureLookup, label: str, amount: object, as_of: object, metric: str,
+           show: Callable[[float], str], covered: str) -> Figure | None:
+    if not isinstance(amount, float | int) or missing(float(amount)) or not isinstance(as_of, str):
+        return None
+    return Figure(label, float(amount), show(float(amount)), as_of, lookup.status(as_of, metric),
+                  lookup.sources(as_of, metric), dated=as_of != covered)
+
+
+def _net_debt(metrics: Metrics, lookup: FigureLookup) -> Figure | None:
+    """Net debt as :func:`reportgen.metrics.liquidity` computes it (debt and cash of one
+    quarter end), with the status and sources of both."""
+    cash = metrics.liquidity
+    net = cash["net_debt"]
+    if not isinstance(net, float | int) or missing(float(net)):
+        return None
+    as_of = str(cash["cash_as_of"])
+    status, sources = lookup.provenance(as_of, [str(cash["cash_metric"]), "total_debt"])
+    return Figure("Net debt", float(net), money(float(net)), as_of, status, sources,
+                  dated=as_of != metrics.period)
+
+
+def _contracted_annual(metrics: Metrics) -> Figure | None:
+    annual = metrics.pipeline["contracted_annual_revenue"]
+    if not isinstance(annual, float | int) or missing(float(annual)):
+        return None
+    used = [c for c in metrics.company.contracts if c.value_usd_m is not None and c.term_years]
+    return Figure("Contracted revenue a year", float(annual), money(float(annual)), None,
+                  weakest(c.status for c in used), tuple(dict.fromkeys(c.source for c in used)))
+
+
+def _latest_hashrate(metrics: Metrics, lookup: FigureLookup) -> Figure | None:
+    if "hashrate" not in metrics.quarters.columns:
+        return None
+    series = metrics.quarters["hashrate"].dropna()
+    if series.empty:
+        return None
+    as_of = periods.label(series.index[-1])
+    amount = float(series.iloc[-1])
+    return Figure("Hashrate", amount, number(amount, "EH/s"), as_of,
+                  lookup.status(as_of, "hashrate"), lookup.sources(as_of, "hashrate"),
+                  dated=as_of != metrics.period)
