@@ -31,9 +31,12 @@ USD per unit) is never derived, whatever its name."""
 POINT_IN_TIME = frozenset({
     "cash", "cash_and_restricted", "cash_and_btc", "total_debt", "convertible_notes",
     "warrant_liability", "hashrate", "hashrate_site", "fleet_efficiency", "power_capacity",
-    "ai_hpc_contracted_value",
+    "ai_hpc_contracted_value", "btc_held", "digital_assets", "liquidity", "total_liabilities",
+    "shareholders_equity", "shares_outstanding", "ai_hpc_arr",
 })
-PER_UNIT = frozenset({"ai_hpc_revenue_share", "eps_diluted", "power_cost_per_btc"})
+PER_UNIT = frozenset({"ai_hpc_revenue_share", "eps_diluted", "eps_adjusted", "power_cost_per_btc",
+                      "power_price", "cost_per_btc_cash", "cost_per_btc_all_in",
+                      "btc_price_realized", "shares_weighted_diluted"})
 NOT_FIGURES_OF_RECORD = ("guide_", "consensus_")
 """Guidance and consensus are forecasts of a period, not parts of a reported total."""
 

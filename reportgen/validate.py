@@ -26,14 +26,16 @@ from reportgen.model import DEFAULT_REVENUE_LINES, Dataset
 from reportgen.vocabulary import (
     BUSINESSES,
     COMMAND,
+    CONSENSUS_FORMS,
     GUIDANCE_FORMS,
     MARKET_METRICS,
     METRICS,
     REVENUE_LINE_UNIT,
     STATUSES,
     MetricSpec,
+    consensus_target,
     did_you_mean,
-    guidance_spec,
+    forecast_spec,
     guidance_target,
     named_with_hints,
 )
@@ -447,21 +449,24 @@ def check_facts(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str]],
             problems.append(_row_problem(table, row, f"expected a period like 2026Q1, 2025H1 "
                                          f"or FY2025 (years {YEARS.start}-{YEARS.stop - 1}), "
                                          f"got {period!r}"))
-        spec = METRICS.get(metric) or guidance_spec(metric)
+        spec = METRICS.get(metric) or forecast_spec(metric)
         if spec is None and metric in revenue_lines.get(ticker, {}):
             spec = MetricSpec(REVENUE_LINE_UNIT, metric, non_negative=True)
         if spec is None:
             hint = hints(f"metric {ticker}", metric,
-                         (*METRICS, *revenue_lines.get(ticker, {}), *GUIDANCE_FORMS))
+                         (*METRICS, *revenue_lines.get(ticker, {}), *GUIDANCE_FORMS,
+                          *CONSENSUS_FORMS))
             listed = f"{COMMAND} --miner {ticker}" if ticker in revenue_lines else COMMAND
             problems.append(_row_problem(table, row, f"unknown metric {metric!r}{hint or ';'} "
                                          "expected a metric of the vocabulary, a revenue line "
                                          f"declared for {ticker} in inputs/companies.yaml, or "
                                          "guidance on a vocabulary metric (guide_<metric>, "
-                                         "guide_<metric>_low, guide_<metric>_high); "
+                                         "guide_<metric>_low, guide_<metric>_high) or "
+                                         "sell-side consensus (consensus_<metric>); "
                                          f"'{listed}' lists them"))
         target = guidance_target(metric)
-        unit_of = f" (the unit of {target[0]})" if target else ""
+        base = target[0] if target else consensus_target(metric)
+        unit_of = f" (the unit of {base})" if base else ""
         problems += _common(table, row, spec, source_ids, unit_of, hints)
         problems += _same_source(table, row, earlier)
     return problems

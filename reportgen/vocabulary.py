@@ -71,6 +71,43 @@ METRICS: dict[str, MetricSpec] = {
     "total_debt": _usd("Total debt", True),
     "convertible_notes": _usd("Convertible notes", True),
     "warrant_liability": _usd("Warrant liability", True),
+    "cost_of_revenue": _usd("Cost of revenue", True),
+    "ebitda": _usd("EBITDA"),
+    "adjusted_net_income": _usd("Adjusted net income (adjusted earnings)"),
+    "eps_adjusted": MetricSpec("USD", "Adjusted EPS"),
+    "net_income_attributable": _usd("Net income attributable to the company's shareholders"),
+    "depreciation": _usd("Depreciation (alone, where the source gives no D&A)", True),
+    "sga": _usd("Selling, general and administrative expenses", True),
+    "general_administrative": _usd("General and administrative expenses", True),
+    "operating_expenses": _usd("Operating expenses (as the source defines them)", True),
+    "interest_income": _usd("Interest income", True),
+    "gain_on_disposal": _usd("Gain on disposal of property and equipment"),
+    "other_non_operating": _usd("Other non-operating income"),
+    "power_cost": _usd("Electricity cost, net", True),
+    "power_cost_mining": _usd("Electricity cost, mining segment", True),
+    "power_price": MetricSpec("USD/MWh", "Power price", True),
+    "cost_per_btc_cash": MetricSpec("USD", "Cash cost per BTC mined", True),
+    "cost_per_btc_all_in": MetricSpec("USD", "All-in cost per BTC mined", True),
+    "btc_price_realized": MetricSpec("USD", "Average realized bitcoin price", True),
+    "btc_held": MetricSpec("BTC", "Bitcoin held", True),
+    "digital_assets": _usd("Digital assets (carrying value)", True),
+    "capex": _usd("Capital expenditure", True),
+    "capex_customer_funded": _usd("Capital expenditure funded by customers", True),
+    "operating_cash_flow": _usd("Operating cash flow"),
+    "free_cash_flow": _usd("Free cash flow"),
+    "liquidity": _usd("Liquidity (as the company defines it)", True),
+    "convertible_notes_issued": _usd("Convertible notes issued in the quarter", True),
+    "debt_issued": _usd("Other notes or bonds issued in the quarter", True),
+    "shares_outstanding": MetricSpec("M", "Shares outstanding", True),
+    "shares_weighted_diluted": MetricSpec("M", "Weighted-average diluted shares", True),
+    "total_liabilities": _usd("Total liabilities", True),
+    "shareholders_equity": _usd("Shareholders' equity"),
+    "hashrate_average": MetricSpec("EH/s", "Average operating hashrate", True),
+    "ai_hpc_mw_billing": MetricSpec("MW", "AI/HPC capacity billing", True),
+    "ai_hpc_mw_under_construction": MetricSpec("MW", "AI/HPC capacity under construction",
+                                               True),
+    "ai_hpc_arr": _usd("AI/HPC annualized run-rate revenue (as the company states it)", True),
+    "gpus_deployed": MetricSpec("GPUs", "GPUs deployed", True),
 }
 
 GUIDANCE_PREFIX = "guide_"
@@ -123,12 +160,60 @@ def guidance_spec(metric: str) -> MetricSpec | None:
     return MetricSpec(spec.unit, f"{spec.label} guidance{suffix}", spec.non_negative)
 
 
+CONSENSUS_PREFIX = "consensus_"
+"""Sell-side consensus on a metric above (``consensus_<metric>``, a point only): not company
+guidance and not a reported figure. Like guidance it sits at the period it is for, has the
+unit of its metric and never makes a quarter count as reported."""
+
+
+def consensus_target(metric: str) -> str | None:
+    """The base metric of a consensus metric, else ``None``.
+
+    >>> consensus_target("consensus_revenue_total"), consensus_target("consensus_nothing")
+    ('revenue_total', None)
+    >>> consensus_target("revenue_total") is None
+    True
+    """
+    if not metric.startswith(CONSENSUS_PREFIX):
+        return None
+    rest = metric[len(CONSENSUS_PREFIX):]
+    return rest if rest in METRICS else None
+
+
+def consensus_spec(metric: str) -> MetricSpec | None:
+    """Unit, label and sign rule of a consensus metric (those of its base), else ``None``.
+
+    >>> consensus_spec("consensus_eps_adjusted")
+    MetricSpec(unit='USD', label='Adjusted EPS consensus (sell-side)', non_negative=False)
+    """
+    base = consensus_target(metric)
+    if base is None:
+        return None
+    spec = METRICS[base]
+    return MetricSpec(spec.unit, f"{spec.label} consensus (sell-side)", spec.non_negative)
+
+
+def forecast_spec(metric: str) -> MetricSpec | None:
+    """The spec of a guidance or consensus metric, else ``None``."""
+    return guidance_spec(metric) or consensus_spec(metric)
+
+
 REVENUE_LINE_UNIT = "USD_M"
 """A miner's own revenue lines (``revenue_colocation``, ...) are declared in companies.yaml."""
 
 MARKET_METRICS: dict[str, MetricSpec] = {
     "hashprice": MetricSpec("USD/PH/day", "Hashprice", True),
     "hashcost_median": MetricSpec("USD/PH/day", "Median cash hashcost", True),
+    "hashprice_low": MetricSpec("USD/PH/day", "Hashprice, low end of the quarter's range",
+                                True),
+    "hashprice_high": MetricSpec("USD/PH/day", "Hashprice, high end of the quarter's range",
+                                 True),
+    "network_hashrate": MetricSpec("EH/s", "Network hashrate (quarter average)", True),
+    "btc_price_average": MetricSpec("USD", "Bitcoin price (quarter average)", True),
+    "public_miner_cash_cost_per_btc": MetricSpec("USD", "Listed miners' cash cost per BTC",
+                                                 True),
+    "public_miner_all_in_cost_per_btc": MetricSpec("USD", "Listed miners' all-in cost per BTC",
+                                                   True),
 }
 
 STATUS_MARKS = {"reported": "", "secondary": "S", "derived": "D", "estimate": "E"}
@@ -144,6 +229,8 @@ SIGN_CONVENTION = ("Signs: charges are positive expense amounts (depreciation, i
 GUIDANCE_FORMS: tuple[str, ...] = tuple(
     f"{GUIDANCE_PREFIX}{base}{suffix}" for base in METRICS for suffix in ("", "_low", "_high"))
 """Every guidance metric name facts.csv accepts, for "did you mean"."""
+CONSENSUS_FORMS: tuple[str, ...] = tuple(f"{CONSENSUS_PREFIX}{base}" for base in METRICS)
+"""Every consensus metric name facts.csv accepts, for "did you mean"."""
 WIDTH = 100
 """Prose lines of ``reportgen metrics`` are wrapped at this width."""
 COMMAND = "reportgen metrics"
@@ -271,6 +358,13 @@ def reference(companies_file: Path, shown: str, miners: Iterable[str] = ()) -> l
         ("guide_<metric>_low", "the low end of a range, e.g. guide_adjusted_ebitda_low"),
         ("guide_<metric>_high", "the high end of a range (both ends from the same source, "
                                 "low <= high)"),
+    ])
+    lines += ["", *textwrap.wrap("Sell-side consensus on any metric above (not company "
+                                 "guidance; in that metric's unit, at the period it is for; "
+                                 "not a reported figure):", WIDTH)]
+    lines += _table([
+        ("consensus_<metric>", "a single figure, e.g. consensus_revenue_total, "
+                               "consensus_eps_adjusted"),
     ])
     lines += ["", "Metrics of inputs/market.csv:"]
     lines += _table([("metric", "unit", "sign", "meaning"),
