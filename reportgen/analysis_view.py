@@ -7,15 +7,12 @@ typed :class:`~reportgen.provenance.Figure`, so its mark, sources and date trave
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
-import pandas as pd
+from collections.abc import Iterable
 
 from reportgen import formatting as fmt
 from reportgen import periods
-from reportgen.cells import Cell, Fact, Row, Table, without_empty_columns
+from reportgen.cells import Cell, Fact, Row, Table
 from reportgen.claims import period_name
-from reportgen.metrics import CASH_METRICS
 from reportgen.model import Metrics
 from reportgen.moves import BridgeStep, Quarters, WhatMoved
 from reportgen.provenance import Figure, FigureLookup
@@ -40,13 +37,14 @@ def moves_table(what: WhatMoved) -> Table:
     rows = tuple(Row(move.label, (
         figure_cell(move.before), figure_cell(move.after),
         figure_cell(move.change_figure, show_date=False),
-        Cell(fmt.delta(move.relative), negative=move.relative < 0),
+        Cell("" if fmt.missing(move.relative) else fmt.delta(move.relative),
+             negative=move.relative < 0),
     )) for move in what.moves)
     return Table(f"Largest moves against {what.previous}, USD", (
         "Figure", "Before", "Now", "Change", "Change, %"), rows, (
         "Quarterly flows are compared with the previous quarter; balances (debt, cash, notes) "
         "with their latest level in the four quarters before, dated when older. Ranked by the "
-        "size of the change.",), css_class="keep")
+        "size of the change. No percentage from a base of zero or less.",), css_class="keep")
 
 
 def bridge_table(steps: Iterable[BridgeStep], caption: str, note: str) -> Table:
@@ -111,33 +109,28 @@ def _ratio_label(what: str) -> str:
         what, "EV ÷ contracted annual revenue")
 
 
-CAPITAL_COLUMNS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
-    ("total_debt", "Total debt", fmt.money),
-    ("convertible_notes", "Convertible notes", fmt.money),
-    ("convertible_notes_issued", "Converts issued", fmt.money),
-    ("debt_issued", "Other debt issued", fmt.money),
-    ("capex", "Capex", fmt.money),
-    ("shares_outstanding", "Shares out", lambda v: fmt.number(v, "M", 1)),
-)
+CAPITAL_METRICS: tuple[str, ...] = (
+    "total_debt", "convertible_notes", "convertible_notes_issued", "debt_issued", "capex",
+    "capex_customer_funded", "shares_outstanding")
+"""Balances at quarter end and issuance or spending in the quarter: how the build-out is paid
+for. Listed one figure a line, since miners disclose them in different quarters."""
 
 
 def capital_table(metrics: Metrics, lookup: FigureLookup) -> Table:
-    """Debt, issuance, capex, cash and share count by quarter: how the build-out is funded."""
+    """Debt, issuance, capex and share count by quarter, newest first, one figure a line."""
     figures = Quarters(metrics, lookup)
-    cash = next((m for m in CASH_METRICS if m in metrics.quarters.columns
-                 and metrics.quarters[m].notna().any()), "cash")
-    columns = [*CAPITAL_COLUMNS[:1], (cash, METRICS[cash].label, fmt.money), *CAPITAL_COLUMNS[1:]]
-    present = [c for c in columns if c[0] in metrics.quarters.columns]
-    window = metrics.quarters.tail(QUARTERS_SHOWN)
+    shown = [m for m in CAPITAL_METRICS if m in metrics.quarters.columns]
     rows = []
-    for quarter, row in window.iterrows():
-        if not any(pd.notna(row.get(c[0])) for c in present):
-            continue
+    for quarter in reversed(metrics.quarters.tail(QUARTERS_SHOWN).index):
         p = periods.label(quarter)
-        rows.append(Row(period_name(metrics, p), tuple(
-            figure_cell(figures.figure(p, column, label, show), show_date=False)
-            for column, label, show in present)))
-    header, kept = without_empty_columns(("Quarter", *(c[1] for c in present)), rows, keep=0)
-    return Table("Capital by quarter, USD", header, kept, (
-        "Balances at quarter end (debt, cash, notes, shares); issuance and capex during the "
-        "quarter.",), css_class="keep")
+        for metric in shown:
+            show = (lambda v: fmt.number(v, "M", 1)) if METRICS[metric].unit == "M" else fmt.money
+            found = figures.figure(p, metric, METRICS[metric].label, show)
+            if found is not None:
+                rows.append(Row(period_name(metrics, p), (
+                    Cell(found.label), figure_cell(found, show_date=False)),
+                    lookup.note(p, metric)))
+    return Table("Capital and funding by quarter", ("Quarter", "Figure", "Value", "Note"),
+                 tuple(rows), ("Balances at quarter end (debt, notes, shares outstanding in "
+                               "millions); issuance and capex during the quarter.",),
+                 css_class="keep")

@@ -101,6 +101,10 @@ class FigureLookup:
         row = self._rows.get((period, metric))
         return tuple(str(row.source).split(";")) if row is not None else ()
 
+    def note(self, period: str, metric: str) -> str:
+        row = self._rows.get((period, metric))
+        return str(row.note) if row is not None and isinstance(row.note, str) else ""
+
     def business_metrics(self, period: str, business: str) -> list[str]:
         return [metric for (p, metric) in self._rows
                 if p == period and self._company.business_of(metric) == business]

@@ -16,11 +16,23 @@ from reportgen import analysis_view, moves, periods, valuation
 from reportgen import formatting as fmt
 from reportgen.cells import Cell, Fact, Row, Table, Tile, without_empty_columns
 from reportgen.claims import Claim, guidance_verdict, period_name
-from reportgen.metrics import BUSINESSES, best_facts, published_since, revenue_per_mw_year
+from reportgen.metrics import (
+    BUSINESSES,
+    best_facts,
+    is_forecast,
+    published_since,
+    revenue_per_mw_year,
+)
 from reportgen.model import Company, Metrics, Source
 from reportgen.peers import RankedMetric, ordinal
 from reportgen.provenance import FigureLookup, weakest
-from reportgen.vocabulary import MARKET_METRICS, METRICS, STATUS_MARKS, guidance_target
+from reportgen.vocabulary import (
+    MARKET_METRICS,
+    METRICS,
+    STATUS_MARKS,
+    consensus_target,
+    guidance_target,
+)
 
 QUARTERS_IN_TABLES = 8
 
@@ -131,9 +143,10 @@ def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
     rows = []
     for period, row in table.iterrows():
         p = periods.label(period)
+        split = any(not fmt.missing(row[f"mix_{b}"]) for b in BUSINESSES)
         business_cells = tuple(
             combined(lookup, p, lookup.business_metrics(p, b), fmt.money(row[f"mix_{b}"]))
-            for b in BUSINESSES)
+            if split else Cell("") for b in BUSINESSES)
         unsplit = row["mix_unallocated"]
         rows.append(Row(period_name(metrics, p), (
             cell(lookup, p, "revenue_total", fmt.money(row["mix_total"])),
@@ -141,7 +154,7 @@ def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
             # Blank, not $0.0M, where the lines add up to the total: the column then drops out.
             Cell("" if not fmt.missing(unsplit) and abs(unsplit) < 0.05 else fmt.money(unsplit),
                  negative=is_negative(unsplit)),
-            Cell(fmt.pct(row["mix_ai_hpc_share"])),
+            Cell(fmt.pct(row["mix_ai_hpc_share"]) if split else ""),
             Cell(fmt.delta(row["revenue_qoq"]), negative=is_negative(row["revenue_qoq"])),
             Cell(fmt.delta(row["revenue_yoy"]), negative=is_negative(row["revenue_yoy"])),
         )))
@@ -156,16 +169,23 @@ def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
                           (("mining", "Mining"), ("ai_hpc", "AI/HPC"), ("other", "Other"))
                           if mapped[b])
     notes = ["Not split: the part of revenue that the lines disclosed do not account for "
-             "(blank when they add up)."]
+             "(blank when they add up). A row blank beside its revenue: the sources give no "
+             "split by business for that quarter."]
     notes.append(f"Revenue lines by business: {described}." if described else
                  "The sources give no split of revenue by business for this miner.")
     return Table("Revenue by business, USD", header, kept, tuple(notes), css_class="keep")
 
 
 def bridge_table(metrics: Metrics, lookup: FigureLookup) -> Table:
+    """Adjusted EBITDA to net income; items the sources do not disclose are named in the note
+    (they are inside the residual) rather than printed as rows without a figure."""
     rows = []
+    undisclosed = []
     p = metrics.period
     for item in metrics.bridge.itertuples():
+        if item.kind == "item" and fmt.missing(item.amount):
+            undisclosed.append(item.label.lower())
+            continue
         if item.kind == "residual":
             shown = Cell(fmt.money(item.amount), negative=is_negative(item.amount))
             note = "computed: net income − adjusted EBITDA − items above"
@@ -173,51 +193,69 @@ def bridge_table(metrics: Metrics, lookup: FigureLookup) -> Table:
             shown = cell(lookup, p, item.metric, fmt.money(item.amount), item.amount)
             note = "non-cash" if item.non_cash else ""
         rows.append(Row(item.label, (shown,), note, item.kind))
+    notes = ["Charges are shown as their effect on net income (negative)."]
+    if undisclosed:
+        notes.append(f"Not disclosed for {period_name(metrics)}, so inside the residual: "
+                     f"{', '.join(undisclosed)}.")
     return Table(f"Adjusted EBITDA to net income, {period_name(metrics)}",
-                 ("Item", "Effect on net income", "Note"), tuple(rows),
-                 (f"Charges are shown as their effect on net income (negative). "
-                  f"{fmt.NOT_DISCLOSED}: not in the inputs; such an item is inside the "
-                  "residual.",), css_class="keep")
+                 ("Item", "Effect on net income", "Note"), tuple(rows), tuple(notes),
+                 css_class="keep")
 
 
 def market_rows(metrics: Metrics, market: pd.DataFrame) -> pd.DataFrame:
     """The market figures a briefing prints: hashprice in the quarters its economics show."""
     shown = {periods.label(p) for p in _recent(metrics, ECONOMICS_INPUTS).index}
     best = market.sort_values("line").drop_duplicates(["period", "metric"])
-    return best[(best["metric"] == "hashprice") & best["period"].isin(shown)]
+    return best[best["metric"].isin(MARKET_SHOWN) & best["period"].isin(shown)]
 
 
+MARKET_SHOWN = ("hashprice", "hashcost_median")
+"""The market figures the mining table sets a miner's own against."""
 ECONOMICS_INPUTS = ["btc_mined", "hashrate", "fleet_efficiency", "power_cost_per_btc",
-                    "revenue_per_btc"]
+                    "cost_per_btc_cash", "power_price", "btc_held", "revenue_per_btc"]
 
 
 def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame) -> Table:
+    """Mining unit economics by quarter, the miner's own against the market's hashprice and
+    median hashcost of the same quarter."""
     table = _recent(metrics, ECONOMICS_INPUTS)
-    hashprice = {r.period: r for r in market_rows(metrics, market).itertuples()}
+    from_market = {(r.period, r.metric): r for r in market_rows(metrics, market).itertuples()}
+
+    def market_cell(p: str, metric: str) -> Cell:
+        row = from_market.get((p, metric))
+        if row is None:
+            return Cell(fmt.NOT_DISCLOSED)
+        return Cell(fmt.usd(row.value), STATUS_MARKS.get(row.status, ""),
+                    tuple(row.source.split(";")))
+
     rows = []
     for period, row in table.iterrows():
         p = periods.label(period)
         mining = lookup.business_metrics(p, "mining")
-        market_row = hashprice.get(p)
         rows.append(Row(period_name(metrics, p), (
             cell(lookup, p, "btc_mined", fmt.number(row["btc_mined"], "", 0)),
             cell(lookup, p, "hashrate", fmt.number(row["hashrate"], "EH/s")),
             cell(lookup, p, "fleet_efficiency", fmt.number(row["fleet_efficiency"], "J/TH")),
+            cell(lookup, p, "power_price", fmt.number(row["power_price"], "$/MWh", 0)),
             cell(lookup, p, "power_cost_per_btc", fmt.usd(row["power_cost_per_btc"])),
+            cell(lookup, p, "cost_per_btc_cash", fmt.usd(row["cost_per_btc_cash"])),
             combined(lookup, p, [*mining, "btc_mined"], fmt.usd(row["revenue_per_btc"])),
             combined(lookup, p, [*mining, "hashrate"], fmt.usd(row["realized_hashprice"])),
-            Cell(fmt.usd(row["market_hashprice"]),
-                 STATUS_MARKS.get(market_row.status, "") if market_row else "",
-                 tuple(market_row.source.split(";")) if market_row else ()),
+            market_cell(p, "hashprice"),
+            market_cell(p, "hashcost_median"),
+            cell(lookup, p, "btc_held", fmt.number(row["btc_held"], "", 0)),
         )))
     header, kept = without_empty_columns(
-        ("Quarter", "BTC mined", "Hashrate", "Efficiency", "Power cost / BTC", "Revenue / BTC",
-         "Realized hashprice", "Market hashprice"), rows, keep=0)
+        ("Quarter", "BTC mined", "Hashrate", "Efficiency", "Power price", "Power cost / BTC",
+         "Cash cost / BTC", "Revenue / BTC", "Realized hashprice", "Market hashprice",
+         "Median hashcost", "BTC held"), rows, keep=0)
     definitions = {
         "Revenue / BTC": "Revenue per BTC = mining revenue ÷ BTC mined.",
         "Realized hashprice": "Realized hashprice = mining revenue ÷ (EH/s × 1,000 × days), USD "
                               "per PH/s per day, using quarter-end hashrate.",
         "Market hashprice": "Market hashprice: the quarter's average as the sources give it.",
+        "Median hashcost": "Median hashcost: listed miners' median cash cost per PH/s per day.",
+        "BTC held": "BTC held at quarter end.",
     }
     notes = " ".join(text for heading, text in definitions.items() if heading in header)
     return Table("Mining output and costs by quarter", header, kept,
@@ -355,7 +393,7 @@ def caveats(metrics: Metrics) -> list[str]:
     return notes + [
         f"{metric_label(r.metric, metrics.company)} ({r.status}): {r.note}"
         for r in current.itertuples()
-        if (r.period, r.metric) not in tabled | guided and guidance_target(r.metric) is None]
+        if (r.period, r.metric) not in tabled | guided and not is_forecast(r.metric)]
 
 
 def other_periods_table(metrics: Metrics) -> Table:
@@ -390,34 +428,77 @@ def disagreements_table(metrics: Metrics) -> Table:
 
 
 def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
-    """Each actual against the company's guidance for the same quarter, where both are in the
-    inputs."""
-    rows = []
+    """Each actual against the company's guidance and the sell-side consensus for the same
+    quarter, where the actual and at least one of them are in the inputs.
+
+    Every consensus figure is shown (sources often quote different estimates: one taken long
+    before the print, one just before it); the verdict against consensus is ``above`` or
+    ``below`` only when the actual is beyond all of them, else ``between estimates``.
+    """
     guided: dict[tuple[str, str], dict[str, float]] = {}
     for fact in best_facts(metrics.facts).itertuples():
         target = guidance_target(str(fact.metric))
         if target is not None and periods.is_quarter(str(fact.period)):
             guided.setdefault((str(fact.period), target[0]), {})[target[1]] = float(fact.value)
-    for (p, base), given in sorted(guided.items(), key=lambda item: periods.ordinal(item[0][0])):
-        low, high = given.get("low", given.get("point")), given.get("high", given.get("point"))
+    consensus: dict[tuple[str, str], list[Any]] = {}
+    for fact in metrics.facts.itertuples():
+        base = consensus_target(str(fact.metric))
+        if base is not None and periods.is_quarter(str(fact.period)):
+            consensus.setdefault((str(fact.period), base), []).append(fact)
+    rows = []
+    for p, base in sorted(set(guided) | set(consensus), key=lambda k: (periods.ordinal(k[0]),
+                                                                       k[1])):
         actual = _value(metrics.quarters.loc[periods.quarter(p)], base) if (
             periods.quarter(p) in metrics.quarters.index) else math.nan
-        if low is None or high is None or fmt.missing(actual):
+        if fmt.missing(actual):
             continue
-        names = [f"guide_{base}"] if "point" in given else [f"guide_{base}_low",
-                                                            f"guide_{base}_high"]
-        guide_text = fmt.money(low) if low == high else f"{fmt.money(low)} to {fmt.money(high)}"
+        unit = METRICS[base].unit
+        given = guided.get((p, base), {})
+        low, high = given.get("low", given.get("point")), given.get("high", given.get("point"))
+        names = ([f"guide_{base}"] if "point" in given else
+                 [f"guide_{base}_low", f"guide_{base}_high"]) if given else []
+        if low is not None and high is not None:
+            guide_text = (fmt.fact(low, unit) if low == high
+                          else f"{fmt.fact(low, unit)} to {fmt.fact(high, unit)}")
+            guide = combined(lookup, p, names, guide_text)
+            verdict = guidance_verdict(actual, low, high)
+        else:
+            guide, verdict = Cell(fmt.NOT_DISCLOSED), ""
+        estimates = consensus.get((p, base), [])
+        values = [float(e.value) for e in estimates]
+        sources = tuple(dict.fromkeys(str(e.source) for e in estimates))
+        estimate = Cell("; ".join(fmt.fact(v, unit) for v in values) or fmt.NOT_DISCLOSED,
+                        weakest_mark(str(e.status) for e in estimates), sources)
         rows.append(Row(period_name(metrics, p), (
             Cell(metric_label(base, metrics.company)),
-            cell(lookup, p, base, fmt.money(actual), actual),
-            combined(lookup, p, names, guide_text),
-            Cell(guidance_verdict(actual, low, high)),
+            cell(lookup, p, base, fmt.fact(actual, unit), actual),
+            guide, Cell(verdict),
+            estimate, Cell(consensus_verdict(actual, values)),
             Cell(", ".join(dict.fromkeys(lookup.sources(p, base) + tuple(
-                s for n in names for s in lookup.sources(p, n)))), wrap=True),
+                s for n in names for s in lookup.sources(p, n)) + sources)), wrap=True),
         )))
-    return Table("Actual against the company's guidance", (
-        "Quarter", "Figure", "Actual", "Guidance", "Actual is", "Sources"), tuple(rows),
-        css_class="keep")
+    header, kept = without_empty_columns((
+        "Quarter", "Figure", "Actual", "Guidance", "Against guidance", "Consensus (sell-side)",
+        "Against consensus", "Sources"), rows)
+    return Table("Actual against guidance and consensus", header, kept, (
+        "Guidance is the company's; consensus is sell-side analysts' estimates, not the "
+        "company's.",), css_class="keep")
+
+
+def consensus_verdict(actual: float, estimates: list[float]) -> str:
+    """``above`` or ``below`` every estimate, ``in line with`` a single one within 0.5%,
+    else ``between estimates``; "" without any.
+
+    >>> consensus_verdict(35.8, [60.05, 44.1]), consensus_verdict(2, [1]), consensus_verdict(2, [])
+    ('below', 'above', '')
+    """
+    if not estimates:
+        return ""
+    if len(estimates) == 1:
+        return guidance_verdict(actual, estimates[0], estimates[0])
+    if actual > max(estimates):
+        return "above"
+    return "below" if actual < min(estimates) else "between estimates"
 
 
 def exceeds_loss(metrics: Metrics) -> bool:
