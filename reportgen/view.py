@@ -463,11 +463,11 @@ def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
             guide = combined(lookup, p, names, guide_text)
             verdict = guidance_verdict(actual, low, high)
         else:
-            guide, verdict = Cell(fmt.NOT_DISCLOSED), ""
+            guide, verdict = Cell(""), ""
         estimates = consensus.get((p, base), [])
         values = [float(e.value) for e in estimates]
         sources = tuple(dict.fromkeys(str(e.source) for e in estimates))
-        estimate = Cell("; ".join(fmt.fact(v, unit) for v in values) or fmt.NOT_DISCLOSED,
+        estimate = Cell("; ".join(fmt.fact(v, unit) for v in values),
                         weakest_mark(str(e.status) for e in estimates), sources)
         rows.append(Row(period_name(metrics, p), (
             Cell(metric_label(base, metrics.company)),
@@ -482,7 +482,8 @@ def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
         "Against consensus", "Sources"), rows)
     return Table("Actual against guidance and consensus", header, kept, (
         "Guidance is the company's; consensus is sell-side analysts' estimates, not the "
-        "company's.",), css_class="keep")
+        "company's. Blank: no guidance or no consensus for that quarter in the inputs.",),
+        css_class="keep")
 
 
 def consensus_verdict(actual: float, estimates: list[float]) -> str:
@@ -522,7 +523,7 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
         if item.key == "non_cash_share" and fmt.missing(item.value) and exceeds_loss(metrics):
             shown, rank = "exceeds loss", "not ranked"
         median = (f"{show(item.median)} (of {item.median_of})" if not fmt.missing(item.median)
-                  else fmt.NOT_DISCLOSED)
+                  else "too few")
         rows.append(Row(item.label, (
             Cell(shown, negative=is_negative(item.value)), Cell(rank),
             Cell(median, negative=is_negative(item.median)),
@@ -533,8 +534,8 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
         "Peers disclosing"), tuple(rows),
         ("Ranks count the miners that disclose the figure, each for its latest reported quarter "
          f"up to {metrics.requested_period}; the median is of the other miners and is left out "
-         "when fewer than 3 of them disclose the figure. The non-cash share is not stated where "
-         "non-cash items exceed the loss. Contracted revenue a year: Σ value ÷ term over the "
+         "(\"too few\") when fewer than 3 of them disclose the figure. The non-cash share is "
+         "not stated where non-cash items exceed the loss. Contracted revenue a year: Σ value ÷ term over the "
          "listed contracts that give both.",),
         css_class="keep")
 
