@@ -85,11 +85,11 @@ breaks; every other string reaching a document, spreadsheet or terminal is one l
 def check(raw: RawInputs) -> list[Problem]:
     source_ids = set(_mapping(raw.sources, "sources"))
     companies = list(_company_entries(raw))
-    lines = {  # every declared line, even one whose business is wrong (reported once, there)
-        str(entry.get("ticker")): (entry["revenue_lines"]
-                                   if isinstance(entry.get("revenue_lines"), dict) else {})
-        for entry in companies if isinstance(entry, dict)
-    }
+    lines: dict[str, Mapping[str, Any]] = {}
+    for entry in companies:  # every declared line, even one whose business is wrong (reported
+        if isinstance(entry, dict):  # once, there); a ticker entered twice keeps its first
+            lines.setdefault(str(entry.get("ticker")), entry["revenue_lines"] if isinstance(
+                entry.get("revenue_lines"), dict) else {})
     problems = [
         *check_sources(raw.sources_file, raw.sources, raw.sources_lines),
         *check_companies(raw.companies_file, raw.companies, source_ids, raw.companies_lines),
