@@ -21,12 +21,20 @@ import pandas as pd
 
 from reportgen import safeyaml
 from reportgen.errors import InputError, Problem
-from reportgen.model import Company, Contract, Dataset, Source
+from reportgen.model import PRICE_COLUMNS, Company, Contract, Dataset, Source, empty_prices
 from reportgen.vocabulary import revenue_lines
 
 FACT_COLUMNS = ("ticker", "period", "metric", "value", "unit", "source", "status", "note")
 MARKET_COLUMNS = ("period", "metric", "value", "unit", "source", "status", "note")
+PRICE_CSV_COLUMNS = ("ticker", "date", "close", "shares_outstanding", "market_cap", "source",
+                     "status", "note")
+"""The header of ``inputs/prices.csv``: one dated share price, share count and market cap a
+row (close in USD, shares in millions, market cap in USD millions; each optional, one given)."""
+PRICE_VALUES = ("close", "shares_outstanding", "market_cap")
 INPUT_FILES = ("companies.yaml", "sources.yaml", "facts.csv", "market.csv")
+"""The input files every project has."""
+OPTIONAL_FILES = ("prices.csv",)
+"""Input files a project may leave out: a missing one reads as a header with no rows."""
 MAX_FILE_BYTES = 10_000_000
 """A CSV input larger than this is refused rather than read: 10 MB of CSV is ~100,000 figures.
 
@@ -40,7 +48,8 @@ and 382 MB, and rows of errors 5.6 s and 600 MB. YAML inputs are bounded by
 :data:`reportgen.safeyaml.MAX_BYTES` (see there)."""
 MAX_ROWS = 100_000
 MAX_BYTES = {"companies.yaml": safeyaml.MAX_BYTES, "sources.yaml": safeyaml.MAX_BYTES,
-             "facts.csv": MAX_FILE_BYTES, "market.csv": MAX_FILE_BYTES}
+             "facts.csv": MAX_FILE_BYTES, "market.csv": MAX_FILE_BYTES,
+             "prices.csv": MAX_FILE_BYTES}
 """The size each input may have."""
 NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 """Plain decimal numbers only: no thousands separators, underscores, or non-ASCII digits."""
@@ -102,6 +111,8 @@ class RawInputs:
     """The line of each key and list item in companies.yaml, to locate problems."""
     sources_lines: Mapping[YamlPath, int] = field(default_factory=dict)
     """The same for sources.yaml."""
+    prices: CsvTable = CsvTable("inputs/prices.csv", PRICE_CSV_COLUMNS, ())
+    """``prices.csv``; a header and no rows when the project has none."""
 
 
 def read_raw(inputs_dir: Path, display_root: Path | None = None) -> RawInputs:
@@ -121,8 +132,10 @@ def read_raw(inputs_dir: Path, display_root: Path | None = None) -> RawInputs:
             return str(path)
 
     texts: dict[str, str] = {}
-    for name in INPUT_FILES:
+    for name in (*INPUT_FILES, *OPTIONAL_FILES):
         limit = MAX_BYTES[name]
+        if name in OPTIONAL_FILES and not (inputs_dir / name).exists():
+            continue  # missing is allowed, and leaves the fingerprint as it was without it
         try:
             with (inputs_dir / name).open("rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
@@ -149,10 +162,13 @@ def read_raw(inputs_dir: Path, display_root: Path | None = None) -> RawInputs:
     sources, sources_lines = _yaml(texts["sources.yaml"], shown("sources.yaml"), problems)
     facts = _csv(texts["facts.csv"], shown("facts.csv"), problems)
     market = _csv(texts["market.csv"], shown("market.csv"), problems)
+    prices = (_csv(texts["prices.csv"], shown("prices.csv"), problems) if "prices.csv" in texts
+              else CsvTable(shown("prices.csv"), PRICE_CSV_COLUMNS, ()))
     if problems:
         raise InputError(problems)
     return RawInputs(shown("companies.yaml"), companies, shown("sources.yaml"), sources,
-                     facts, market, digest.hexdigest(), companies_lines, sources_lines)
+                     facts, market, digest.hexdigest(), companies_lines, sources_lines,
+                     prices)
 
 
 def _yaml(text: str, file: str, problems: list[Problem]) -> tuple[Any, dict[YamlPath, int]]:
@@ -249,7 +265,7 @@ def to_dataset(raw: RawInputs) -> Dataset:
     }
     companies = {entry["ticker"]: _company(entry) for entry in raw.companies["companies"]}
     return Dataset(companies, _frame(raw.facts, FACT_COLUMNS), _frame(raw.market, MARKET_COLUMNS),
-                   sources, raw.fingerprint)
+                   sources, raw.fingerprint, _prices(raw.prices))
 
 
 def _company(entry: dict[str, Any]) -> Company:
@@ -260,6 +276,8 @@ def _company(entry: dict[str, Any]) -> Company:
             mw=_number(item.get("mw")), term_years=_number(item.get("term_years")),
             value_usd_m=_number(item.get("value_usd_m")),
             backstop=str(item.get("backstop") or ""), note=str(item.get("note") or ""),
+            kind=str(item.get("kind") or ""), energization=contract_date(item.get("energization")),
+            signed=contract_date(item.get("signed")),
         )
         for item in entry.get("contracts") or ()
     )
@@ -275,6 +293,58 @@ def _company(entry: dict[str, Any]) -> Company:
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+CONTRACT_DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])(-[0-9]{2})?$|^[0-9]{4}-Q[1-4]$")
+"""A contract date as the source gives it: ``2026-08``, ``2026-09-30`` or ``2026-Q4``."""
+
+
+def contract_date(value: Any) -> str:
+    """A contract's ``energization`` or ``signed`` as text (YAML reads ``2026-09-30`` as a
+    date); ``""`` when not given.
+
+    >>> contract_date(datetime.date(2026, 9, 30)), contract_date("2026-Q4"), contract_date(None)
+    ('2026-09-30', '2026-Q4', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def is_contract_date(value: Any) -> bool:
+    """Whether ``value`` is a contract date :func:`contract_date` accepts (a real day, if one).
+
+    >>> is_contract_date("2026-08"), is_contract_date("2026-Q4"), is_contract_date("2026-02-30")
+    (True, True, False)
+    >>> is_contract_date("early 2027"), is_contract_date("2026-13"), is_contract_date(2026)
+    (False, False, False)
+    """
+    if isinstance(value, datetime.datetime) or not isinstance(value, str | datetime.date):
+        return False
+    text = contract_date(value)
+    if not CONTRACT_DATE.match(text):
+        return False
+    return len(text) != 10 or parse_date(text) is not None
+
+
+def _prices(table: CsvTable) -> pd.DataFrame:
+    """The rows of prices.csv as :data:`reportgen.model.PRICE_COLUMNS`, typed."""
+    if not table.rows:
+        return empty_prices()
+    records = [
+        {**{name: row.fields.get(name, "") for name in PRICE_CSV_COLUMNS}, "file": table.file,
+         "line": row.line}
+        for row in table.rows
+    ]
+    frame = pd.DataFrame.from_records(records, columns=list(PRICE_COLUMNS))
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
+    for name in PRICE_VALUES:
+        frame[name] = [parse_number(text) if text else None for text in frame[name]]
+        frame[name] = frame[name].astype(float)
+    frame["line"] = frame["line"].astype(int)
+    return frame
 
 
 def _frame(table: CsvTable, columns: tuple[str, ...]) -> pd.DataFrame:

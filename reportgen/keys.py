@@ -164,9 +164,24 @@ def _miner_parts(miner: Metrics, dataset: Dataset, ranked: list[RankedMetric]) -
         miner.requested_period, repr(miner.company),
         facts.to_csv(index=False),  # with line numbers: the briefing prints them
         dataset.market.to_csv(index=False),
+        _prices_of(dataset, miner.company.ticker).to_csv(index=False),
         repr(cited_sources(miner, dict(dataset.sources), dataset.market)),
         repr([asdict(item) for item in ranked]),
     ]
+
+
+def _prices_of(dataset: Dataset, ticker: str) -> pd.DataFrame:
+    """The miner's rows of prices.csv, one row a value given (``period`` the date, ``metric``
+    the column), in the shape :func:`_rows` reads."""
+    prices = dataset.prices[dataset.prices["ticker"] == ticker]
+    records = [
+        {"period": f"{row.date:%Y-%m-%d}", "metric": name, "source": row.source,
+         "value": getattr(row, name), "line": row.line, "status": row.status, "unit": "",
+         "note": row.note, "file": row.file}
+        for row in prices.itertuples() for name in ("close", "shares_outstanding", "market_cap")
+        if not math.isnan(getattr(row, name))]
+    return pd.DataFrame.from_records(records, columns=[
+        "period", "metric", "source", "value", "line", "status", "unit", "note", "file"])
 
 
 def miner_key(miner: Metrics, dataset: Dataset, ranked: list[RankedMetric],
@@ -244,6 +259,8 @@ def miner_record(miner: Metrics, dataset: Dataset, ranked: list[RankedMetric],
     ids = {s for cell in facts["source"] for s in str(cell).split(";")}
     ids |= {c.source for c in company.contracts}
     ids |= {s for cell in dataset.market["source"] for s in str(cell).split(";")}
+    prices = _prices_of(dataset, company.ticker)
+    ids |= {s for cell in prices["source"] for s in str(cell).split(";")}
     record = {
         "period": miner.requested_period,
         "company": {f.name: _short(repr(getattr(company, f.name)))
@@ -254,6 +271,7 @@ def miner_record(miner: Metrics, dataset: Dataset, ranked: list[RankedMetric],
                   for item in ranked},
         "market": _rows(dataset.market) if market is None else market,
         "facts": _rows(facts),
+        "prices": _rows(prices),
     }
     # "data" stands for everything but the environment: the sector's record names it per peer.
     data = _short(json.dumps(record, sort_keys=True), 16)
@@ -445,6 +463,7 @@ def miner_changes(ticker: str, old: Mapping[str, Any], new: Mapping[str, Any]) -
     lines += [f"sources.yaml {source} {cited[how]}" for source, how in
               _keyed_changes(old.get("sources", {}), new.get("sources", {}))]
     lines += _row_changes("market.csv", "", old.get("market", {}), new.get("market", {}))
+    lines += _row_changes("prices.csv", ticker, old.get("prices", {}), new.get("prices", {}))
     before, after = old.get("peers", {}), new.get("peers", {})
     labels = dict(RANKED)
     for key in after:

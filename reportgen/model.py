@@ -37,6 +37,13 @@ class Contract:
     value_usd_m: float | None = None
     backstop: str = ""
     note: str = ""
+    kind: str = ""
+    """``colocation``, ``gpu_cloud``, ``lease``, or empty when the source does not say."""
+    energization: str = ""
+    """When the source says the contracted capacity is fully delivered or energized:
+    ``YYYY-MM``, ``YYYY-MM-DD`` or ``YYYY-Qn`` as text; empty when not given."""
+    signed: str = ""
+    """When the contract was signed, in the same forms; empty when the source does not say."""
 
 
 @dataclass(frozen=True)
@@ -68,12 +75,30 @@ class Company:
         return self.revenue_line_labels.get(metric)
 
 
+PRICE_COLUMNS = ("ticker", "date", "close", "shares_outstanding", "market_cap", "source",
+                 "status", "note", "file", "line")
+"""The columns of :attr:`Dataset.prices`: ``date`` a pandas Timestamp, ``close`` in USD,
+``shares_outstanding`` in millions, ``market_cap`` in USD millions (each NaN when not given)."""
+
+
+def empty_prices() -> pd.DataFrame:
+    """A prices frame with no rows (no ``inputs/prices.csv``, or one with a header only)."""
+    frame = pd.DataFrame({name: pd.Series(dtype=object) for name in PRICE_COLUMNS})
+    frame["date"] = pd.Series(dtype="datetime64[ns]")
+    for name in ("close", "shares_outstanding", "market_cap"):
+        frame[name] = pd.Series(dtype=float)
+    frame["line"] = pd.Series(dtype=int)
+    return frame
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Everything read from ``inputs/``, validated.
 
-    ``facts`` and ``market`` keep one row per input row (with ``file`` and ``line``) so any
-    figure shown can be traced to the line it came from.
+    ``facts``, ``market`` and ``prices`` keep one row per input row (with ``file`` and
+    ``line``) so any figure shown can be traced to the line it came from. ``prices`` holds
+    dated share prices, share counts and market capitalizations (``inputs/prices.csv``,
+    optional; columns :data:`PRICE_COLUMNS`).
     """
 
     companies: Mapping[str, Company]
@@ -81,6 +106,7 @@ class Dataset:
     market: pd.DataFrame
     sources: Mapping[str, Source]
     fingerprint: str = field(default="")
+    prices: pd.DataFrame = field(default_factory=empty_prices)
 
 
 @dataclass(frozen=True)

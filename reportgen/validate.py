@@ -13,11 +13,14 @@ from reportgen.errors import Problem, UsageError, unsafe_character
 from reportgen.inputs import (
     FACT_COLUMNS,
     MARKET_COLUMNS,
+    PRICE_CSV_COLUMNS,
+    PRICE_VALUES,
     THOUSANDS,
     CsvRow,
     CsvTable,
     RawInputs,
     YamlPath,
+    is_contract_date,
     parse_date,
     parse_number,
 )
@@ -53,7 +56,13 @@ LINE_FORM_KEYS = ("business", "label")
 COMPANY_KEYS = ("ticker", "name", "cik", "fiscal_year_end_month", "revenue_lines",
                 "contracts", "notes")
 CONTRACT_KEYS = ("customer", "site", "mw", "term_years", "value_usd_m", "backstop", "note",
-                 "source", "status")
+                 "source", "status", "kind", "energization", "signed")
+CONTRACT_KINDS = ("colocation", "gpu_cloud", "lease")
+"""What a contract sells: space and power for the customer's machines, GPU compute as a
+service, or a lease of the building; left out when the source does not say."""
+CONTRACT_DATES = ("energization", "signed")
+PRICE_UNITS = {"close": "USD", "shares_outstanding": "millions of shares",
+               "market_cap": "USD millions"}
 CONTRACT_TEXT = ("customer", "site", "backstop", "note")
 SOURCE_KEYS = ("url", "publisher", "kind", "description", "date")
 SOURCE_TEXT = ("publisher", "kind", "description")
@@ -76,17 +85,20 @@ breaks; every other string reaching a document, spreadsheet or terminal is one l
 def check(raw: RawInputs) -> list[Problem]:
     source_ids = set(_mapping(raw.sources, "sources"))
     companies = list(_company_entries(raw))
-    lines = {  # every declared line, even one whose business is wrong (reported once, there)
-        str(entry.get("ticker")): (entry["revenue_lines"]
-                                   if isinstance(entry.get("revenue_lines"), dict) else {})
-        for entry in companies if isinstance(entry, dict)
-    }
+    lines: dict[str, Mapping[str, Any]] = {}
+    for entry in companies:  # every declared line, even one whose business is wrong (reported
+        if isinstance(entry, dict):  # once, there); a ticker entered twice keeps its first
+            lines.setdefault(str(entry.get("ticker")), entry["revenue_lines"] if isinstance(
+                entry.get("revenue_lines"), dict) else {})
     problems = [
         *check_sources(raw.sources_file, raw.sources, raw.sources_lines),
         *check_companies(raw.companies_file, raw.companies, source_ids, raw.companies_lines),
         *check_header(raw.facts, FACT_COLUMNS),
         *check_header(raw.market, MARKET_COLUMNS),
+        *check_header(raw.prices, PRICE_CSV_COLUMNS),
     ]
+    if not any(problem.file == raw.prices.file for problem in problems):
+        problems += check_prices(raw.prices, set(lines), source_ids)
     if not any(problem.file in (raw.facts.file, raw.market.file) for problem in problems):
         problems += check_facts(raw.facts, lines, source_ids)
         problems += check_guidance(raw.facts)
@@ -96,6 +108,7 @@ def check(raw: RawInputs) -> list[Problem]:
     problems += check_yaml_text(raw.sources_file, raw.sources, raw.sources_lines)
     problems += check_csv_text(raw.facts)
     problems += check_csv_text(raw.market)
+    problems += check_csv_text(raw.prices)
     files = {file: rank for rank, file in enumerate(dict.fromkeys(p.file for p in problems))}
     return sorted(problems, key=lambda p: (files[p.file], p.line or 0))
 
@@ -348,6 +361,17 @@ def _company_fields(file: str, at: YamlPath, ticker: str, entry: dict[str, Any],
         if not isinstance(contract.get("status"), str) or contract["status"] not in STATUSES:
             problem((*where, "status"), f"expected one of {', '.join(STATUSES)}, "
                                         f"got {contract.get('status')!r}")
+        kind = contract.get("kind")
+        if kind not in (None, "", *CONTRACT_KINDS):
+            problem((*where, "kind"), f"expected one of {', '.join(CONTRACT_KINDS)} (or leave "
+                                      f"kind out when the source does not say), got {kind!r}")
+        for key in CONTRACT_DATES:
+            value = contract.get(key)
+            if value is not None and not is_contract_date(value):
+                problem((*where, key), f"expected the date the source gives as YYYY-MM, "
+                                       f"YYYY-MM-DD or YYYY-Qn (e.g. 2026-08, 2026-09-30, "
+                                       f"2026-Q4), got {value!r} (leave {key} out when the "
+                                       "source gives no such date)")
     return problems
 
 
@@ -603,6 +627,74 @@ def check_segments(table: CsvTable, revenue_lines: Mapping[str, Mapping[str, str
                     table, row, f"revenue lines add up to {segment_sum:g} ({parts}), more than "
                                 f"1% above the total {total:g}"))
     return _capped(problems, table.file)
+
+
+def check_prices(table: CsvTable, tickers: set[str], source_ids: set[str]) -> list[Problem]:
+    """``prices.csv``: a known ticker, an ISO date, at least one of close, shares outstanding
+    and market cap (plain non-negative numbers), known sources, a status; one row a ticker,
+    date and source. Each problem names the line, ticker, date and field."""
+    problems: list[Problem] = []
+    seen: dict[tuple[str, ...], int] = {}
+    hints = _Hints()
+
+    def problem(row: CsvRow, field: str, message: str) -> None:
+        problems.append(Problem(table.file, message, line=row.line,
+                                ticker=row.fields.get("ticker", ""),
+                                period=row.fields.get("date", ""), metric=field))
+
+    for row in _rows(table, problems):
+        fields = row.fields
+        ticker, date = fields.get("ticker", ""), fields.get("date", "")
+        if ticker not in tickers:
+            hint = hints("ticker", ticker, tickers)
+            problem(row, "ticker", f"unknown ticker {ticker!r}{hint or ';'} expected one of "
+                                   f"{', '.join(sorted(tickers))} (inputs/companies.yaml)")
+        if parse_date(date) is None or not _plausible_year(date):
+            problem(row, "date", f"expected the trading day as YYYY-MM-DD (years "
+                                 f"{YEARS.start}-{YEARS.stop - 1}), got {date!r}")
+        if "__thousands__" in fields or "__extra__" in fields:
+            problem(row, "", f"more fields than the header's {len(table.header)}; write "
+                             "numbers without thousands separators and quote a note that "
+                             "contains commas")
+        given = 0
+        for name in PRICE_VALUES:
+            text = fields.get(name, "")
+            if not text:
+                continue
+            given += 1
+            value = parse_number(text)
+            if value is None:
+                written = (f"; write {text.replace(',', '')}" if THOUSANDS.match(text) else
+                           " (digits with optional '.', no separators)")
+                problem(row, name, f"expected a number in {PRICE_UNITS[name]}, got "
+                                   f"{text!r}{written}")
+            elif value < 0:
+                problem(row, name, f"expected a value of 0 or more, got {text}")
+            elif value > MAX_MAGNITUDE:
+                problem(row, name, f"expected a plausible figure, got {text} (more than "
+                                   f"{MAX_MAGNITUDE:g} {PRICE_UNITS[name]})")
+        if not given:
+            problem(row, "", "expected at least one of close (USD), shares_outstanding "
+                             "(millions) and market_cap (USD millions)")
+        cited = [source for source in fields.get("source", "").split(";") if source]
+        if not cited:
+            problem(row, "source", "expected a source id (see inputs/sources.yaml)")
+        for source in cited:
+            if source not in source_ids:
+                hint = hints("source", source, source_ids)
+                problem(row, "source", f"unknown source id {source!r}{hint} or add it to "
+                                       "inputs/sources.yaml" if hint else
+                                       f"unknown source id {source!r}; add it to "
+                                       "inputs/sources.yaml")
+        if fields.get("status") not in STATUSES:
+            problem(row, "status", f"expected status {', '.join(STATUSES)}; got "
+                                   f"{fields.get('status')!r}")
+        key = (ticker, date, *sorted(cited))
+        if key in seen:
+            problem(row, "", f"the same ticker, date and source appear twice (first at line "
+                             f"{seen[key]}); give the values in one row")
+        seen.setdefault(key, row.line)
+    return problems
 
 
 def check_market(table: CsvTable, source_ids: set[str]) -> list[Problem]:

@@ -10,7 +10,7 @@ import datetime
 
 import pytest
 
-from reportgen import build, config, inputs, validate
+from reportgen import build, config, inputs, metrics, validate
 from reportgen.errors import InputError
 from tests.conftest import replace_line
 
@@ -39,7 +39,7 @@ CIFR_TEXT = (162, "CIFR,2025Q2,revenue_total,44.0,USD_M,cifr_q2_25,secondary,"
 
 # Lines of inputs/companies.yaml the tests break.
 WULF_HPC_LEASE = (13, "    revenue_hpc_lease: {business: ai_hpc, label: HPC lease}\n")
-CORZ_COLOCATION = (54, "    revenue_colocation: {business: ai_hpc, label: Colocation}\n")
+CORZ_COLOCATION = (55, "    revenue_colocation: {business: ai_hpc, label: Colocation}\n")
 
 
 def check(project):
@@ -275,7 +275,11 @@ def test_long_form_revenue_lines_load_with_their_labels(project):
     assert corz.business_of("revenue_colocation") == "ai_hpc"
     assert corz.line_label("revenue_colocation") == "Colocation"
     assert corz.line_label("revenue_total") is None
-    assert companies["HUT"].revenue_lines == {}
+    assert companies["HUT"].revenue_lines == {"revenue_compute": "mining",
+                                              "revenue_power": "other",
+                                              "revenue_digital_infrastructure": "other"}
+    assert companies["HUT"].line_label("revenue_digital_infrastructure") == (
+        "Digital Infrastructure")
 
 
 @pytest.mark.parametrize(
@@ -317,16 +321,16 @@ def test_revenue_line_problems_in_two_companies_are_reported_together(project):
     break_company_line(project, CORZ_COLOCATION, "    revenue_colocation: {business: ai}\n")
     problems = check(project)
     assert [(p.file, p.line, p.ticker) for p in problems] == [(COMPANIES, 13, "WULF"),
-                                                             (COMPANIES, 54, "CORZ")]
+                                                             (COMPANIES, 55, "CORZ")]
 
 
 def test_companies_contract_with_unknown_source(project):
     replace_line(project / "inputs" / "companies.yaml",
                  "    source: corz_coreweave\n", "    source: corz_cw\n")
     problem = only_problem(project)
-    assert (problem.file, problem.line, problem.ticker) == (COMPANIES, 61, "CORZ")
+    assert (problem.file, problem.line, problem.ticker) == (COMPANIES, 62, "CORZ")
     text = str(problem)
-    assert text.startswith(f"{COMPANIES}:61: CORZ: companies[1].contracts[0].source: ")
+    assert text.startswith(f"{COMPANIES}:62: CORZ: companies[1].contracts[0].source: ")
     assert "unknown source id 'corz_cw'" in text
 
 
@@ -337,7 +341,7 @@ def test_companies_duplicate_ticker(project):
     assert (problem.file, problem.ticker) == (COMPANIES, "HUT")
     line = len(path.read_text().splitlines()) - 1
     assert str(problem) == (f"{COMPANIES}:{line}: HUT: companies[5]: ticker HUT appears twice, "
-                            f"in companies[4] at line 108 and here at line {line}; keep one "
+                            f"in companies[4] at line 119 and here at line {line}; keep one "
                             "entry")
 
 
@@ -439,7 +443,8 @@ def test_the_same_value_twice_from_one_source_is_refused_even_with_a_note(projec
 def test_guidance_range_in_the_sample_is_accepted(project):
     assert check(project) == []
     facts = build.load_dataset(config.load(project_root=project)).facts
-    guide = facts[facts["metric"].str.startswith("guide_")]
+    guide = facts[facts["metric"].str.startswith("guide_") & (facts["ticker"] == "WULF")
+                  & (facts["period"] == "2026Q1")]
     assert dict(zip(guide["metric"], guide["value"], strict=True)) == {
         "guide_adjusted_ebitda_low": 0.0, "guide_adjusted_ebitda_high": 3.0}
 
@@ -533,3 +538,98 @@ def test_an_impossible_unquoted_date_is_a_located_yaml_problem(project):
     [problem] = caught.value.problems
     assert (problem.file, problem.line) == (SOURCES, line)
     assert "not valid YAML: '2025-02-30' is not a valid date or number" in problem.message
+
+
+# --- sell-side consensus (issue #12) ---------------------------------------------------------
+
+def test_consensus_on_a_vocabulary_metric_is_accepted(project):
+    append_rows(project, "WULF,2026Q1,consensus_revenue_total,40,USD_M,wulf_424b5,secondary,",
+                "WULF,2026Q1,consensus_eps_adjusted,-0.2,USD,wulf_424b5,secondary,")
+    assert check(project) == []
+
+
+def test_consensus_in_the_sample_loads(project):
+    facts = build.load_dataset(config.load(project_root=project)).facts
+    consensus = facts[facts["metric"].str.startswith("consensus_")]
+    assert set(consensus["metric"]) == {"consensus_revenue_total", "consensus_eps_diluted"}
+    assert set(consensus["status"]) == {"secondary"}
+
+
+def test_consensus_in_another_unit_than_its_metric(project):
+    append_rows(project, "WULF,2026Q1,consensus_revenue_total,40,USD,wulf_424b5,secondary,")
+    problem = only_problem(project)
+    assert problem.metric == "consensus_revenue_total"
+    assert "expected unit USD_M (the unit of revenue_total), got 'USD'" in problem.message
+
+
+@pytest.mark.parametrize("metric", ["consensus_eps_basic", "consensus_revenue_total_low",
+                                    "consensus_revenue"])
+def test_consensus_on_an_unknown_metric_or_as_a_range(project, metric):
+    append_rows(project, f"WULF,2026Q1,{metric},40,USD_M,wulf_424b5,secondary,")
+    problem = only_problem(project)
+    assert problem.metric == metric
+    assert f"unknown metric {metric!r}" in problem.message
+    assert "sell-side consensus (consensus_<metric>)" in problem.message
+
+
+def test_consensus_keeps_the_sign_rule_of_its_metric(project):
+    append_rows(project, "WULF,2026Q1,consensus_revenue_total,-40,USD_M,wulf_424b5,secondary,")
+    assert "expected a value of 0 or more" in only_problem(project).message
+
+
+def test_consensus_alone_does_not_make_a_quarter_the_latest(project):
+    append_rows(project, "WULF,2026Q2,consensus_revenue_total,40,USD_M,wulf_424b5,secondary,")
+    assert check(project) == []
+    dataset = build.load_dataset(config.load(project_root=project))
+    assert metrics.latest_period(dataset) == "2026Q1"
+
+
+# --- contract kind and dates (issue #12) -----------------------------------------------------
+
+AWS_DATE = "    energization: 2026-Q4\n"
+
+
+def test_contract_kind_and_dates_in_the_sample_load(project):
+    companies = build.load_dataset(config.load(project_root=project)).companies
+    aws = next(c for c in companies["CIFR"].contracts if c.customer == "Amazon Web Services")
+    barber = next(c for c in companies["CIFR"].contracts if c.site == "Barber Lake")
+    microsoft = companies["IREN"].contracts[0]
+    assert (aws.kind, aws.energization, aws.signed) == ("lease", "2026-Q4", "")
+    assert (barber.kind, barber.energization) == ("lease", "2026-09-30")  # a YAML date, as text
+    assert (microsoft.kind, microsoft.energization) == ("gpu_cloud", "")
+
+
+@pytest.mark.parametrize("value", ["2026-08", "2026-09-30", "'2026-09-30'", "2027-Q1"])
+def test_contract_dates_in_each_form_are_accepted(project, value):
+    replace_line(project / "inputs" / "companies.yaml", AWS_DATE,
+                 f"    energization: {value}\n    signed: {value}\n")
+    assert check(project) == []
+    companies = build.load_dataset(config.load(project_root=project)).companies
+    aws = next(c for c in companies["CIFR"].contracts if c.customer == "Amazon Web Services")
+    assert aws.energization == aws.signed == value.strip("'")
+
+
+@pytest.mark.parametrize("value", ["early 2027", "2026-13", "2026-Q5", "'2026-02-30'", "2026",
+                                   "H2 2026", "2026-8", "[2026-08]"])
+@pytest.mark.parametrize("key", ["energization", "signed"])
+def test_contract_dates_in_other_forms_are_located_problems(project, key, value):
+    replace_line(project / "inputs" / "companies.yaml", AWS_DATE, f"    {key}: {value}\n")
+    problem = only_problem(project)
+    assert (problem.file, problem.line, problem.ticker) == (COMPANIES, 118, "CIFR")
+    assert str(problem).startswith(f"{COMPANIES}:118: CIFR: companies[3].contracts[2].{key}: ")
+    assert "expected the date the source gives as YYYY-MM, YYYY-MM-DD or YYYY-Qn" in str(problem)
+
+
+@pytest.mark.parametrize("kind", ["hosting", "Lease", "[lease]", "1"])
+def test_contract_kind_must_be_one_of_the_kinds(project, kind):
+    replace_line(project / "inputs" / "companies.yaml", "    kind: gpu_cloud\n",
+                 f"    kind: {kind}\n")
+    problem = only_problem(project)
+    assert (problem.file, problem.line, problem.ticker) == (COMPANIES, 82, "IREN")
+    assert "companies[2].contracts[0].kind: expected one of colocation, gpu_cloud, lease" in str(
+        problem)
+
+
+def test_contract_kind_may_be_left_out(project):
+    replace_line(project / "inputs" / "companies.yaml", "    kind: gpu_cloud\n", "")
+    assert check(project) == []
