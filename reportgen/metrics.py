@@ -372,7 +372,21 @@ def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
         liquidity=liquidity(wide), facts=in_range, disagreements=disagreements(in_range),
         other_periods=in_range[~quarter_rows],
         tidy=tidy(ticker, table, best, company, dataset.market),
+        prices=usable_prices(dataset.prices, ticker, covered),
     )
+
+
+PRICE_AFTER_QUARTERS = 1
+"""A briefing uses prices up to the end of the quarter after the one it covers (results come
+out then); a later price would value the company on news the briefing does not cover."""
+
+
+def usable_prices(prices: pd.DataFrame, ticker: str, covered: str) -> pd.DataFrame:
+    """The miner's prices.csv rows a briefing of ``covered`` may use, newest first."""
+    cutoff = periods.quarter(periods.shift(covered, PRICE_AFTER_QUARTERS)).end_time
+    rows = prices[(prices["ticker"] == ticker) & (pd.to_datetime(prices["date"]) <= cutoff)]
+    return rows.assign(_date=pd.to_datetime(rows["date"])).sort_values(
+        ["_date", "line"], ascending=[False, True]).drop(columns="_date")
 
 
 COMPUTED_UNITS: Mapping[str, str] = {

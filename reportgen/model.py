@@ -133,7 +133,7 @@ class Metrics:
     other_periods: pd.DataFrame
     """Half-year and full-year figures, shown for reference only."""
     tidy: pd.DataFrame
-    prices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    prices: pd.DataFrame = field(default_factory=lambda: empty_prices())
     """The miner's rows of prices.csv a briefing may use (see :mod:`reportgen.valuation`)."""
 
     @property

@@ -336,7 +336,7 @@ def dilution_claim(figures: Quarters) -> Claim | None:
     if span < MIN_DILUTION_SPAN:
         return None
     yearly = (after.value / before.value) ** (4 / span) - 1
-    if yearly <= DILUTION_A_YEAR:
+    if round(yearly, 9) <= DILUTION_A_YEAR:  # exactly 10% a year is not 'over' it
         return None
     return Claim("dilution", f"share count growing over {DILUTION_A_YEAR:.0%} a year", (
         "Shares outstanding grew from ", before, " to ", after,

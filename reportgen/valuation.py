@@ -19,14 +19,9 @@ from reportgen.formatting import missing, money, multiple, number, usd
 from reportgen.model import Metrics
 from reportgen.provenance import Figure, FigureLookup, weakest
 
-PRICE_AFTER_QUARTERS = 1
-"""A briefing uses prices up to the end of the quarter after the one it covers (results come
-out then); a later price would value the company on news the briefing does not cover."""
 SHARES_WITHIN_DAYS = 92
 """A close without a share count on its row is valued with the nearest count within a quarter."""
 
-PRICE_COLUMNS = ("ticker", "date", "close", "shares_outstanding", "market_cap", "source",
-                 "status", "note", "file", "line")
 
 
 @dataclass(frozen=True)
@@ -72,16 +67,6 @@ def _combined(label: str, value: float, show: Callable[[float], str], when: str,
                   tuple(dict.fromkeys(s for p in parts for s in p.sources)), dated=True)
 
 
-def price_rows(prices: pd.DataFrame, ticker: str, covered: str) -> pd.DataFrame:
-    """The miner's price rows up to the cutoff, newest first."""
-    if prices.empty:
-        return prices
-    cutoff = periods.quarter(periods.shift(covered, PRICE_AFTER_QUARTERS)).end_time
-    rows = prices[(prices["ticker"] == ticker) & (pd.to_datetime(prices["date"]) <= cutoff)]
-    return rows.assign(_date=pd.to_datetime(rows["date"])).sort_values(
-        ["_date", "line"], ascending=[False, True])
-
-
 def market_cap(rows: pd.DataFrame) -> tuple[Figure | None, Figure | None, Figure | None]:
     """(market cap, price, shares) on the newest date that gives a market cap, or a close with
     a share count on its row or within SHARES_WITHIN_DAYS of it."""
@@ -121,11 +106,14 @@ def shares_text(value: float) -> str:
     return number(value, "M shares", 1)
 
 
-def value(metrics: Metrics, prices: pd.DataFrame, lookup: FigureLookup | None = None
-          ) -> Valuation:
-    """Market cap, EV and the EV ratios of one miner for the quarter its briefing covers."""
+def value(metrics: Metrics, prices: pd.DataFrame | None = None,
+          lookup: FigureLookup | None = None) -> Valuation:
+    """Market cap, EV and the EV ratios of one miner for the quarter its briefing covers, from
+    ``prices`` (by default the rows :func:`reportgen.metrics.usable_prices` kept, newest
+    first)."""
     lookup = lookup or FigureLookup(metrics)
-    cap, price, shares = market_cap(price_rows(prices, metrics.company.ticker, metrics.period))
+    rows = prices if prices is not None else metrics.prices
+    cap, price, shares = market_cap(rows.assign(_date=pd.to_datetime(rows["date"])))
     contracted_mw = _as_of(lookup, "Contracted critical IT", metrics.pipeline["mw_contracted"],
                            metrics.pipeline["mw_contracted_as_of"], "ai_hpc_mw_contracted",
                            lambda v: number(v, "MW", 0), metrics.period)

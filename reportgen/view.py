@@ -340,7 +340,7 @@ def _price_figures(row: Any) -> list[tuple[str, str]]:
 def analysis_context(metrics: Metrics, lookup: FigureLookup) -> dict[str, Any]:
     """The analysis sections' part of a briefing's context: what moved, valuation, capital."""
     what = moves.what_moved(metrics, lookup)
-    value = valuation.value(metrics, metrics.prices, lookup)
+    value = valuation.value(metrics, lookup=lookup)
     return {
         "what_moved": what,
         "moves_table": analysis_view.moves_table(what),
@@ -535,8 +535,8 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
         ("Ranks count the miners that disclose the figure, each for its latest reported quarter "
          f"up to {metrics.requested_period}; the median is of the other miners and is left out "
          "(\"too few\") when fewer than 3 of them disclose the figure. The non-cash share is "
-         "not stated where non-cash items exceed the loss. Contracted revenue a year: Σ value ÷ term over the "
-         "listed contracts that give both.",),
+         "not stated where non-cash items exceed the loss. Contracted revenue a year: Σ value "
+         "÷ term over the listed contracts that give both.",),
         css_class="keep")
 
 

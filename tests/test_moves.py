@@ -447,10 +447,6 @@ def test_dilution_threshold(levels, speaks):
     assert ("dilution" in kinds(moved(shares(levels)))) is speaks
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "dilution_claim compares (after/before)**(4/span) - 1 > 0.10 in floats: 110/100 - 1 is "
-    "0.10000000000000009, so exactly 10% a year speaks ('growing over 10% a year', "
-    "'about +10% a year') although the rule is 'above 10%'"))
 def test_dilution_silent_at_exactly_ten_percent_a_year():
     # Four quarters: 100 → 110 is exactly +10% a year: not over it.
     assert "dilution" not in kinds(moved(shares({"2025Q1": 100.0, NOW: 110.0})))

@@ -19,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reportgen import metrics, valuation
-from reportgen.model import Company, Contract, Dataset, Metrics
-from reportgen.valuation import PRICE_AFTER_QUARTERS, PRICE_COLUMNS, SHARES_WITHIN_DAYS
+from reportgen.metrics import PRICE_AFTER_QUARTERS, usable_prices
+from reportgen.model import PRICE_COLUMNS, Company, Contract, Dataset, Metrics
+from reportgen.valuation import SHARES_WITHIN_DAYS
 
 TICKER = "TST"
 NOW = "2026Q1"
@@ -73,9 +74,10 @@ def prices(*rows: dict) -> pd.DataFrame:
 
 
 def value(*rows: dict, base: Metrics | None = None) -> valuation.Valuation:
-    """The valuation of TST with these price rows set on its Metrics."""
-    miner = dataclasses.replace(base or balance_metrics(), prices=prices(*rows))
-    return valuation.value(miner, miner.prices)
+    """The valuation of TST with these price rows, kept as compute keeps them, on its Metrics."""
+    miner = base or balance_metrics()
+    miner = dataclasses.replace(miner, prices=usable_prices(prices(*rows), TICKER, miner.period))
+    return valuation.value(miner)
 
 
 def no_nan(text: str) -> bool:
@@ -281,7 +283,7 @@ def test_ratio_none_when_its_denominator_is_missing_or_zero(drop, metric_value, 
 
 def test_no_prices_no_valuation():
     miner = balance_metrics()
-    found = valuation.value(miner, miner.prices)  # the default: an empty frame
+    found = valuation.value(miner)  # the default: an empty frame
     assert found.market_cap is None and found.price_date == "" and found.figures == ()
 
 
