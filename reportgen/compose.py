@@ -27,6 +27,7 @@ from reportgen import formatting, provenance, view
 from reportgen.claims import Claim, miner_claims, period_name
 from reportgen.errors import ReportgenError
 from reportgen.model import Metrics
+from reportgen.moves import KINDS as MOVE_KINDS
 from reportgen.peers import STALE_AFTER_QUARTERS
 from reportgen.stakeholders import Recipient, has_line_break
 from reportgen.vocabulary import STATUS_MARKS
@@ -151,7 +152,15 @@ def summarize(miner: Metrics, stale_after: int = STALE_AFTER_QUARTERS) -> MinerS
     figures = tuple(_figure(tiles[label]) for label in SUMMARY_TILES)
     return MinerSummary(miner.company.ticker, miner.company.name, period_name(miner),
                         miner.is_stale, figures,
-                        tuple(miner_claims(miner, lookup, stale_after)[:LEAD_SENTENCES]))
+                        lead(miner_claims(miner, lookup, stale_after)))
+
+
+def lead(claims: list[Claim]) -> tuple[Claim, ...]:
+    """An e-mail's lead for one miner: the largest moves, then the first LEAD_SENTENCES of
+    the quarter's story (the threshold sentences stay in the briefing, which has room)."""
+    moved = [claim for claim in claims if claim.kind == "moves"]
+    story = [claim for claim in claims if claim.kind not in MOVE_KINDS]
+    return (*moved[:1], *story[:LEAD_SENTENCES])
 
 
 def _figure(tile: view.Tile) -> Figure:

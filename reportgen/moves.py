@@ -38,6 +38,9 @@ MAX_MOVES = 6
 """The 'largest moves' table lists at most six; the lead sentence names the top three."""
 MOVES_IN_LEAD = 3
 
+KINDS = ("moves", "halved", "demand_response", "interest", "debt", "dilution")
+"""The kinds of claim this module makes: what moved, as against the quarter's own story."""
+
 BUSINESS_LABELS = {"mining": "Mining revenue", "ai_hpc": "AI/HPC revenue",
                    "other": "Other revenue"}
 FLOWS: tuple[tuple[str, str], ...] = (
