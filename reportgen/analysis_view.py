@@ -81,6 +81,10 @@ def valuation_facts(valuation: Valuation, metrics: Metrics) -> list[Fact]:
     facts = [Fact("Share price", figure_cell(valuation.price), f"close on {day}")
              if valuation.price else None,
              Fact("Market capitalization", figure_cell(cap), how)]
+    if cap.stale:
+        return [fact for fact in facts if fact is not None] + [Fact(
+            "Enterprise value and ratios", Cell(fmt.NOT_DISCLOSED),
+            f"not computed: the latest price in the inputs ({day}) is stale")]
     net = valuation.net_debt
     facts.append(Fact("Net debt", figure_cell(net), f"at {net.period}" if net is not None
                       else "needs cash and debt at the same quarter end"))

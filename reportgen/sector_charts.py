@@ -12,7 +12,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from reportgen import periods
+from reportgen import periods, valuation
 from reportgen.charts import QUARTERS_SHOWN, STYLE, TEXT, Chart, _figure, _svg
 from reportgen.formatting import number, pct
 from reportgen.model import Metrics
@@ -37,7 +37,8 @@ def build_sector_charts(miners: Sequence[Metrics], peers: pd.DataFrame, period: 
     styles = styles_for([m.company.ticker for m in miners])
     with matplotlib.rc_context(STYLE):
         drawn = [share_over_time(miners, period, styles), share_against_non_cash(peers, styles),
-                 crossover_timeline(miners, period), contracted_mw(peers)]
+                 crossover_timeline(miners, period), contracted_mw(peers),
+                 ev_per_mw_against_share(miners, peers, styles)]
     return [chart for chart in drawn if chart is not None]
 
 
@@ -99,6 +100,41 @@ def share_against_non_cash(peers: pd.DataFrame, styles: Styles) -> Chart | None:
                  "non-cash", "One point per miner for its latest reported quarter: AI/HPC share "
                  "of revenue against the share of its net loss from disclosed non-cash items."
                  + left_out, f"{points}.{left_out}", _svg(figure))
+
+
+def ev_per_mw_against_share(miners: Sequence[Metrics], peers: pd.DataFrame, styles: Styles
+                            ) -> Chart | None:
+    """EV per contracted MW against AI/HPC share: does the market pay for contracts or for
+    revenue already earned?"""
+    points = []
+    for miner in miners:
+        ticker = miner.company.ticker
+        found = valuation.value(miner)
+        share = peers.loc[ticker, "ai_hpc_share"] if ticker in peers.index else float("nan")
+        if found.per_contracted_mw is not None and not pd.isna(share):
+            points.append((ticker, float(share) * 100, found.per_contracted_mw.value,
+                           found.price_date))
+    if not points:
+        return None
+    figure = _figure()
+    axes = figure.add_axes((0.09, 0.16, 0.86, 0.76))
+    for ticker, x, y, day in points:
+        colour, marker = styles[ticker]
+        axes.scatter([x], [y], color=colour, marker=marker, s=40)
+        axes.annotate(f"{ticker} ({day})", (x, y), xytext=(5, 4), textcoords="offset points",
+                      fontsize=7, color=TEXT)
+    axes.set_xlim(0, 100)
+    axes.set_ylim(0, max(y for _, _, y, _ in points) * 1.25)
+    axes.set_xlabel("AI/HPC share of revenue, % (latest reported quarter)")
+    axes.set_ylabel("EV per contracted MW, USD M")
+    missing = sorted({m.company.ticker for m in miners} - {p[0] for p in points})
+    left_out = f" Not drawn (a figure missing): {', '.join(missing)}." if missing else ""
+    described = "; ".join(f"{t}: AI/HPC {x:.1f}%, EV ${y:,.1f}M per MW on {d}"
+                          for t, x, y, d in points)
+    return Chart("sector-ev-mw", "What the market pays per contracted MW, against how far the "
+                 "pivot has gone", "One point per miner: EV per contracted MW on its price date "
+                 "against its AI/HPC share of revenue." + left_out,
+                 f"{described}.{left_out}", _svg(figure))
 
 
 def crossover_timeline(miners: Sequence[Metrics], period: str) -> Chart | None:

@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from reportgen import formatting as fmt
-from reportgen import periods
+from reportgen import periods, valuation
+from reportgen.analysis_view import figure_cell
 from reportgen.claims import Claim
 from reportgen.model import Metrics, Source
 from reportgen.peers import medians
@@ -132,8 +133,8 @@ def peer_table(rows: Sequence[Row], peers: pd.DataFrame, period: str, stale_afte
                   f"than the loss. {fmt.NOT_DISCLOSED}: not in the inputs.",), "keep wide")
 
 
-def figures_table(rows: Sequence[Row], headings: Sequence[str], charted: Sequence[Row]
-                  ) -> Table:
+def figures_table(rows: Sequence[Row], headings: Sequence[str], charted: Sequence[Row],
+                  valued: Sequence[Row] = ()) -> Table:
     """Every figure the peer table and the charts print, grouped by miner and by the sources
     they rest on: what the sources list is computed from, so the two cannot drift apart.
 
@@ -152,6 +153,17 @@ def figures_table(rows: Sequence[Row], headings: Sequence[str], charted: Sequenc
         lines += [Row(row.label, (Cell("; ".join(figures), wrap=True),
                                   Cell(", ".join(sources), wrap=True)))
                   for sources, figures in groups.items()]
+    for row in valued:
+        figures = [f"{heading} {shown.text}" + (f" ({shown.as_of})" if shown.as_of else "")
+                   + (f" {shown.mark}" if shown.mark else "")
+                   for heading, shown in zip(VALUATION_HEADINGS[2:], row.cells[1:], strict=True)
+                   if not shown.missing and shown.sources]
+        sources = dict.fromkeys(s for shown in row.cells[1:] if not shown.missing
+                                for s in shown.sources)
+        if figures:
+            lines.append(Row(row.label, (Cell(f"Valuation on {row.cells[0].text}: "
+                                              + "; ".join(figures), wrap=True),
+                                         Cell(", ".join(sources), wrap=True))))
     return Table("Every figure in the peer table and the charts, with its sources", (
         "Miner", "Figures", "Sources"), (*lines, *charted), css_class="dense")
 
@@ -187,6 +199,46 @@ def shown_sources(rows: Sequence[Row]) -> set[str]:
             for source in shown.sources}
 
 
+VALUATION_HEADINGS = ("Miner", "Price date", "Market cap", "EV", "Contracted MW",
+                      "EV per contracted MW", "Contracted revenue a year",
+                      "EV ÷ contracted revenue a year", "EV per EH/s")
+
+
+def valuation_rows(miners: Sequence[Metrics], lookups: Mapping[str, FigureLookup]
+                   ) -> tuple[list[Row], list[str]]:
+    """Each miner's valuation against its contracted capacity, and what each miner lacks for
+    EV per contracted MW (said in the table's note, never left to a dash alone)."""
+    rows, lacking = [], []
+    for miner in miners:
+        ticker = miner.company.ticker
+        found = valuation.value(miner, lookup=lookups[ticker])
+        rows.append(Row(ticker, (
+            Cell(found.price_date or fmt.NOT_DISCLOSED),
+            *(figure_cell(f, show_date=False) for f in (found.market_cap, found.enterprise_value)),
+            figure_cell(found.contracted_mw),
+            *(figure_cell(f, show_date=False) for f in (
+                found.per_contracted_mw, found.contracted_annual_revenue,
+                found.to_contracted_annual_revenue, found.per_ehs)))))
+        if found.per_contracted_mw is None:
+            parts = (("a price", found.market_cap), ("net debt", found.net_debt),
+                     ("contracted MW", found.contracted_mw))
+            needs = [what for what, part in parts if part is None]
+            lacking.append(f"{ticker} ({', '.join(needs) or 'EV'})")
+    return rows, lacking
+
+
+def valuation_table(rows: Sequence[Row], lacking: Sequence[str], period: str) -> Table:
+    notes = ["Market cap and EV on the price date shown (the latest in prices.csv up to the end "
+             f"of the quarter after {period}); EV = market cap + net debt at the miner's latest "
+             "quarter end with both cash and debt. Contracted revenue a year: Σ value ÷ term over "
+             "the listed contracts that give both. A quarter in brackets dates a figure of "
+             "another quarter."]
+    if lacking:
+        notes.append("No EV per contracted MW for " + "; ".join(lacking) + ".")
+    return Table(f"Valuation against contracted capacity, {period}", VALUATION_HEADINGS,
+                 tuple(rows), tuple(notes), "keep wide")
+
+
 def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
             claims: list[Claim], sources: Mapping[str, Source], period: str,
             settings: dict[str, Any]) -> dict[str, Any]:
@@ -195,9 +247,10 @@ def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
     rows = peer_rows(peers, by_ticker, lookups)
     charted = chart_rows(miners, lookups, period)
     keys = [key for key, _, _, _ in COLUMNS]
-    cited = shown_sources(rows) | {s for row in charted for s in row.cells[1].text.split(", ")
-                                   if s} | {s for claim in claims for f in claim.figures
-                                            for s in f.sources}
+    valued, lacking = valuation_rows(miners, lookups)
+    cited = shown_sources(rows) | shown_sources(valued) | {
+        s for row in charted for s in row.cells[1].text.split(", ") if s} | {
+        s for claim in claims for f in claim.figures for s in f.sources}
     return {
         **settings,
         "title": f"Bitcoin miners' AI/HPC pivot: sector overview, {period}",
@@ -207,7 +260,8 @@ def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
         "period": period,
         "claims": claims,
         "peer_table": peer_table(rows, peers, period, int(settings["stale_after_quarters"])),
-        "figures_table": figures_table(rows, keys, charted),
+        "valuation_table": valuation_table(valued, lacking, period),
+        "figures_table": figures_table(rows, keys, charted, valued),
         "charts": charts,
         "sources": [sources[key] for key in sorted(cited)],
     }

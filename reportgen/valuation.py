@@ -10,13 +10,14 @@ January price for a March one. Nothing is computed from a missing part: no price
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from reportgen import periods
 from reportgen.formatting import missing, money, multiple, number, usd
 from reportgen.model import Metrics
+from reportgen.peers import STALE_AFTER_QUARTERS
 from reportgen.provenance import Figure, FigureLookup, weakest
 
 SHARES_WITHIN_DAYS = 92
@@ -107,22 +108,31 @@ def shares_text(value: float) -> str:
 
 
 def value(metrics: Metrics, prices: pd.DataFrame | None = None,
-          lookup: FigureLookup | None = None) -> Valuation:
+          lookup: FigureLookup | None = None, stale_after: int = STALE_AFTER_QUARTERS
+          ) -> Valuation:
     """Market cap, EV and the EV ratios of one miner for the quarter its briefing covers, from
     ``prices`` (by default the rows :func:`reportgen.metrics.usable_prices` kept, newest
-    first)."""
+    first). A price more than ``stale_after`` quarters older than the quarter covered is shown
+    as stale and values nothing: no EV, no ratio."""
     lookup = lookup or FigureLookup(metrics)
     rows = prices if prices is not None else metrics.prices
     cap, price, shares = market_cap(rows.assign(_date=pd.to_datetime(rows["date"])))
     contracted_mw = _as_of(lookup, "Contracted critical IT", metrics.pipeline["mw_contracted"],
                            metrics.pipeline["mw_contracted_as_of"], "ai_hpc_mw_contracted",
                            lambda v: number(v, "MW", 0), metrics.period)
+    if contracted_mw is None:
+        contracted_mw = _listed_mw(metrics)
     annual = _contracted_annual(metrics)
     hashrate = _latest_hashrate(metrics, lookup)
     if cap is None:
         return Valuation(contracted_mw=contracted_mw, contracted_annual_revenue=annual,
                          hashrate=hashrate)
     when = cap.period or ""
+    if _stale(when, metrics.period, stale_after):
+        cap = replace(cap, stale=True)
+        return Valuation(price_date=when, price=price, shares=shares, market_cap=cap,
+                         contracted_mw=contracted_mw, contracted_annual_revenue=annual,
+                         hashrate=hashrate)
     net = _net_debt(metrics, lookup)
     ev = None if net is None else _combined(
         "Enterprise value", cap.value + net.value, money, when, cap, net)
@@ -140,6 +150,22 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
         per_ehs=ratio("EV per EH/s", hashrate, lambda v: f"{money(v)} per EH/s"),
         to_contracted_annual_revenue=ratio("EV ÷ contracted annual revenue", annual, multiple),
         contracted_mw=contracted_mw, contracted_annual_revenue=annual, hashrate=hashrate)
+
+
+def _stale(day: str, covered: str, stale_after: int) -> bool:
+    quarter = pd.Period(pd.Timestamp(day), freq="Q")
+    return periods.ordinal(covered) - periods.ordinal(periods.label(quarter)) > stale_after
+
+
+def _listed_mw(metrics: Metrics) -> Figure | None:
+    """Contracted MW as the sum of the listed contracts, when the company gives no total."""
+    listed = [c for c in metrics.company.contracts if c.mw]
+    if not listed:
+        return None
+    total = float(sum(c.mw for c in listed if c.mw))
+    return Figure("Contracted critical IT (sum of listed contracts)", total,
+                  number(total, "MW", 0), None, weakest(c.status for c in listed),
+                  tuple(dict.fromkeys(c.source for c in listed)))
 
 
 def _as_of(lookup: FigureLookup, label: str, amount: object, as_of: object, metric: str,
