@@ -92,6 +92,10 @@ def read_filing(path: Path) -> FilingDocument:
 
     controller = Cntlr.Cntlr(logFileName="logToBuffer", uiLang="en")
     controller.webCache.workOffline = True  # never download a schema or taxonomy
+    if controller.logger is not None:
+        # Without a taxonomy arelle logs an error for every fact ("missing schema
+        # definition"): expected here, so its log stays in its buffer, off our stderr.
+        controller.logger.propagate = False
     model = None
     try:
         model = controller.modelManager.load(str(path))

@@ -203,7 +203,8 @@ class Filing:
 
     @property
     def description(self) -> str:
-        return f"Form {self.form} filed {self.filed}, accession {self.accession}"
+        filed = f" filed {self.filed}" if self.filed else ""  # a local filing: date not given
+        return f"Form {self.form}{filed}, accession {self.accession}"
 
 
 @dataclass(frozen=True)
@@ -462,6 +463,8 @@ class Figure:
     filings: tuple[Filing, ...]
     status: str
     note: str
+    unit: str = "USD_M"
+    """Our unit: USD_M for companyfacts; a filing map may name an operating figure's unit."""
 
     @property
     def source(self) -> str:
@@ -537,7 +540,8 @@ def _first_per_period(pairs: Iterable[tuple[str, Figure]]) -> dict[str, Figure]:
 
 
 def _order(figure: Figure) -> tuple[int, str, int]:
-    metric_rank = list(METRICS).index(figure.metric)
+    names = list(METRICS)  # a miner's own revenue line (revenue_colocation) sorts last
+    metric_rank = names.index(figure.metric) if figure.metric in names else len(names)
     year = figure.period.removeprefix("FY")[:4]
     return int(year), figure.period, metric_rank
 
@@ -612,7 +616,7 @@ def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window]) -> Iter
                        longer.value - shorter.value, (longer.filings[0], shorter.filings[0]),
                        (longer, shorter))
                for _, _, longer, shorter in sorted(best.values(), key=lambda b: b[:2])]
-    scale = UNIT_SCALE[rule.unit] * rule.sign
+    scale = UNIT_SCALE.get(rule.unit, 1.0) * rule.sign
     yielded: set[str] = set()
     for window in [*sorted(direct, key=_end), *derived]:
         midpoint = window.start + (window.end - window.start) / 2  # type: ignore[operator]
@@ -649,7 +653,7 @@ def _instant_figures(metric: str, rule: TagRule, windows: list[_Window], quarter
             if month_end.month != fiscal_year_end_month:
                 continue
             period = f"FY{month_end.year}"
-        value = window.value * UNIT_SCALE[rule.unit] * rule.sign
+        value = window.value * UNIT_SCALE.get(rule.unit, 1.0) * rule.sign
         yield period, Figure(metric, period, value, window.filings, "reported",
                              f"{rule.name}, at {window.end.isoformat()}")
 
@@ -664,7 +668,7 @@ def _year_figures(metric: str, rule: TagRule, windows: list[_Window],
         if inside <= quarters:
             continue
         period = f"FY{_nearest_month_end(window.end).year}"
-        value = window.value * UNIT_SCALE[rule.unit] * rule.sign
+        value = window.value * UNIT_SCALE.get(rule.unit, 1.0) * rule.sign
         yield period, Figure(metric, period, value, window.filings, "reported",
                              f"{rule.name}, 12 months to {window.end.isoformat()}")
 
@@ -673,7 +677,9 @@ def _within_vocabulary(figures: list[Figure]) -> tuple[list[Figure], list[str]]:
     """Drop what validation would refuse (a negative revenue or charge), saying why."""
     kept, skipped = [], []
     for figure in figures:
-        if METRICS[figure.metric].non_negative and figure.value < 0:
+        spec = METRICS.get(figure.metric)
+        non_negative = spec.non_negative if spec else figure.metric.startswith("revenue_")
+        if non_negative and figure.value < 0:
             skipped.append(f"{figure.period} {figure.metric}: {format_value(figure.value)} is "
                            f"negative, which {figure.metric} cannot be ({figure.note})")
         else:

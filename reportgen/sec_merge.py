@@ -262,7 +262,7 @@ def _key(fields: Mapping[str, str]) -> tuple[str, str, str, frozenset[str]]:
 
 def _row(ticker: str, figure: sec.Figure) -> dict[str, str]:
     return {"ticker": ticker, "period": figure.period, "metric": figure.metric,
-            "value": sec.format_value(figure.value), "unit": "USD_M", "source": figure.source,
+            "value": sec.format_value(figure.value), "unit": figure.unit, "source": figure.source,
             "status": figure.status, "note": figure.note}
 
 
@@ -345,8 +345,8 @@ def _scalar(value: str) -> str:
 
 # --- writing -----------------------------------------------------------------------------------
 
-def write(inputs_dir: Path, merge: Merge) -> None:
-    """Validate the merged inputs in a scratch copy, then replace the two files atomically."""
+def merged_problems(inputs_dir: Path, merge: Merge) -> list[Problem]:
+    """What validation says of the inputs as they would be after ``merge`` (a scratch copy)."""
     with tempfile.TemporaryDirectory(prefix="reportgen-sec-") as scratch:
         copy = Path(scratch) / inputs_dir.name
         copy.mkdir()
@@ -354,7 +354,12 @@ def write(inputs_dir: Path, merge: Merge) -> None:
             shutil.copyfile(inputs_dir / name, copy / name)
         (copy / "facts.csv").write_text(merge.facts_text, encoding="utf-8", newline="")
         (copy / "sources.yaml").write_text(merge.sources_text, encoding="utf-8", newline="")
-        problems = check(read_raw(copy, display_root=Path(scratch)))
+        return check(read_raw(copy, display_root=Path(scratch)))
+
+
+def write(inputs_dir: Path, merge: Merge) -> None:
+    """Validate the merged inputs in a scratch copy, then replace the two files atomically."""
+    problems = merged_problems(inputs_dir, merge)
     if problems:
         raise MergeRejected(problems)
     if merge.new_sources:

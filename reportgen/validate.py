@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from reportgen import metrics, periods, safeyaml
+from reportgen import filing_map, metrics, periods, safeyaml
 from reportgen.errors import Problem, UsageError, unsafe_character
 from reportgen.inputs import (
     FACT_COLUMNS,
@@ -49,7 +49,7 @@ MAX_LABEL = 60
 """A revenue line's label is a table heading, not a sentence."""
 LINE_FORM_KEYS = ("business", "label")
 COMPANY_KEYS = ("ticker", "name", "cik", "fiscal_year_end_month", "revenue_lines",
-                "contracts", "notes")
+                "contracts", "notes", "filing_map")
 CONTRACT_KEYS = ("customer", "site", "mw", "term_years", "value_usd_m", "backstop", "note",
                  "source", "status")
 CONTRACT_TEXT = ("customer", "site", "backstop", "note")
@@ -315,6 +315,9 @@ def _company_fields(file: str, at: YamlPath, ticker: str, entry: dict[str, Any],
         elif value not in BUSINESSES:
             problem(where, f"expected one of {', '.join(BUSINESSES)}, got {value!r} (or the "
                            "long form {business: ai_hpc, label: HPC lease})")
+    # filing_map: its rules live in reportgen/filing_map.py (import-filing, update)
+    for map_at, message in filing_map.problems(entry.get("filing_map"), declared):
+        problem(map_at, message)
     contracts = entry.get("contracts") or []
     if not isinstance(contracts, list):
         problem(("contracts",), "expected a list of contracts")
