@@ -22,7 +22,7 @@ from typing import Any
 
 from reportgen import filing_map, sec, sec_merge
 from reportgen.errors import InputError, Problem, UsageError
-from reportgen.filing import FilingDocument, most_precise, read_filing
+from reportgen.filing import FilingDocument, FilingDocumentError, most_precise, read_filing
 from reportgen.inputs import FACT_COLUMNS, read_raw
 from reportgen.metrics import DISAGREEMENT_TOLERANCE
 from reportgen.vocabulary import METRICS
@@ -95,6 +95,7 @@ class FilingReport:
         out.append(f"{len(figures)} figures: {_count(figures, 'reported')} reported, "
                    f"{_count(figures, 'derived')} derived{span}")
         out += [f"skipped {reason}" for reason in self.extraction.skipped]
+        out += sec_merge.changed_lines(self.extraction)
         out += conflict_lines(self.merge, self.facts_file)
         out += [f"not in the filing (add by hand): {', '.join(self.not_given)}"] \
             if self.not_given else []
@@ -189,7 +190,7 @@ def _with_form(source: Source, company: Company, file: str) -> Source:
     """The filing's form from its cover page; the document must be the miner's own."""
     document = source.document
     if document.cik != company.cik:
-        raise InputError([Problem(str(document.path), f"this filing is CIK {document.cik} "
+        raise FilingDocumentError([Problem(str(document.path), f"this filing is CIK {document.cik} "
                                   f"({document.entity_name}), but {file} gives {company.ticker} "
                                   f"CIK {company.cik}; import the right company's filing or "
                                   "fix the cik there")])

@@ -125,6 +125,7 @@ def _miner(raw: Any, ticker: str, options: UpdateOptions, agent: str,
                                  fiscal_year_end_month=company.fiscal_year_end_month)
         merge = texts.apply(_plan(raw, texts, ticker, extraction))
         lines.append(f"  companyfacts: {_summary(merge)}")
+        lines += [f"    {line}" for line in sec_merge.changed_lines(extraction)]
         lines += [f"    {conflict}" for conflict in merge.conflicts]
     else:
         lines.append(f"  companyfacts: none in {folder} (run with --fetch)")
