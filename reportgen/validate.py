@@ -638,12 +638,10 @@ def warnings(raw: RawInputs) -> list[Problem]:
         if len(values) < 3 or len(found) >= MAX_PROBLEMS:
             continue
         ordered = sorted(v for v, _ in values)
-        middle = (len(ordered) - 1) // 2  # the median's place among the others
+        # One typical value per miner and metric (the median of all its values), so every
+        # warning of a long history compares against the same number.
+        typical = ordered[(len(ordered) - 1) // 2]
         for value, row in values:
-            # The others are `ordered` without one copy of `value`: their element at `middle`
-            # is ordered[middle] when value sits above it, else the one after.
-            at = bisect.bisect_left(ordered, value)
-            typical = ordered[middle] if middle < at else ordered[middle + 1]
             ratio = value / typical
             if ratio >= UNIT_SLIP or ratio <= 1 / UNIT_SLIP:
                 found.append(_row_problem(raw.facts, row, (
