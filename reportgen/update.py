@@ -164,6 +164,7 @@ def _filings(raw: Any, company: filing_import.Company, folder: Path, options: Up
     names = ", ".join(f"{s.filing.form} {s.filing.accession}" for s in sources)
     return [f"  filings ({names}): {_summary(merge)}",
             *(f"    skipped {reason}" for reason in extraction.skipped),
+            *(f"    {line}" for line in sec_merge.changed_lines(extraction)),
             *(f"    {conflict}" for conflict in merge.conflicts)]
 
 
