@@ -449,3 +449,31 @@ def _keep_only(companies: Path, tickers: tuple[str, ...]) -> None:
     if "miners:" in text:
         config.write_text("\n".join(line for line in text.splitlines()
                                     if not line.startswith("miners:")) + "\n")
+
+
+def test_validate_names_a_bad_filing_map_entry_with_its_line(
+        nvda_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    companies = nvda_project / "inputs" / "companies.yaml"
+    companies.write_text(companies.read_text() + f"""\
+  - {{concept: us-gaap:Revenues, axis: {PRODUCT}, metric: revenue_other}}
+""")
+    line = len(companies.read_text().splitlines())
+    code, _, err = run(nvda_project, capsys, "validate")
+    assert code == 1
+    assert f"inputs/companies.yaml:{line}: NVDA: companies[" in err
+    assert "].filing_map[8]: axis and member go together" in err
+
+
+def test_a_sum_missing_one_of_its_members_is_skipped_not_partial(nvda: FilingDocument) -> None:
+    # data center is tagged for the four duration windows, cash only at two instants: no
+    # window has both, so every window would be a partial sum and none is imported
+    entries = [product("nvda:DataCenterMember", "revenue_ai_hpc"),
+               {"concept": "us-gaap:CashAndCashEquivalentsAtCarryingValue",
+                "metric": "revenue_ai_hpc"}]
+    source = filing_import.Source(nvda, Filing("", NVDA_ACCESSION, "10-Q", nvda.cik))
+    extraction = filing_import.extract([source], company(entries))
+    assert extraction.figures == ()
+    assert len(extraction.skipped) == 6
+    assert any("2025-04-28..2025-07-27" in reason and "CashAndCashEquivalentsAtCarryingValue "
+               "not tagged for these dates, so the sum would be partial" in reason
+               for reason in extraction.skipped)
