@@ -477,3 +477,34 @@ def test_a_sum_missing_one_of_its_members_is_skipped_not_partial(nvda: FilingDoc
     assert any("2025-04-28..2025-07-27" in reason and "CashAndCashEquivalentsAtCarryingValue "
                "not tagged for these dates, so the sum would be partial" in reason
                for reason in extraction.skipped)
+
+
+def test_q4_from_a_10k_and_the_q3_10q_cites_both() -> None:
+    # A miner with a September year end: the Q3 10-Q tags colocation revenue for the 9 months
+    # to 2025-06-30 (70,000,000), the 10-K for the year to 2025-09-30 (100,000,000); neither
+    # tags July-September alone. Q4 = 100 − 70 = 30 USD_M, calendar 2025Q3 (midpoint 15 Aug).
+    from datetime import date
+
+    from reportgen.filing import FilingFact
+
+    member = frozenset({(PRODUCT, "corz:ColocationMember")})
+
+    def document(start: str, end: str, value: float, form: str) -> FilingDocument:
+        fact = FilingFact("us-gaap:Revenues", member, date.fromisoformat(start),
+                          date.fromisoformat(end), value, -3.0, "USD")
+        return FilingDocument(Path(f"{form}.htm"), 1839341, "Core Scientific", form,
+                              date.fromisoformat(end), False, (fact,))
+
+    q3 = filing_import.Source(document("2024-10-01", "2025-06-30", 70e6, "10-Q"),
+                              Filing("2025-08-01", "0001839341-25-000010", "10-Q", 1839341))
+    k = filing_import.Source(document("2024-10-01", "2025-09-30", 100e6, "10-K"),
+                             Filing("2025-11-20", "0001839341-25-000020", "10-K", 1839341))
+    entries = [product("corz:ColocationMember", "revenue_colocation")]
+    extraction = filing_import.extract([q3, k], company(entries, cik=1839341, month=9,
+                                                        lines=("revenue_colocation",)))
+    found = {(f.period, f.metric): f for f in extraction.figures}
+    q4 = found[("2025Q3", "revenue_colocation")]
+    assert (q4.value, q4.status) == (pytest.approx(30.0), "derived")
+    assert q4.source == "sec_1839341_000183934125000020;sec_1839341_000183934125000010"
+    assert q4.note.startswith("Q4 = FY to 2025-09-30 − 9M to 2025-06-30: 100 − 70 "
+                              "(us-gaap:Revenues [srt:ProductOrServiceAxis=corz:ColocationMember])")
