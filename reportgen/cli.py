@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError, UsageError, printable
@@ -131,7 +131,40 @@ def _parser() -> argparse.ArgumentParser:
     sec_import.add_argument("--fetch", type=int, metavar="CIK",
                             help="download the document from data.sec.gov first (User-Agent "
                                  "from $REPORTGEN_SEC_USER_AGENT)")
+    _filing_parsers(commands)
     return parser
+
+
+def _filing_parsers(commands: Any) -> None:
+    """import-filing and update: a filing's segment facts, and every miner refreshed."""
+    filing = commands.add_parser(
+        "import-filing", help="import mapped figures from a 10-Q/10-K inline XBRL filing",
+        description="Read inline XBRL filings (.htm) offline and print one facts.csv row per "
+                    "mapped metric and calendar quarter (the miner's filing_map in "
+                    "companies.yaml says which concept and member feed which revenue line), "
+                    "each citing its filing. With --write, merge as import-sec does.")
+    filing.add_argument("files", type=Path, nargs="+", metavar="FILE.htm",
+                        help="the filings' inline XBRL (with --fetch: where to save each); a "
+                             "10-K with its Q3 10-Q gives Q4 = FY - 9M")
+    filing.add_argument("--ticker", required=True, help="the miner in inputs/companies.yaml")
+    filing.add_argument("--accession", action="append", default=[], metavar="ACCESSION",
+                        help="each FILE's accession number, in order (how rows cite it)")
+    filing.add_argument("--filed", action="append", default=[], metavar="YYYY-MM-DD",
+                        help="each FILE's filing date, in order (optional)")
+    filing.add_argument("--fetch", action="append", default=[], metavar="ACCESSION",
+                        help="download this filing's primary document from SEC to FILE first")
+    filing.add_argument("--write", action="store_true",
+                        help="merge into inputs/ (default: print the rows only)")
+    update = commands.add_parser(
+        "update", help="refresh every miner with a cik: companyfacts and latest filings",
+        description="For every miner with a cik: import its companyfacts and, if it has a "
+                    "filing_map, its latest 10-Q/10-K; print what is new, changed and "
+                    "disagrees, then validate. With --write the inputs are written only if "
+                    "every merged input validates. Downloads are kept in filings/.")
+    update.add_argument("--fetch", action="store_true",
+                        help="download from SEC first (else use what is in filings/)")
+    update.add_argument("--write", action="store_true",
+                        help="merge into inputs/ if everything validates")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -203,6 +236,10 @@ def _run(args: argparse.Namespace) -> int:
         return _status(config, args)
     if args.command == "import-sec":
         return _import_sec(config, args)
+    if args.command == "import-filing":
+        return _import_filing(config, args)
+    if args.command == "update":
+        return _update(config, args)
     return _build(config, args)
 
 
@@ -272,6 +309,29 @@ def _import_sec(config: Config, args: argparse.Namespace) -> int:
     for line in report.lines():
         _say(line)  # entity names, forms and notes come from a downloaded document
     return EXIT_OK
+
+
+def _import_filing(config: Config, args: argparse.Namespace) -> int:
+    from reportgen.filing_import import FilingOptions, import_filing
+
+    report = import_filing(config.inputs_dir, FilingOptions(
+        files=tuple(args.files), ticker=args.ticker, accessions=tuple(args.accession),
+        filed=tuple(args.filed), fetch=tuple(args.fetch), write=args.write,
+        user_agent=config.sec_user_agent))
+    for line in report.lines():
+        _say(line)  # names, forms and notes come from the filing
+    return EXIT_OK
+
+
+def _update(config: Config, args: argparse.Namespace) -> int:
+    from reportgen.update import UpdateOptions, update
+
+    report = update(config.inputs_dir, UpdateOptions(
+        downloads=config.project_root / "filings", fetch=args.fetch, write=args.write,
+        user_agent=config.sec_user_agent))
+    for line in report.lines():
+        _say(line)
+    return EXIT_OK if report.ok else EXIT_INPUT
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -85,7 +85,17 @@ NO_SEGMENTS = ("XBRL companyfacts has no segment split: it cannot tell mining fr
 
 
 class SecDocumentError(InputError):
-    """The JSON file is not a companyfacts document we can read (names what is missing)."""
+    """The JSON file is not a companyfacts document we can read (names what is missing).
+
+    Its heading names the document, not "the inputs": inputs/ is not at fault."""
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        lines = [f"{count} problem{'s' if count != 1 else ''} in the SEC document:",
+                 *(f"  {problem}" for problem in self.problems[:MAX_SHOWN])]
+        if count > MAX_SHOWN:
+            lines.append(f"  ... and {count - MAX_SHOWN:,} more")
+        return "\n".join(lines)
 
 
 # --- the tag mapping -------------------------------------------------------------------------
@@ -203,7 +213,8 @@ class Filing:
 
     @property
     def description(self) -> str:
-        return f"Form {self.form} filed {self.filed}, accession {self.accession}"
+        filed = f" filed {self.filed}" if self.filed else ""  # a local filing: date not given
+        return f"Form {self.form}{filed}, accession {self.accession}"
 
 
 @dataclass(frozen=True)
@@ -462,6 +473,8 @@ class Figure:
     filings: tuple[Filing, ...]
     status: str
     note: str
+    unit: str = "USD_M"
+    """Our unit: USD_M for companyfacts; a filing map may name an operating figure's unit."""
 
     @property
     def source(self) -> str:
@@ -478,6 +491,8 @@ class Extraction:
     """Why figures were left out (a negative value where our vocabulary forbids one, ...)."""
     quarterly: bool = True
     """False when the filer has no quarterly figures at all (annual 20-F/10-K only)."""
+    changed: tuple[str, ...] = ()
+    """Values a later filing changed without amending them; both rows are in ``figures``."""
 
     @property
     def filings(self) -> tuple[Filing, ...]:
@@ -505,18 +520,24 @@ def extract(document: Document, tag_map: TagMap, *, as_first_reported: bool = Fa
     """Every figure the mapping finds, one per metric and period, in USD_M and our signs.
 
     For each period the first tag (in mapping order) with a figure wins; FY rows and, for
-    annual filers, year-end balances come after the quarters are known.
+    annual filers, year-end balances come after the quarters are known. A value that a later
+    filing changed without amending is kept too, as a second row citing the filing that gave
+    it (:func:`_changed`), and listed in :attr:`Extraction.changed`.
     """
-    windows = {
-        metric: [(rule, [_choose(group, as_first_reported) for group in _by_dates(
+    groups = {
+        metric: [(rule, [(_choose(group, as_first_reported), group) for group in _by_dates(
             document.facts.get((rule.taxonomy, rule.tag, rule.unit), ()))]) for rule in rules]
         for metric, rules in tag_map.rules.items()
     }
-    quarters = {metric: _first_per_period(pair for rule, found in per_rule
-                                          for pair in _quarter_figures(metric, rule, found))
-                for metric, per_rule in windows.items()}
+    windows = {metric: [(rule, [window for window, _ in found]) for rule, found in per_rule]
+               for metric, per_rule in groups.items()}
+    quarters = {metric: _first_per_period(
+        pair for rule, found in per_rule
+        for pair in _quarter_figures(metric, rule, found, fiscal_year_end_month))
+        for metric, per_rule in windows.items()}
     quarterly = any(quarters.values())
     figures: list[Figure] = []
+    chosen: dict[tuple[str, str], Figure] = {}
     for metric, per_rule in windows.items():
         others = _first_per_period(
             [*(pair for rule, found in per_rule
@@ -525,8 +546,75 @@ def extract(document: Document, tag_map: TagMap, *, as_first_reported: bool = Fa
              *(pair for rule, found in per_rule
                for pair in _year_figures(metric, rule, found, set(quarters[metric])))])
         figures += [*quarters[metric].values(), *others.values()]
+        chosen.update({(period, metric): figure
+                       for period, figure in [*quarters[metric].items(), *others.items()]})
+    changed: list[str] = []
+    if not as_first_reported:
+        for metric, per_rule in groups.items():
+            for rule, found in per_rule:
+                for window, facts in found:
+                    for extra, line in _changed_figures(metric, rule, window, facts, chosen,
+                                                        quarterly, fiscal_year_end_month):
+                        figures.append(extra)
+                        changed.append(line)
     kept, skipped = _within_vocabulary(figures)
-    return Extraction(document, tuple(sorted(kept, key=_order)), tuple(skipped), quarterly)
+    return Extraction(document, tuple(sorted(kept, key=_order)), tuple(skipped), quarterly,
+                      tuple(changed))
+
+
+def _changed_figures(metric: str, rule: TagRule, window: _Window, facts: list[Fact],
+                     chosen: Mapping[tuple[str, str], Figure], quarterly: bool,
+                     fiscal_year_end_month: int) -> Iterator[tuple[Figure, str]]:
+    """A row for each earlier value of ``window`` that a later filing changed, beside the
+    figure chosen for that period (only when that figure is this window's, not a derived one)."""
+    for earlier in _changed(facts, window):
+        one = [earlier]
+        pairs = [*_quarter_figures(metric, rule, [w for w in one if w.days in QUARTER_DAYS],
+                                   fiscal_year_end_month),
+                 *_instant_figures(metric, rule, one, quarterly, fiscal_year_end_month),
+                 *(_year_figures(metric, rule, one, set()) if window.days in YEAR_DAYS else ())]
+        for period, figure in pairs[:1]:
+            primary = chosen.get((period, metric))
+            if primary is None or primary.status != "reported" or \
+                    window.filings[0] not in primary.filings or not _differs(figure.value,
+                                                                             primary.value):
+                continue
+            note = (f"{figure.note}; {primary.source} later gives "
+                    f"{format_value(primary.value)} without amending: both kept")
+            line = (f"{period} {metric}: {format_value(figure.value)} from {figure.source} "
+                    f"was changed to {format_value(primary.value)} by {primary.source}, not an "
+                    "amendment: both rows kept (a disagreement the briefing lists)")
+            yield Figure(metric, period, figure.value, figure.filings, "reported", note), line
+
+
+CHANGE_TOLERANCE = 0.005
+"""A later value within 0.5% of an earlier one is rounding, not a change (the briefing's
+disagreement tolerance, metrics.DISAGREEMENT_TOLERANCE, which this module cannot import
+without pandas)."""
+
+
+def _differs(a: float, b: float) -> bool:
+    return abs(a - b) > CHANGE_TOLERANCE * max(abs(a), abs(b))
+
+
+def _changed(facts: list[Fact], chosen: _Window) -> list[_Window]:
+    """Earlier values of one date range that a later filing changed without amending them.
+
+    CleanSpark's cash at 30 September 2018 was 412,777 in ten filings and 7,838,857 in one
+    late filing (the 2019 balance, misdated): taking the latest silently would hide that.
+    Each other value is kept, cited to the filing that first gave it, unless an amendment
+    (form ``.../A``) filed after it gives the chosen value: an amendment restates on purpose.
+    """
+    ordered = sorted(facts, key=lambda fact: fact.filing)
+    found: dict[float, _Window] = {}
+    for fact in ordered:
+        if not _differs(fact.value, chosen.value) or fact.value in found:
+            continue
+        if any(later.filing > fact.filing and later.filing.form.endswith("/A")
+               and not _differs(later.value, chosen.value) for later in ordered):
+            continue
+        found[fact.value] = _Window(fact.start, fact.end, fact.value, (fact.filing,))
+    return list(found.values())
 
 
 def _first_per_period(pairs: Iterable[tuple[str, Figure]]) -> dict[str, Figure]:
@@ -537,7 +625,8 @@ def _first_per_period(pairs: Iterable[tuple[str, Figure]]) -> dict[str, Figure]:
 
 
 def _order(figure: Figure) -> tuple[int, str, int]:
-    metric_rank = list(METRICS).index(figure.metric)
+    names = list(METRICS)  # a miner's own revenue line (revenue_colocation) sorts last
+    metric_rank = names.index(figure.metric) if figure.metric in names else len(names)
     year = figure.period.removeprefix("FY")[:4]
     return int(year), figure.period, metric_rank
 
@@ -552,26 +641,22 @@ def _by_dates(facts: Iterable[Fact]) -> Iterator[list[Fact]]:
 def _choose(facts: list[Fact], as_first_reported: bool) -> _Window:
     """One value for one date range reported by several filings.
 
-    By default the latest filing's value wins (a restatement replaces what it restates), cited
-    to the earliest filing of the latest unbroken run of that value, so a figure repeated
-    unchanged as a comparative keeps citing the filing that first reported it and re-imports
-    stay stable. ``as_first_reported`` takes the first filing's value instead.
+    By default the latest filing's value wins, cited to the filing that first gave that value
+    (as the README says), so a figure repeated unchanged as a comparative keeps citing the
+    filing that first reported it and re-imports stay stable; an earlier value it replaced is
+    kept beside it (:func:`_changed`). ``as_first_reported`` takes the first filing's value.
     """
     ordered = sorted(facts, key=lambda fact: fact.filing)
     if as_first_reported:
         first = ordered[0]
         return _Window(first.start, first.end, first.value, (first.filing,))
     latest = ordered[-1]
-    cited = latest
-    for fact in reversed(ordered):
-        if fact.value != latest.value:
-            break
-        cited = fact
+    cited = next(fact for fact in ordered if fact.value == latest.value)
     return _Window(latest.start, latest.end, latest.value, (cited.filing,))
 
 
-def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window]) -> Iterator[
-        tuple[str, Figure]]:
+def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window],
+                     fiscal_year_end_month: int = 12) -> Iterator[tuple[str, Figure]]:
     """Quarters taken directly, then quarters worked out from year-to-date differences.
 
     Only the first figure of each period counts (:func:`_first_per_period`), so only it is
@@ -600,6 +685,8 @@ def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window]) -> Iter
                             key=order.__getitem__)
         for key in candidates:
             shorter = durations[key]
+            if not _fiscal_pair(longer, shorter, fiscal_year_end_month):
+                continue
             start = shorter.end + timedelta(days=1)
             if (start, longer.end) in taken:
                 continue
@@ -612,7 +699,7 @@ def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window]) -> Iter
                        longer.value - shorter.value, (longer.filings[0], shorter.filings[0]),
                        (longer, shorter))
                for _, _, longer, shorter in sorted(best.values(), key=lambda b: b[:2])]
-    scale = UNIT_SCALE[rule.unit] * rule.sign
+    scale = UNIT_SCALE.get(rule.unit, 1.0) * rule.sign
     yielded: set[str] = set()
     for window in [*sorted(direct, key=_end), *derived]:
         midpoint = window.start + (window.end - window.start) / 2  # type: ignore[operator]
@@ -634,6 +721,34 @@ def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window]) -> Iter
                                  "reported", note)
 
 
+FISCAL_WINDOWS = {6: 3, 9: 6, 12: 9}
+"""Year-to-date windows a quarter is derived from: 6M − 3M, 9M − 6M, FY − 9M."""
+
+
+def _fiscal_pair(longer: _Window, shorter: _Window, fiscal_year_end_month: int) -> bool:
+    """Whether two windows are standard year-to-date windows of one fiscal year.
+
+    Only 3, 6, 9 and 12 months from the start of a fiscal year count: an inception-to-date
+    total or a 15-month transition period minus a year is not a quarter (CleanSpark's
+    history gave "Q82" and "Q5" that way).
+
+    >>> w = lambda a, b: _Window(date.fromisoformat(a), date.fromisoformat(b), 0.0, ())
+    >>> _fiscal_pair(w("2024-10-01", "2025-09-30"), w("2024-10-01", "2025-06-30"), 9)
+    True
+    >>> _fiscal_pair(w("2014-10-01", "2015-12-31"), w("2014-10-01", "2015-09-30"), 9)
+    False
+    >>> _fiscal_pair(w("2025-01-01", "2025-06-30"), w("2025-01-01", "2025-03-31"), 9)
+    False
+    """
+    longer_months = 12 if longer.days in YEAR_DAYS else round(longer.days / 30.44)
+    if FISCAL_WINDOWS.get(longer_months) != round(shorter.days / 30.44) or longer.start is None:
+        return False
+    start = longer.start
+    month_start = start.replace(day=1) if start.day <= 15 else \
+        (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return month_start.month == fiscal_year_end_month % 12 + 1
+
+
 def _instant_figures(metric: str, rule: TagRule, windows: list[_Window], quarterly: bool,
                      fiscal_year_end_month: int) -> Iterator[tuple[str, Figure]]:
     """Balance-sheet figures at the nearest calendar quarter end (the instant nearest to it
@@ -649,7 +764,7 @@ def _instant_figures(metric: str, rule: TagRule, windows: list[_Window], quarter
             if month_end.month != fiscal_year_end_month:
                 continue
             period = f"FY{month_end.year}"
-        value = window.value * UNIT_SCALE[rule.unit] * rule.sign
+        value = window.value * UNIT_SCALE.get(rule.unit, 1.0) * rule.sign
         yield period, Figure(metric, period, value, window.filings, "reported",
                              f"{rule.name}, at {window.end.isoformat()}")
 
@@ -664,7 +779,7 @@ def _year_figures(metric: str, rule: TagRule, windows: list[_Window],
         if inside <= quarters:
             continue
         period = f"FY{_nearest_month_end(window.end).year}"
-        value = window.value * UNIT_SCALE[rule.unit] * rule.sign
+        value = window.value * UNIT_SCALE.get(rule.unit, 1.0) * rule.sign
         yield period, Figure(metric, period, value, window.filings, "reported",
                              f"{rule.name}, 12 months to {window.end.isoformat()}")
 
@@ -673,7 +788,9 @@ def _within_vocabulary(figures: list[Figure]) -> tuple[list[Figure], list[str]]:
     """Drop what validation would refuse (a negative revenue or charge), saying why."""
     kept, skipped = [], []
     for figure in figures:
-        if METRICS[figure.metric].non_negative and figure.value < 0:
+        spec = METRICS.get(figure.metric)
+        non_negative = spec.non_negative if spec else figure.metric.startswith("revenue_")
+        if non_negative and figure.value < 0:
             skipped.append(f"{figure.period} {figure.metric}: {format_value(figure.value)} is "
                            f"negative, which {figure.metric} cannot be ({figure.note})")
         else:

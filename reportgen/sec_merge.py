@@ -118,6 +118,7 @@ class ImportReport:
                        "as full-year figures; quarters must come from other sources")
         out.append(f"note: {sec.NO_SEGMENTS}")
         out += [f"skipped {reason}" for reason in self.extraction.skipped]
+        out += changed_lines(self.extraction)
         if self.merge.conflicts:
             out.append(f"{len(self.merge.conflicts)} figure(s) differ by more than "
                        f"{DISAGREEMENT_TOLERANCE:.1%} from another source already in "
@@ -139,6 +140,15 @@ class ImportReport:
         return out
 
 
+def changed_lines(extraction: sec.Extraction) -> list[str]:
+    """The values a later filing changed without amending, as the command lists them."""
+    if not extraction.changed:
+        return []
+    return [f"{len(extraction.changed)} figure(s) a later filing changed without an "
+            "amendment (both rows imported; check which is right):",
+            *(f"  {line}" for line in extraction.changed)]
+
+
 def import_sec(inputs_dir: Path, options: ImportOptions) -> ImportReport:
     """Read (or fetch) a companyfacts document, extract, merge, and with ``write`` save."""
     display_root = inputs_dir.parent
@@ -152,10 +162,11 @@ def import_sec(inputs_dir: Path, options: ImportOptions) -> ImportReport:
         downloaded = f"{sec.COMPANYFACTS_URL.format(cik=options.fetch)} to {options.file}"
     document = sec.read_document(options.file, tag_map.tags())
     if document.cik != cik:
-        raise InputError([Problem(str(options.file), f"this document is CIK {document.cik} "
-                                  f"({document.entity_name}), but {raw.companies_file} gives "
-                                  f"{options.ticker} CIK {cik}; import the right company's "
-                                  "document or fix the cik there")])
+        raise sec.SecDocumentError([Problem(
+            str(options.file), f"this document is CIK {document.cik} "
+                               f"({document.entity_name}), but {raw.companies_file} gives "
+                               f"{options.ticker} CIK {cik}; import the right company's "
+                               "document or fix the cik there")])
     extraction = sec.extract(document, tag_map, as_first_reported=options.as_first_reported,
                              fiscal_year_end_month=fiscal_year_end_month)
     facts_path, sources_path = inputs_dir / "facts.csv", inputs_dir / "sources.yaml"
@@ -262,7 +273,7 @@ def _key(fields: Mapping[str, str]) -> tuple[str, str, str, frozenset[str]]:
 
 def _row(ticker: str, figure: sec.Figure) -> dict[str, str]:
     return {"ticker": ticker, "period": figure.period, "metric": figure.metric,
-            "value": sec.format_value(figure.value), "unit": "USD_M", "source": figure.source,
+            "value": sec.format_value(figure.value), "unit": figure.unit, "source": figure.source,
             "status": figure.status, "note": figure.note}
 
 
@@ -345,8 +356,8 @@ def _scalar(value: str) -> str:
 
 # --- writing -----------------------------------------------------------------------------------
 
-def write(inputs_dir: Path, merge: Merge) -> None:
-    """Validate the merged inputs in a scratch copy, then replace the two files atomically."""
+def merged_problems(inputs_dir: Path, merge: Merge) -> list[Problem]:
+    """What validation says of the inputs as they would be after ``merge`` (a scratch copy)."""
     with tempfile.TemporaryDirectory(prefix="reportgen-sec-") as scratch:
         copy = Path(scratch) / inputs_dir.name
         copy.mkdir()
@@ -354,7 +365,12 @@ def write(inputs_dir: Path, merge: Merge) -> None:
             shutil.copyfile(inputs_dir / name, copy / name)
         (copy / "facts.csv").write_text(merge.facts_text, encoding="utf-8", newline="")
         (copy / "sources.yaml").write_text(merge.sources_text, encoding="utf-8", newline="")
-        problems = check(read_raw(copy, display_root=Path(scratch)))
+        return check(read_raw(copy, display_root=Path(scratch)))
+
+
+def write(inputs_dir: Path, merge: Merge) -> None:
+    """Validate the merged inputs in a scratch copy, then replace the two files atomically."""
+    problems = merged_problems(inputs_dir, merge)
     if problems:
         raise MergeRejected(problems)
     if merge.new_sources:

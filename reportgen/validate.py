@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from reportgen import metrics, periods, safeyaml
+from reportgen import filing_map, metrics, periods, safeyaml
 from reportgen.errors import Problem, UsageError, unsafe_character
 from reportgen.inputs import (
     FACT_COLUMNS,
@@ -54,7 +54,7 @@ MAX_LABEL = 60
 """A revenue line's label is a table heading, not a sentence."""
 LINE_FORM_KEYS = ("business", "label")
 COMPANY_KEYS = ("ticker", "name", "cik", "fiscal_year_end_month", "revenue_lines",
-                "contracts", "notes")
+                "contracts", "notes", "filing_map")
 CONTRACT_KEYS = ("customer", "site", "mw", "term_years", "value_usd_m", "backstop", "note",
                  "source", "status", "kind", "energization", "signed")
 CONTRACT_KINDS = ("colocation", "gpu_cloud", "lease")
@@ -330,6 +330,9 @@ def _company_fields(file: str, at: YamlPath, ticker: str, entry: dict[str, Any],
         elif value not in BUSINESSES:
             problem(where, f"expected one of {', '.join(BUSINESSES)}, got {value!r} (or the "
                            "long form {business: ai_hpc, label: HPC lease})")
+    # filing_map: its rules live in reportgen/filing_map.py (import-filing, update)
+    for map_at, message in filing_map.problems(entry.get("filing_map"), declared):
+        problem(map_at, message)
     contracts = entry.get("contracts") or []
     if not isinstance(contracts, list):
         problem(("contracts",), "expected a list of contracts")
@@ -732,12 +735,10 @@ def warnings(raw: RawInputs) -> list[Problem]:
         if len(values) < 3 or len(found) >= MAX_PROBLEMS:
             continue
         ordered = sorted(v for v, _ in values)
-        middle = (len(ordered) - 1) // 2  # the median's place among the others
+        # One typical value per miner and metric (the median of all its values), so every
+        # warning of a long history compares against the same number.
+        typical = ordered[(len(ordered) - 1) // 2]
         for value, row in values:
-            # The others are `ordered` without one copy of `value`: their element at `middle`
-            # is ordered[middle] when value sits above it, else the one after.
-            at = bisect.bisect_left(ordered, value)
-            typical = ordered[middle] if middle < at else ordered[middle + 1]
             ratio = value / typical
             if ratio >= UNIT_SLIP or ratio <= 1 / UNIT_SLIP:
                 found.append(_row_problem(raw.facts, row, (
