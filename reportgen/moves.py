@@ -116,6 +116,7 @@ class Quarters:
 
     def figure(self, period: str, column: str, label: str,
                show: Callable[[float], str] = money) -> Figure | None:
+        """The figure of ``column`` for ``period``, with its provenance, or None."""
         quarter = periods.quarter(period)
         table = self.metrics.quarters
         if quarter not in table.index or column not in table.columns:
@@ -132,11 +133,18 @@ class Quarters:
         return Figure(label, float(value), show(float(value)), period, status, sources,
                       dated=period != self.period)
 
+    def recorded(self, period: str, column: str, label: str,
+                 show: Callable[[float], str] = money) -> Figure | None:
+        """As :meth:`figure`, but None for an estimate: a move or a threshold is said only
+        between figures of record, never from a placeholder (an EPS × share-count guess)."""
+        found = self.figure(period, column, label, show)
+        return None if found is None or found.status == "estimate" else found
+
     def earlier(self, column: str, label: str, quarters: int = LOOKBACK_QUARTERS,
                 show: Callable[[float], str] = money) -> Figure | None:
         """The latest figure of ``column`` in the ``quarters`` before the covered one."""
         for back in range(1, quarters + 1):
-            found = self.figure(periods.shift(self.period, -back), column, label, show)
+            found = self.recorded(periods.shift(self.period, -back), column, label, show)
             if found is not None:
                 return found
         return None
@@ -145,7 +153,7 @@ class Quarters:
                show: Callable[[float], str] = money) -> Figure | None:
         """The oldest figure of ``column`` within ``quarters`` before the covered one."""
         for back in range(quarters, 0, -1):
-            found = self.figure(periods.shift(self.period, -back), column, label, show)
+            found = self.recorded(periods.shift(self.period, -back), column, label, show)
             if found is not None:
                 return found
         return None
@@ -166,14 +174,14 @@ def revenue_bridge(figures: Quarters, previous: str) -> tuple[BridgeStep, ...]:
     """Previous revenue, the change of each business, any change in the unsplit part, and this
     quarter's revenue; only when both quarters split revenue over the same businesses, so the
     steps add up exactly."""
-    start = figures.figure(previous, "revenue_total", "Revenue")
-    end = figures.figure(figures.period, "revenue_total", "Revenue")
+    start = figures.recorded(previous, "revenue_total", "Revenue")
+    end = figures.recorded(figures.period, "revenue_total", "Revenue")
     if start is None or end is None:
         return ()
     steps = [BridgeStep(f"Revenue, {previous}", start, "start")]
     for business in BUSINESSES:
         column = f"mix_{business}"
-        before, after = (figures.figure(p, column, BUSINESS_LABELS[business])
+        before, after = (figures.recorded(p, column, BUSINESS_LABELS[business])
                          for p in (previous, figures.period))
         if (before is None) != (after is None):
             return ()
@@ -196,9 +204,9 @@ def revenue_bridge(figures: Quarters, previous: str) -> tuple[BridgeStep, ...]:
 def ebitda_bridge(figures: Quarters, previous: str) -> tuple[BridgeStep, ...]:
     """Previous adjusted EBITDA, the change in revenue, the change in everything else (costs
     and other items, as the difference), and this quarter's adjusted EBITDA."""
-    ends = [figures.figure(p, "adjusted_ebitda", "Adjusted EBITDA") for p in (previous,
+    ends = [figures.recorded(p, "adjusted_ebitda", "Adjusted EBITDA") for p in (previous,
                                                                               figures.period)]
-    revenue = [figures.figure(p, "revenue_total", "Revenue") for p in (previous, figures.period)]
+    revenue = [figures.recorded(p, "revenue_total", "Revenue") for p in (previous, figures.period)]
     if None in ends or None in revenue:
         return ()
     start, end = ends
@@ -222,15 +230,15 @@ def largest_moves(figures: Quarters, previous: str) -> list[Move]:
     largest absolute change (USD M) first; unchanged figures are not moves."""
     moves = []
     for column, label in FLOWS:
-        before = figures.figure(previous, column, label)
-        after = figures.figure(figures.period, column, label)
+        before = figures.recorded(previous, column, label)
+        after = figures.recorded(figures.period, column, label)
         if before is not None and after is not None:
             moves.append(Move(column, label, before, after))
-    cash = next((m for m in CASH_METRICS if figures.figure(figures.period, m, "")
+    cash = next((m for m in CASH_METRICS if figures.recorded(figures.period, m, "")
                  and figures.earlier(m, "")), None)
     stocks = [*STOCKS, *([(cash, METRICS[cash].label)] if cash else [])]
     for column, label in stocks:
-        after = figures.figure(figures.period, column, label)
+        after = figures.recorded(figures.period, column, label)
         before = figures.earlier(column, label)
         if before is not None and after is not None:
             moves.append(Move(column, label, before, after))
@@ -274,8 +282,8 @@ def halved_claim(figures: Quarters, previous: str) -> Claim | None:
     fallen = []
     for business in BUSINESSES:
         column = f"mix_{business}"
-        before = figures.figure(previous, column, BUSINESS_LABELS[business])
-        after = figures.figure(figures.period, column, BUSINESS_LABELS[business])
+        before = figures.recorded(previous, column, BUSINESS_LABELS[business])
+        after = figures.recorded(figures.period, column, BUSINESS_LABELS[business])
         if before is None or after is None or before.value <= 0:
             continue
         if after.value <= (1 - HALVED) * before.value:
@@ -292,8 +300,8 @@ def halved_claim(figures: Quarters, previous: str) -> Claim | None:
 
 def demand_response_claim(figures: Quarters) -> Claim | None:
     """Demand-response income above mining revenue: the miner earned more by not mining."""
-    income = figures.figure(figures.period, "demand_response_income", "Demand-response income")
-    mining = figures.figure(figures.period, "mix_mining", "Mining revenue")
+    income = figures.recorded(figures.period, "demand_response_income", "Demand-response income")
+    mining = figures.recorded(figures.period, "mix_mining", "Mining revenue")
     if income is None or mining is None or income.value <= mining.value:
         return None
     return Claim("demand_response", "demand-response income above mining revenue", (
@@ -303,8 +311,8 @@ def demand_response_claim(figures: Quarters) -> Claim | None:
 
 def interest_claim(figures: Quarters) -> Claim | None:
     """Interest expense above revenue in the covered quarter."""
-    interest = figures.figure(figures.period, "interest_expense", "Interest expense")
-    revenue = figures.figure(figures.period, "revenue_total", "Revenue")
+    interest = figures.recorded(figures.period, "interest_expense", "Interest expense")
+    revenue = figures.recorded(figures.period, "revenue_total", "Revenue")
     if interest is None or revenue is None or revenue.value <= 0 or interest.value <= revenue.value:
         return None
     return Claim("interest", "interest expense above revenue", (
@@ -314,7 +322,7 @@ def interest_claim(figures: Quarters) -> Claim | None:
 
 def debt_claim(figures: Quarters) -> Claim | None:
     """Total debt over DEBT_MULTIPLE times its oldest level within the last four quarters."""
-    after = figures.figure(figures.period, "total_debt", "Total debt")
+    after = figures.recorded(figures.period, "total_debt", "Total debt")
     before = figures.oldest("total_debt", "Total debt")
     if after is None or before is None or before.value <= 0:
         return None
@@ -331,7 +339,7 @@ def dilution_claim(figures: Quarters) -> Claim | None:
     """Shares outstanding growing more than DILUTION_A_YEAR a year, compounded over a span of
     at least MIN_DILUTION_SPAN quarters (the oldest count within the last four quarters)."""
     show: Callable[[float], str] = lambda v: number(v, "M shares", 1)  # noqa: E731
-    after = figures.figure(figures.period, "shares_outstanding", "Shares outstanding", show)
+    after = figures.recorded(figures.period, "shares_outstanding", "Shares outstanding", show)
     before = figures.oldest("shares_outstanding", "Shares outstanding", show=show)
     if after is None or before is None or before.value <= 0:
         return None

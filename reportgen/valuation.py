@@ -119,11 +119,11 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
     cap, price, shares = market_cap(rows.assign(_date=pd.to_datetime(rows["date"])))
     contracted_mw = _as_of(lookup, "Contracted critical IT", metrics.pipeline["mw_contracted"],
                            metrics.pipeline["mw_contracted_as_of"], "ai_hpc_mw_contracted",
-                           lambda v: number(v, "MW", 0), metrics.period)
+                           lambda v: number(v, "MW", 0), metrics.period, stale_after)
     if contracted_mw is None:
         contracted_mw = _listed_mw(metrics)
     annual = _contracted_annual(metrics)
-    hashrate = _latest_hashrate(metrics, lookup)
+    hashrate = _latest_hashrate(metrics, lookup, stale_after)
     if cap is None:
         return Valuation(contracted_mw=contracted_mw, contracted_annual_revenue=annual,
                          hashrate=hashrate)
@@ -138,7 +138,7 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
         "Enterprise value", cap.value + net.value, money, when, cap, net)
 
     def ratio(label: str, over: Figure | None, show: Callable[[float], str]) -> Figure | None:
-        if ev is None or over is None or not over.value > 0:
+        if ev is None or over is None or over.stale or not over.value > 0:
             return None
         return _combined(label, ev.value / over.value, show, when, ev, over)
 
@@ -169,11 +169,12 @@ def _listed_mw(metrics: Metrics) -> Figure | None:
 
 
 def _as_of(lookup: FigureLookup, label: str, amount: object, as_of: object, metric: str,
-           show: Callable[[float], str], covered: str) -> Figure | None:
+           show: Callable[[float], str], covered: str, stale_after: int) -> Figure | None:
     if not isinstance(amount, float | int) or missing(float(amount)) or not isinstance(as_of, str):
         return None
     return Figure(label, float(amount), show(float(amount)), as_of, lookup.status(as_of, metric),
-                  lookup.sources(as_of, metric), dated=as_of != covered)
+                  lookup.sources(as_of, metric), dated=as_of != covered,
+                  stale=periods.ordinal(covered) - periods.ordinal(as_of) > stale_after)
 
 
 def _net_debt(metrics: Metrics, lookup: FigureLookup) -> Figure | None:
@@ -198,7 +199,8 @@ def _contracted_annual(metrics: Metrics) -> Figure | None:
                   weakest(c.status for c in used), tuple(dict.fromkeys(c.source for c in used)))
 
 
-def _latest_hashrate(metrics: Metrics, lookup: FigureLookup) -> Figure | None:
+def _latest_hashrate(metrics: Metrics, lookup: FigureLookup, stale_after: int
+                     ) -> Figure | None:
     if "hashrate" not in metrics.quarters.columns:
         return None
     series = metrics.quarters["hashrate"].dropna()
@@ -208,4 +210,5 @@ def _latest_hashrate(metrics: Metrics, lookup: FigureLookup) -> Figure | None:
     amount = float(series.iloc[-1])
     return Figure("Hashrate", amount, number(amount, "EH/s"), as_of,
                   lookup.status(as_of, "hashrate"), lookup.sources(as_of, "hashrate"),
-                  dated=as_of != metrics.period)
+                  dated=as_of != metrics.period,
+                  stale=periods.ordinal(metrics.period) - periods.ordinal(as_of) > stale_after)

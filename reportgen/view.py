@@ -83,8 +83,13 @@ def kpi_tiles(metrics: Metrics, lookup: FigureLookup) -> list[Tile]:
     p = metrics.period
 
     def change_money(column: str) -> tuple[str, ...]:
+        """Changes against figures of record only: never from an estimate (a placeholder)."""
         out = []
-        for label, base in (("QoQ", previous), ("YoY", year_ago)):
+        if lookup.status(p, column) == "estimate":
+            return ()
+        for label, base, back in (("QoQ", previous, 1), ("YoY", year_ago, 4)):
+            if lookup.status(periods.shift(p, -back), column) == "estimate":
+                continue
             if not fmt.missing(_value(base, column)) and not fmt.missing(_value(row, column)):
                 out.append(f"{fmt.money(_value(row, column) - _value(base, column), plus=True)}"
                            f" {label}")
@@ -262,24 +267,41 @@ def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame
                  (notes,) if notes else (), css_class="keep")
 
 
+CONTRACT_KINDS = {"colocation": "Colocation", "gpu_cloud": "GPU cloud", "lease": "Lease"}
+
+
 def contracts_table(metrics: Metrics) -> Table:
+    """Each contract with its terms and what a megawatt of it earns a year; a GPU-cloud deal is
+    named as such, since its revenue pays for the GPUs too and is not comparable per MW."""
     rows = []
-    for contract in metrics.company.contracts:
+    contracts = metrics.company.contracts
+    for contract in contracts:
         per_mw = revenue_per_mw_year(contract)
         rows.append(Row(contract.customer, (
             Cell(contract.site or fmt.NOT_DISCLOSED, wrap=True),
+            Cell(CONTRACT_KINDS.get(contract.kind, ""), wrap=True),
             Cell(fmt.number(contract.mw, "MW")),
             Cell(fmt.number(contract.term_years, "yrs", 0)),
             Cell(fmt.money(contract.value_usd_m), STATUS_MARKS[contract.status],
                  (contract.source,)),
             Cell(fmt.money(per_mw, 2), STATUS_MARKS[contract.status] if not fmt.missing(per_mw)
                  else "", (contract.source,) if not fmt.missing(per_mw) else ()),
+            Cell(contract.energization, wrap=True),
             Cell(contract.backstop or fmt.NOT_DISCLOSED, wrap=True),
         ), contract.note))
-    return Table("AI/HPC contracts announced", ("Customer", "Site", "Critical IT", "Term",
-                                                "Value", "Per MW a year", "Backstop", "Note"),
-                 tuple(rows), ("Per MW a year = value ÷ term ÷ critical IT MW: what a contracted "
-                               "megawatt earns a year at full ramp.",), css_class="keep")
+    header, kept = without_empty_columns(
+        ("Customer", "Site", "Kind", "Critical IT", "Term", "Value", "Per MW a year",
+         "Full delivery", "Backstop", "Note"), rows, keep=0)
+    notes = ["Per MW a year = value ÷ term ÷ critical IT MW: what a contracted megawatt earns a "
+             "year at full ramp."]
+    if any(c.kind == "gpu_cloud" for c in contracts):
+        notes.append("GPU cloud: the customer rents the miner's GPUs as well as power and space, "
+                     "so its revenue per MW is of a different kind from colocation's and is not "
+                     "comparable with it.")
+    if any(c.energization for c in contracts):
+        notes.append("Full delivery: when the source says the contracted capacity is to be fully "
+                     "delivered or energized.")
+    return Table("AI/HPC contracts announced", header, kept, tuple(notes), css_class="keep")
 
 
 def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
@@ -453,13 +475,14 @@ def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
         if fmt.missing(actual):
             continue
         unit = METRICS[base].unit
+        show = fmt.money if unit == "USD_M" else (lambda v, u=unit: fmt.fact(v, u))
         given = guided.get((p, base), {})
         low, high = given.get("low", given.get("point")), given.get("high", given.get("point"))
         names = ([f"guide_{base}"] if "point" in given else
                  [f"guide_{base}_low", f"guide_{base}_high"]) if given else []
         if low is not None and high is not None:
-            guide_text = (fmt.fact(low, unit) if low == high
-                          else f"{fmt.fact(low, unit)} to {fmt.fact(high, unit)}")
+            guide_text = (show(low) if low == high
+                          else f"{show(low)} to {show(high)}")
             guide = combined(lookup, p, names, guide_text)
             verdict = guidance_verdict(actual, low, high)
         else:
@@ -467,11 +490,11 @@ def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
         estimates = consensus.get((p, base), [])
         values = [float(e.value) for e in estimates]
         sources = tuple(dict.fromkeys(str(e.source) for e in estimates))
-        estimate = Cell("; ".join(fmt.fact(v, unit) for v in values),
+        estimate = Cell("; ".join(show(v) for v in values),
                         weakest_mark(str(e.status) for e in estimates), sources)
         rows.append(Row(period_name(metrics, p), (
-            Cell(metric_label(base, metrics.company)),
-            cell(lookup, p, base, fmt.fact(actual, unit), actual),
+            Cell(metric_label(base, metrics.company), wrap=True),
+            cell(lookup, p, base, show(actual), actual),
             guide, Cell(verdict),
             estimate, Cell(consensus_verdict(actual, values)),
             Cell(", ".join(dict.fromkeys(lookup.sources(p, base) + tuple(
@@ -574,6 +597,20 @@ def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
                       f"value ÷ term at each contract's full value, over the "
                       f"{pipe['contracts_with_terms']} of {pipe['contracts_listed']} listed "
                       "contracts that give both" if used else ""))
+    energized, contracted = pipe["mw_energized"], pipe["mw_contracted"]
+    if isinstance(energized, float | int) and isinstance(contracted, float | int) and (
+            contracted > 0 and not fmt.missing(energized)):
+        as_of = [q for q in (pipe["mw_energized_as_of"], pipe["mw_contracted_as_of"])
+                 if isinstance(q, str)]
+        ends = [(pipe["mw_energized_as_of"], "ai_hpc_mw_energized"),
+                (pipe["mw_contracted_as_of"], "ai_hpc_mw_contracted")]
+        known = [(str(q), m) for q, m in ends if isinstance(q, str)]
+        share = Cell(fmt.pct(energized / contracted),
+                     weakest_mark(lookup.status(q, m) for q, m in known),
+                     tuple(dict.fromkeys(s for q, m in known for s in lookup.sources(q, m))))
+        facts.append(Fact("Energized ÷ contracted", share,
+                          "energized MW ÷ contracted MW" + (
+                              f", as of {' and '.join(dict.fromkeys(as_of))}" if as_of else "")))
     run_rate = pipe["annualized_run_rate"]
     ai_lines = lookup.business_metrics(metrics.period, "ai_hpc")
     facts.append(Fact("AI/HPC revenue run-rate, a year",

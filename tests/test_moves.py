@@ -184,7 +184,7 @@ def test_revenue_bridge_always_sums_to_the_change_in_total(before, after, unspli
 
 def test_ebitda_bridge_costs_are_the_difference():
     rows = [*SPLIT, (PREV, "adjusted_ebitda", 20.0),
-            (NOW, "adjusted_ebitda", 35.0, "estimate", "src_ebitda")]
+            (NOW, "adjusted_ebitda", 35.0, "derived", "src_ebitda")]
     bridge = moved(rows).ebitda_bridge
     # Revenue +30 (100 → 130); EBITDA +15 (20 → 35): costs and other = 15 − 30 = −15.
     assert [(s.label, s.kind, s.amount.value) for s in bridge] == [
@@ -194,11 +194,21 @@ def test_ebitda_bridge_costs_are_the_difference():
     assert bridge[1].amount.value + bridge[2].amount.value == 35.0 - 20.0
     costs = bridge[2].amount
     assert costs.text == "−$15.0M"
-    # Built from four figures, one of them an estimate: the weakest.
-    assert costs.status == "estimate"
+    # Built from four figures, one of them derived: the weakest.
+    assert costs.status == "derived"
     assert set(costs.sources) == {"src_2025q4", "src_2026q1", "src_ebitda"}
     # Revenue change: both totals reported.
     assert bridge[1].amount.status == "reported"
+
+
+def test_an_estimate_is_never_an_end_of_a_move():
+    # EPS × share-count placeholders (status estimate) neither bridge nor move nor cross a line.
+    rows = [*SPLIT, (PREV, "adjusted_ebitda", 20.0),
+            (NOW, "adjusted_ebitda", 35.0, "estimate", "src_ebitda"),
+            (PREV, "net_income", -690.0, "estimate", "src_guess"), (NOW, "net_income", -427.6)]
+    found = moved(rows)
+    assert found.ebitda_bridge == ()
+    assert {m.key for m in found.moves}.isdisjoint({"adjusted_ebitda", "net_income"})
 
 
 @pytest.mark.parametrize("drop", [(PREV, "adjusted_ebitda"), (NOW, "adjusted_ebitda"),

@@ -260,7 +260,8 @@ def test_ev_ratios_values_dates_sources_and_marks():
 
 
 @pytest.mark.parametrize(("drop", "metric_value", "company", "gone"), [
-    ("ai_hpc_mw_contracted", None, COMPANY, "per_contracted_mw"),
+    ("ai_hpc_mw_contracted", None, dataclasses.replace(COMPANY, contracts=(
+        dataclasses.replace(CONTRACT, mw=None),)), "per_contracted_mw"),
     ("ai_hpc_mw_contracted", 0.0, COMPANY, "per_contracted_mw"),
     ("hashrate", None, COMPANY, "per_ehs"),
     ("hashrate", 0.0, COMPANY, "per_ehs"),
@@ -279,6 +280,22 @@ def test_ratio_none_when_its_denominator_is_missing_or_zero(drop, metric_value, 
     assert getattr(found, gone) is None
     for other in ratios - {gone}:
         assert getattr(found, other) is not None, other
+
+
+def test_without_a_reported_total_the_listed_contracts_mw_are_used():
+    # No ai_hpc_mw_contracted row: the one listed contract's 200 MW, marked as it is (E).
+    rows = [r for r in BALANCE if r[1] != "ai_hpc_mw_contracted"]
+    found = value(price("2026-03-31", cap=4000.0), base=compute(rows))
+    assert found.contracted_mw.value == 200.0 and found.contracted_mw.status == "estimate"
+    assert found.contracted_mw.sources == ("src_contract",)
+    assert found.per_contracted_mw.value == 4500.0 / 200.0  # EV 4000 + 500 net debt
+
+
+def test_a_stale_price_values_nothing():
+    # 2025-06-30 is 2025Q2: three quarters before 2026Q1, over the default two.
+    found = value(price("2025-06-30", cap=4000.0))
+    assert found.market_cap.stale and found.market_cap.value == 4000.0
+    assert found.enterprise_value is None and found.per_contracted_mw is None
 
 
 def test_no_prices_no_valuation():
