@@ -335,21 +335,60 @@ def debt_claim(figures: Quarters) -> Claim | None:
                               f"{DEBT_MULTIPLE:g}× in under a year."))
 
 
-def dilution_claim(figures: Quarters) -> Claim | None:
-    """Shares outstanding growing more than DILUTION_A_YEAR a year, compounded over a span of
-    at least MIN_DILUTION_SPAN quarters (the oldest count within the last four quarters)."""
+def share_counts(figures: Quarters) -> list[tuple[pd.Timestamp, Figure]]:
+    """Every share count of record, oldest first: quarter-end counts from facts.csv (dated by
+    their quarter) and dated counts from prices.csv (dated by their day)."""
     show: Callable[[float], str] = lambda v: number(v, "M shares", 1)  # noqa: E731
-    after = figures.recorded(figures.period, "shares_outstanding", "Shares outstanding", show)
-    before = figures.oldest("shares_outstanding", "Shares outstanding", show=show)
-    if after is None or before is None or before.value <= 0:
+    counts = []
+    for quarter in figures.metrics.quarters.index:
+        found = figures.recorded(periods.label(quarter), "shares_outstanding",
+                                 "Shares outstanding", show)
+        if found is not None:
+            counts.append((quarter.end_time.normalize(), found))
+    prices = figures.metrics.prices
+    for row in prices.itertuples() if not prices.empty else ():
+        if pd.isna(row.shares_outstanding) or row.status == "estimate":
+            continue
+        day = pd.Timestamp(row.date)
+        counts.append((day, Figure("Shares outstanding", float(row.shares_outstanding),
+                                   show(float(row.shares_outstanding)), day.date().isoformat(),
+                                   str(row.status), tuple(str(row.source).split(";")),
+                                   dated=True)))
+    return sorted(counts, key=lambda item: item[0])
+
+
+def dilution_claim(figures: Quarters) -> Claim | None:
+    """Shares outstanding growing more than DILUTION_A_YEAR a year, compounded: the latest
+    count of record (within two quarters of the covered one) against the oldest within a year
+    (LOOKBACK_QUARTERS) before it, over a
+    span of at least MIN_DILUTION_SPAN quarters. Quarter-end counts span whole quarters; a
+    dated count (prices.csv) spans its days."""
+    counts = share_counts(figures)
+    if len(counts) < 2:
         return None
-    span = periods.ordinal(figures.period) - periods.ordinal(str(before.period))
-    if span < MIN_DILUTION_SPAN:
+    last_day, after = counts[-1]
+    covered = periods.quarter(figures.period)
+    if last_day < (covered - MIN_DILUTION_SPAN).end_time.normalize():
+        return None  # no count of record near the quarter covered
+    window = last_day - pd.DateOffset(months=3 * LOOKBACK_QUARTERS)
+    older = [(day, count) for day, count in counts[:-1] if day >= window]
+    if not older:
         return None
-    yearly = (after.value / before.value) ** (4 / span) - 1
+    first_day, before = older[0]
+    if before.value <= 0:
+        return None
+    if periods.is_quarter(str(after.period)) and periods.is_quarter(str(before.period)):
+        quarters = periods.ordinal(str(after.period)) - periods.ordinal(str(before.period))
+        years, span = quarters / 4, f"{quarters} quarters"
+    else:
+        days = (last_day - first_day).days
+        quarters, years, span = days / 91.3, days / 365.25, f"{days} days"
+    if quarters < MIN_DILUTION_SPAN:
+        return None
+    yearly = (after.value / before.value) ** (1 / years) - 1
     if round(yearly, 9) <= DILUTION_A_YEAR:  # exactly 10% a year is not 'over' it
         return None
     return Claim("dilution", f"share count growing over {DILUTION_A_YEAR:.0%} a year", (
         "Shares outstanding grew from ", before, " to ", after,
-        f" ({delta(after.value / before.value - 1)} in {span} quarters, about "
+        f" ({delta(after.value / before.value - 1)} in {span}, about "
         f"{delta(yearly, 0)} a year)."))
