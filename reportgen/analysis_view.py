@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pandas as pd
+
 from reportgen import formatting as fmt
 from reportgen import periods
 from reportgen.cells import Cell, Fact, Row, Table
@@ -17,7 +19,7 @@ from reportgen.model import Metrics
 from reportgen.moves import BridgeStep, Quarters, WhatMoved
 from reportgen.provenance import Figure, FigureLookup
 from reportgen.valuation import Valuation
-from reportgen.vocabulary import METRICS
+from reportgen.vocabulary import METRICS, STATUS_MARKS
 
 QUARTERS_SHOWN = 8
 """As many quarters as the revenue table shows (view.QUARTERS_IN_TABLES)."""
@@ -132,9 +134,18 @@ def capital_table(metrics: Metrics, lookup: FigureLookup) -> Table:
             found = figures.figure(p, metric, METRICS[metric].label, show)
             if found is not None:
                 rows.append(Row(period_name(metrics, p), (
-                    Cell(found.label), figure_cell(found, show_date=False)),
+                    Cell(found.label, wrap=True), figure_cell(found, show_date=False)),
                     lookup.note(p, metric)))
-    return Table("Capital and funding by quarter", ("Quarter", "Figure", "Value", "Note"),
+    prices = metrics.prices
+    for row in prices.itertuples() if not prices.empty else ():
+        if not pd.isna(row.shares_outstanding):
+            rows.append(Row(pd.Timestamp(row.date).date().isoformat(), (
+                Cell("Shares outstanding (dated)", wrap=True),
+                Cell(fmt.number(row.shares_outstanding, "M", 1),
+                     STATUS_MARKS.get(str(row.status), ""),
+                     tuple(str(row.source).split(";")))), str(row.note or "")))
+    return Table("Capital and funding by quarter", ("Quarter or date", "Figure", "Value", "Note"),
                  tuple(rows), ("Balances at quarter end (debt, notes, shares outstanding in "
-                               "millions); issuance and capex during the quarter.",),
+                               "millions); issuance and capex during the quarter; share counts "
+                               "of a day (from the price sources) last, newest first.",),
                  css_class="keep")
