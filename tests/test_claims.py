@@ -184,6 +184,15 @@ def test_profit_with_and_without_non_cash_charges(dataset):
     assert plain.text == "Net income was $50.0M."
 
 
+def test_a_residual_larger_than_the_loss_is_not_a_share(sample):
+    # IREN 2025Q4: a 182.5 tax benefit and no D&A in the inputs leave 323.2 of its 155.4 loss
+    # unexplained; a share above 100% is never printed.
+    claim = claims.net_result_claim(Evidence(sample["IREN"]))
+    assert claim is not None and claim.kind == "loss_partly_non_cash"
+    assert "$323.2M (more than the loss itself) is not explained" in claim.text
+    assert "208%" not in claim.text
+
+
 def test_silent_without_net_income(dataset, sample):
     # CORZ discloses non-cash items and diluted EPS; without the sample's estimated net income
     # (EPS x shares) it has none.
