@@ -249,9 +249,11 @@ def net_result_claim(facts: Evidence) -> Claim | None:
     if rest is None:
         return _claim("loss_partly_non_cash", rule, *opening, ", ", share, " of it; the rest "
                       "cannot be broken down, as adjusted EBITDA is not in the inputs.")
+    # A share is never above 100%: a residual larger than the loss is said as such.
+    of_loss = (f"{pct(unexplained, 0)} of the loss" if unexplained <= 1
+               else "more than the loss itself")
     return _claim("loss_partly_non_cash", rule, *opening, ", ", share, " of it; ", rest,
-                  f" ({pct(unexplained, 0)} of the loss) is not explained by the items "
-                  "disclosed.")
+                  f" ({of_loss}) is not explained by the items disclosed.")
 
 
 def _residual(facts: Evidence) -> Figure | None:

@@ -240,8 +240,11 @@ def pipeline(wide: pd.DataFrame, company: Company, ai_hpc_revenue: float) -> dic
     listed_value = sum(c.value_usd_m for c in company.contracts if c.value_usd_m is not None)
     from_contracts = value_as_of is None and listed_value > 0
     if from_contracts:
-        value, mw_contracted = listed_value, (listed_mw if mw_contracted_as_of is None
-                                              else mw_contracted)
+        value = listed_value
+    if mw_contracted_as_of is None and listed_mw > 0:
+        # MW and value are each the company's total when it gives one: a reported contracted
+        # value without a reported MW total still leaves the listed contracts' MW.
+        mw_contracted = listed_mw
     annual, with_terms = contracted_annual_revenue(company.contracts)
     return {
         "from_listed_contracts": from_contracts,

@@ -70,7 +70,7 @@ def test_the_archive_lists_every_period_with_marked_dated_figures_and_links(
         project: Path) -> None:
     replace_line(project / "inputs" / "companies.yaml", "name: TeraWulf Inc.",
                  "name: 'TeraWulf <b>&</b> Co.'")
-    _build(project, "--miner", "CIFR", "--miner", "WULF")
+    _build(project, "--miner", "IREN", "--miner", "WULF")
     _build(project, "--period", "2025Q4", "--miner", "WULF")
     outputs = project / "outputs"
     html, page = _read(outputs)
@@ -79,7 +79,7 @@ def test_the_archive_lists_every_period_with_marked_dated_figures_and_links(
     # Every link is relative and resolves to a file of the build; nothing is fetched.
     assert page.fetches == [] and "http" not in html and "<style>" in html
     expected = {f"{period}/{name}.html" for period, name in (
-        ("2026Q1", "CIFR"), ("2026Q1", "WULF"), ("2026Q1", "sector"), ("2025Q4", "WULF"),
+        ("2026Q1", "IREN"), ("2026Q1", "WULF"), ("2026Q1", "sector"), ("2025Q4", "WULF"),
         ("2025Q4", "sector"))}
     assert set(page.links) == expected
     for link in page.links:
@@ -93,11 +93,11 @@ def test_the_archive_lists_every_period_with_marked_dated_figures_and_links(
     assert ">$34.0M</span><sup class=\"mark mark-S\"" in briefing
     assert "(2026Q1)" not in wulf and "latest reported" not in wulf
 
-    # CIFR had not reported 2026Q1: its figures are of 2025Q3, dated, and the card says so.
-    cifr = page.cards[("2026Q1", "CIFR")]
-    assert "latest reported: 2025Q3" in cifr
-    assert ("Revenue $71.7M [S] (2025Q3) AI/HPC share — Net income −$3.3M [S] (2025Q3)"
-            in cifr), cifr
+    # IREN had not reported 2026Q1: its figures are of 2025Q4, dated, and the card says so.
+    iren = page.cards[("2026Q1", "IREN")]
+    assert "latest reported: 2025Q4" in iren
+    assert ("Revenue $184.7M [S] (2025Q4) AI/HPC share 9.4% [S] (2025Q4) "
+            "Net income −$155.4M [S] (2025Q4)" in iren), iren
     assert "A quarter in brackets" in html and "secondary" in html
     assert "2025Q4 (2025Q4)" not in page.cards[("2025Q4", "WULF")]
 

@@ -47,7 +47,7 @@ def dataset() -> Dataset:
 
 @pytest.fixture(scope="module")
 def sample(dataset) -> dict[str, Metrics]:
-    """Every sample miner's metrics for 2026Q1 (CIFR and IREN cover an earlier quarter)."""
+    """Every sample miner's metrics for 2026Q1 (IREN covers an earlier quarter)."""
     return {ticker: metrics.compute(dataset, ticker, PERIOD)
             for ticker in sorted(dataset.companies)}
 
@@ -106,8 +106,10 @@ def test_hut_sample_non_cash_items_exceed_the_loss(sample):
     assert claim is not None and claim.kind == "non_cash_exceeds_loss"
     assert "%" not in claim.text  # never a share above 100%
     assert "$295.7M" in claim.text and "$219.8M net loss" in claim.text
-    assert "the result was a profit of $75.9M" in claim.text
-    assert claim.text.index("$295.7M") < claim.text.index("profit of $75.9M")
+    # with the 40.8 gain on derivatives, the non-cash items come to 254.9
+    assert "$254.9M exceed the $219.8M net loss" in claim.text
+    assert "the result was a profit of $35.1M" in claim.text
+    assert claim.text.index("$295.7M") < claim.text.index("profit of $35.1M")
 
 
 @pytest.mark.parametrize(("fair_value", "interest", "most"), [
@@ -182,9 +184,20 @@ def test_profit_with_and_without_non_cash_charges(dataset):
     assert plain.text == "Net income was $50.0M."
 
 
+def test_a_residual_larger_than_the_loss_is_not_a_share(sample):
+    # IREN 2025Q4: a 182.5 tax benefit and no D&A in the inputs leave 323.2 of its 155.4 loss
+    # unexplained; a share above 100% is never printed.
+    claim = claims.net_result_claim(Evidence(sample["IREN"]))
+    assert claim is not None and claim.kind == "loss_partly_non_cash"
+    assert "$323.2M (more than the loss itself) is not explained" in claim.text
+    assert "208%" not in claim.text
+
+
 def test_silent_without_net_income(dataset, sample):
-    # CORZ discloses non-cash items and diluted EPS, but no net income.
-    assert claims.net_result_claim(Evidence(sample["CORZ"])) is None
+    # CORZ discloses non-cash items and diluted EPS; without the sample's estimated net income
+    # (EPS x shares) it has none.
+    corz = evidence(with_facts(dataset, "CORZ", PERIOD, net_income=None), "CORZ")
+    assert claims.net_result_claim(corz) is None
     facts = evidence(with_facts(dataset, "WULF", PERIOD, net_income=None))
     assert claims.net_result_claim(facts) is None
     text = " ".join(c.text for c in claims.miner_claims(facts.metrics)).lower()
@@ -290,10 +303,19 @@ def test_loss_count_counts_those_that_disclose(rows):
 def test_loss_count_on_the_sample(sample, sample_peers):
     claim = claims.loss_count_claim(sample_peers)
     assert claim is not None
-    assert claim.text.startswith("5 of the 5 that disclose net income or diluted EPS reported a "
-                                 "loss in their latest quarter (CORZ by diluted EPS)")
-    # The sector's 'mostly non-cash' miners are those whose briefings say so or say 'exceed'.
-    assert claim.text.endswith("; at HUT, disclosed non-cash items exceed the loss.")
+    assert claim.text.startswith("5 of the 5 that disclose net income reported a loss in their "
+                                 "latest quarter")
+    # The sector's 'mostly non-cash' miners are those whose briefings say so or say 'exceed'
+    # (CORZ on its estimated net income).
+    assert claim.text.endswith("; at HUT, disclosed non-cash items exceed the loss; at CORZ, "
+                               "most of the loss is non-cash (at least 60% of it, with at most "
+                               "25% unexplained).")
+    # Without CORZ's net income, its diluted EPS is the evidence of its loss.
+    by_eps = claims.loss_count_claim(sample_peers.assign(
+        net_income=sample_peers["net_income"].where(sample_peers.index != "CORZ")))
+    assert by_eps is not None
+    assert by_eps.text.startswith("5 of the 5 that disclose net income or diluted EPS reported "
+                                  "a loss in their latest quarter (CORZ by diluted EPS)")
     kinds = {t: claims.net_result_claim(Evidence(m)) for t, m in sample.items()}
     said = sorted(t for t, c in kinds.items()
                   if c is not None and c.kind in {"loss_mostly_non_cash",
@@ -413,14 +435,15 @@ def test_share_median_needs_three_values(sample_peers):
 def test_contracted_mw_leaves_out_stale_rows(sample, sample_peers):
     claim = claims.contracted_mw_claim(sample_peers)
     assert claim is not None
-    assert "5 miners have 2,064 MW" in claim.text and "WULF as of 2025Q4" in claim.text
-    # WULF's 522 MW is of 2025Q4: stale once figures over 0 quarters old are.
+    assert "5 miners have 2,101 MW" in claim.text and "WULF as of 2025Q4" in claim.text
+    # WULF's 522 MW is of 2025Q4 and CIFR's 544 MW of 2025Q3: stale once figures over 0
+    # quarters old are.
     strict = peers.peer_table(list(sample.values()), stale_after=0)
-    assert strict.loc["WULF", "mw_contracted_stale"]
+    assert strict.loc["WULF", "mw_contracted_stale"] and strict.loc["CIFR", "mw_contracted_stale"]
     claim = claims.contracted_mw_claim(strict)
     assert claim is not None
-    assert "4 miners have 1,542 MW" in claim.text
-    assert "WULF" not in claim.text
+    assert "3 miners have 1,035 MW" in claim.text
+    assert "WULF" not in claim.text and "CIFR" not in claim.text
     assert peers.STALE_AFTER_QUARTERS >= 1  # 1 quarter old is not stale by default
 
 

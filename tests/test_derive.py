@@ -192,17 +192,26 @@ def test_sample_inputs_give_nothing_to_derive():
     assert derive_quarters(dataset.facts, dataset.companies).empty
 
 
+def _derived_keys(derived: pd.DataFrame) -> set[tuple[str, str, str]]:
+    return set(zip(derived["ticker"], derived["period"], derived["metric"], strict=True))
+
+
 def _without(project: Path, line: str) -> pd.DataFrame:
-    """The rows a build derives once ``line`` is gone: what load_dataset added to the input."""
-    replace_line(project / "inputs" / "facts.csv", line + "\n", "")
+    """The rows a build derives once ``line`` is gone and did not derive before: what
+    load_dataset added to the input (the sample has quarters of its own to derive too)."""
     settings = config.load(project / "reportgen.yaml")
+    raw = inputs.to_dataset(inputs.read_raw(settings.inputs_dir, settings.project_root))
+    before = _derived_keys(derive_quarters(raw.facts, raw.companies))
+    replace_line(project / "inputs" / "facts.csv", line + "\n", "")
     dataset = build.load_dataset(settings)
     raw = inputs.to_dataset(inputs.read_raw(settings.inputs_dir, settings.project_root))
-    assert len(dataset.facts) == len(raw.facts) + 1, "the build derives the quarter itself"
     derived = derive_quarters(raw.facts, raw.companies)
-    pd.testing.assert_frame_equal(dataset.facts.tail(1).reset_index(drop=True),
+    assert len(dataset.facts) == len(raw.facts) + len(derived), "the build derives them itself"
+    pd.testing.assert_frame_equal(dataset.facts.tail(len(derived)).reset_index(drop=True),
                                   derived.reset_index(drop=True), check_dtype=False)
-    return derived
+    new = [key not in before for key in zip(derived["ticker"], derived["period"],
+                                            derived["metric"], strict=True)]
+    return derived[new].reset_index(drop=True)
 
 
 def test_sample_wulf_2024q4_revenue_is_rederived_when_the_hand_row_is_removed(project):

@@ -38,6 +38,7 @@ FACTS = "inputs/facts.csv"
 COMPANIES = "inputs/companies.yaml"
 SOURCES = "inputs/sources.yaml"
 MARKET = "inputs/market.csv"
+PRICES = "inputs/prices.csv"
 TICKERS = ("WULF", "CORZ", "IREN", "CIFR", "HUT")
 
 # Sample lines the tests change (checked against the file before each change).
@@ -48,7 +49,14 @@ WULF_BTC = (30, "WULF,2025Q3,btc_mined,377,BTC,wulf_q3_25c,secondary,")
 WULF_REVENUE_2025Q1 = (45, "WULF,2025Q1,revenue_total,34.4,USD_M,wulf_q1_25,secondary,")
 HUT_NAME = "  name: Hut 8 Corp.\n"
 HUT_NOTES = ("  notes: Its River Bend LA contract is with Fluidstack, with Anthropic as end user "
-             "and a Google backstop.\n")
+             "and a Google backstop. Hut 8 reports revenue by segment (Power, Digital "
+             "Infrastructure, Compute); these briefings count Compute as mining and the other two "
+             "as other, since none is reported as AI/HPC revenue.\n")
+HUT_REVENUE_LINES = ("  revenue_lines:\n"
+                     "    revenue_compute: {business: mining, label: Compute}\n"
+                     "    revenue_power: {business: other, label: Power}\n"
+                     "    revenue_digital_infrastructure: {business: other, label: Digital "
+                     "Infrastructure}\n")
 HUT_SOURCE_DESCRIPTION = "    description: Hut 8 2026Q1 figures\n"
 HUT_CONTRACT_MW = "    mw: 245\n"
 
@@ -542,7 +550,7 @@ def assert_located(problems: list[Problem] | tuple[Problem, ...], facts_text: st
     physical_lines = len(re.split(r"\r\n|\r|\n", facts_text))
     for problem in problems:
         assert isinstance(problem, Problem)
-        assert problem.file in (FACTS, COMPANIES, SOURCES, MARKET), problem
+        assert problem.file in (FACTS, COMPANIES, SOURCES, MARKET, PRICES), problem
         assert problem.message, problem
         if problem.file == FACTS and not problem.message.startswith(FILE_LEVEL):
             assert problem.line is not None and 1 <= problem.line <= physical_lines + 1, (
@@ -650,7 +658,7 @@ def test_a_value_in_non_ascii_digits_is_refused(project: Path, value: str) -> No
 @pytest.mark.parametrize("value", ["[revenue_colocation]", "revenue_colocation", "[1, 2]"])
 def test_revenue_lines_that_is_not_a_mapping_is_a_located_problem(
         project: Path, capsys: pytest.CaptureFixture[str], value: str) -> None:
-    replace_line(project / "inputs" / "companies.yaml", "  revenue_lines: {}\n",
+    replace_line(project / "inputs" / "companies.yaml", HUT_REVENUE_LINES,
                  f"  revenue_lines: {value}\n")
     validate_fails_naming(project, capsys, COMPANIES, "revenue_lines: expected a mapping")
 

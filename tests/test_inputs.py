@@ -37,16 +37,18 @@ def test_every_vocabulary_metric_has_its_guidance_metrics():
 
 
 def test_guidance_alone_does_not_make_a_quarter_reported(project):
-    # CIFR's latest reported quarter in the sample is 2025Q3; guidance for 2025Q4 is not a report.
+    # IREN's latest reported quarter in the sample is 2025Q4 (2026Q1 has only its mining
+    # electricity cost and AI/HPC run-rate guidance); guidance or consensus is not a report.
     with (project / "inputs" / "facts.csv").open("a") as handle:
-        handle.write("CIFR,2025Q4,guide_revenue_total,70,USD_M,cifr_q3_25b,secondary,\n")
-        handle.write("CIFR,2025Q4,guide_adjusted_ebitda_low,1,USD_M,cifr_q3_25b,secondary,\n")
-        handle.write("CIFR,2025Q4,guide_adjusted_ebitda_high,2,USD_M,cifr_q3_25b,secondary,\n")
+        handle.write("IREN,2026Q1,guide_revenue_total,70,USD_M,iren_q2_26,secondary,\n")
+        handle.write("IREN,2026Q1,guide_adjusted_ebitda_low,1,USD_M,iren_q2_26,secondary,\n")
+        handle.write("IREN,2026Q1,guide_adjusted_ebitda_high,2,USD_M,iren_q2_26,secondary,\n")
+        handle.write("IREN,2026Q1,consensus_revenue_total,90,USD_M,iren_q2_26arr,secondary,\n")
     dataset = build.load_dataset(config.load(project_root=project))
-    cifr = dataset.facts[dataset.facts["ticker"] == "CIFR"]
-    assert "2025Q4" in set(cifr["period"])
-    assert "2025Q4" not in metrics.reported_quarters(cifr, dataset.companies["CIFR"])
-    assert metrics.compute(dataset, "CIFR", "2025Q4").period == "2025Q3"
+    iren = dataset.facts[dataset.facts["ticker"] == "IREN"]
+    assert "2026Q1" in set(iren["period"])
+    assert "2026Q1" not in metrics.reported_quarters(iren, dataset.companies["IREN"])
+    assert metrics.compute(dataset, "IREN", "2026Q1").period == "2025Q4"
 
 
 def test_every_revenue_line_in_the_sample_has_a_label(project):
@@ -61,6 +63,8 @@ def test_every_revenue_line_in_the_sample_has_a_label(project):
         ("IREN", "revenue_mining"): "Bitcoin mining",
         ("IREN", "revenue_ai_cloud"): "AI Cloud services",
         ("CIFR", "revenue_mining"): "Bitcoin mining",
+        ("HUT", "revenue_compute"): "Compute", ("HUT", "revenue_power"): "Power",
+        ("HUT", "revenue_digital_infrastructure"): "Digital Infrastructure",
     }
 
 

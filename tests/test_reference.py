@@ -60,6 +60,11 @@ def line_of(path: Path, text: str, after: int = 0) -> int:
 
 def test_metrics_lists_vocabulary_guidance_market_and_every_miners_lines(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    companies = project / COMPANIES
+    text = companies.read_text()  # HUT declares its lines; a miner that declares none is shown
+    start = text.index("  revenue_lines:\n    revenue_compute")
+    companies.write_text(text[:start] + "  revenue_lines: {}\n"
+                         + text[text.index("  contracts:", start):])
     out, _ = output(project, capsys, "metrics")
     rows = out.splitlines()
     # the vocabulary as aligned columns: name, unit, sign rule, meaning
@@ -74,7 +79,8 @@ def test_metrics_lists_vocabulary_guidance_market_and_every_miners_lines(
     assert "a loss < 0" in net_income and "Net income" in net_income
     assert "charges are positive expense amounts" in out
     # guidance forms, market metrics
-    for form in ("guide_<metric>", "guide_<metric>_low", "guide_<metric>_high"):
+    for form in ("guide_<metric>", "guide_<metric>_low", "guide_<metric>_high",
+                 "consensus_<metric>"):
         assert any(line.split()[:1] == [form] for line in rows), form
     assert re.search(r"^\s+hashprice\s+USD/PH/day\s+>= 0\s+Hashprice$", out, re.M)
     assert re.search(r"^\s+hashcost_median\s+USD/PH/day", out, re.M)
@@ -281,6 +287,9 @@ def only_wulf(project: Path) -> None:
     facts = project / FACTS
     facts.write_text("".join(line for line in facts.read_text().splitlines(keepends=True)
                              if line.startswith(("ticker,", "WULF,"))))
+    prices = project / "inputs" / "prices.csv"
+    prices.write_text("".join(line for line in prices.read_text().splitlines(keepends=True)
+                              if line.startswith(("ticker,", "WULF,"))))
     (project / "inputs" / "stakeholders.yaml").write_text(
         "recipients:\n  - name: Desk\n    address: desk@example.com\n    follows: [WULF]\n")
 

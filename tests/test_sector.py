@@ -38,14 +38,16 @@ def test_sector_pdf_shows_every_miner_with_its_share_and_the_median(sample: Path
     assert "67.3%" in rows["CORZ"] and "61.8%" in rows["WULF"] and "9.4%" in rows["IREN"]
     assert "—" in rows["HUT"] and "—" in rows["CIFR"]
     flat = " ".join(text.split())
-    assert "Median $71.7M (5)" in flat  # how many values each median has
+    assert "Median $71.0M (5)" in flat  # how many values each median has
     assert "listed, in italics, with its latest reported quarter" in flat
-    assert "2025Q4 (FY26 Q2)" in rows["IREN"] and "2025Q3" in rows["CIFR"]
+    assert "2025Q4 (FY26 Q2)" in rows["IREN"] and "2026Q1" in rows["CIFR"]
+    assert "4 reported 2026Q1 (CIFR, CORZ, HUT and WULF)" in flat
     assert "2 of the 3 miners that split revenue by business now earn more from AI/HPC" in flat
 
 
 def test_peer_table_is_sorted_by_share_current_miners_first(sample: Path) -> None:
-    assert list(_peer_rows(sample / "sector.pdf")) == ["CORZ", "WULF", "HUT", "IREN", "CIFR"]
+    # IREN, behind on reporting, comes after the miners that reported 2026Q1
+    assert list(_peer_rows(sample / "sector.pdf")) == ["CORZ", "WULF", "CIFR", "HUT", "IREN"]
 
 
 def test_wulf_briefing_ranks_it_among_its_peers(sample: Path) -> None:
@@ -53,8 +55,8 @@ def test_wulf_briefing_ranks_it_among_its_peers(sample: Path) -> None:
     assert "Among peers" in text
     # The median is of the other miners: two others disclose the share (CORZ, IREN), too few.
     assert "AI/HPC share of revenue 61.8% 2nd of 3 — 3 of 5" in text
-    # CORZ +44.4%, IREN −23.1%, CIFR +64.4%: the median of the other three.
-    assert "Revenue growth QoQ −5.0% 3rd of 4 +44.4% (of 3) 4 of 5" in text
+    # CORZ +44.4%, IREN −23.1%, CIFR −41.6%: the median of the other three.
+    assert "Revenue growth QoQ −5.0% 2nd of 4 −23.1% (of 3) 4 of 5" in text
 
 
 def test_xlsx_holds_numbers_with_formats(sample: Path) -> None:
@@ -96,9 +98,10 @@ def test_a_miner_missing_its_latest_quarter_is_listed_with_the_one_before(projec
     assert cli.main(["--config", config, "build", "--miner", "WULF", "--format", "pdf"]) == 0
     out = project / "outputs" / "2026Q1"
     hut = _peer_rows(out / "sector.pdf")["HUT"]
-    assert "2025Q1" in hut
-    assert "$21.8M" in hut  # HUT's 2025Q1 revenue, not mixed into 2026Q1
-    assert "HUT 2025Q1" in _flat(out / "sector.pdf")
+    assert "2025Q4" in hut
+    # HUT's 2025Q4 net loss; no revenue in the inputs for 2025Q4, and nothing of 2026Q1 mixed in
+    assert "−$301.8M" in hut and "$71.0M" not in hut and "$219.8M" not in hut
+    assert "HUT 2025Q4" in _flat(out / "sector.pdf")
     assert not (out / "HUT.pdf").exists(), "--miner WULF built another miner's briefing"
     assert "of 5" in _flat(out / "WULF.pdf"), "--miner changed the peer set"
 
@@ -123,4 +126,4 @@ def test_sort_order_comes_from_the_config(project: Path) -> None:
     assert cli.main(["--config", str(yaml_file), "build", "--miner", "HUT",
                      "--format", "pdf"]) == 0
     order = list(_peer_rows(project / "outputs" / "2026Q1" / "sector.pdf"))
-    assert order == ["CORZ", "HUT", "WULF", "IREN", "CIFR"]
+    assert order == ["CORZ", "HUT", "CIFR", "WULF", "IREN"]
