@@ -261,7 +261,7 @@ def _from_to(move: Move) -> list[Part]:
     return [f"{in_sentence(move.label)} {'+' if move.change > 0 else '−'}",
             Figure(move.change_figure.label, abs(move.change), money(abs(move.change)),
                    move.after.period, move.change_figure.status, move.change_figure.sources),
-            " (", move.before, " → ", move.after, ")"]
+            " (from ", move.before, " to ", move.after, ")"]
 
 
 def moves_claim(moves: Sequence[Move], previous: str) -> Claim | None:
@@ -292,8 +292,8 @@ def halved_claim(figures: Quarters, previous: str) -> Claim | None:
         return None
     parts: list[Part] = []
     for n, move in enumerate(fallen):
-        parts += ["; " if n else "", f"{move.label} fell by half or more: ", move.before, " → ",
-                  move.after, f" ({delta(move.relative)})"]
+        parts += ["; " if n else "", f"{move.label} fell by half or more: from ", move.before,
+                  " to ", move.after, f" ({delta(move.relative)})"]
     return Claim("halved", f"a business line at most {1 - HALVED:.0%} of the previous quarter",
                  (*parts, "."))
 
@@ -316,8 +316,7 @@ def interest_claim(figures: Quarters) -> Claim | None:
     if interest is None or revenue is None or revenue.value <= 0 or interest.value <= revenue.value:
         return None
     return Claim("interest", "interest expense above revenue", (
-        "Interest expense of ", interest, " exceeded revenue of ", revenue,
-        f" ({interest.value / revenue.value:.0%} of it)."))
+        "Interest expense of ", interest, " exceeded revenue of ", revenue, "."))
 
 
 def debt_claim(figures: Quarters) -> Claim | None:
@@ -332,7 +331,7 @@ def debt_claim(figures: Quarters) -> Claim | None:
     return Claim("debt", f"total debt over {DEBT_MULTIPLE:g}× within {LOOKBACK_QUARTERS} "
                  "quarters", ("Total debt rose from ", before, " to ", after,
                               f" in {span} quarter{'s' if span > 1 else ''}: more than "
-                              f"{DEBT_MULTIPLE:g}× in under a year."))
+                              f"{DEBT_MULTIPLE:g} times its level in under a year."))
 
 
 def share_counts(figures: Quarters) -> list[tuple[pd.Timestamp, Figure]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from reportgen import periods
-from reportgen.formatting import missing, money, multiple, number, usd
+from reportgen.formatting import missing, money, number, usd
 from reportgen.model import Metrics
 from reportgen.peers import STALE_AFTER_QUARTERS
 from reportgen.provenance import Figure, FigureLookup, weakest
@@ -99,6 +99,15 @@ def _nearest_shares(rows: pd.DataFrame, day: pd.Timestamp) -> Figure | None:
     return _row_figure(nearest, "shares_outstanding", "Shares outstanding", shares_text)
 
 
+def years(value: float) -> str:
+    """EV ÷ contracted revenue a year, read as the years of contracted revenue the EV pays for.
+
+    >>> years(9.53)
+    '9.5 years'
+    """
+    return f"{number(value, '', 1)} years"
+
+
 def usd_cents(value: float) -> str:
     return usd(value) if value >= 100 else f"${value:,.2f}"
 
@@ -148,7 +157,7 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
         per_contracted_mw=ratio("EV per contracted MW", contracted_mw,
                                 lambda v: f"{money(v)} per MW"),
         per_ehs=ratio("EV per EH/s", hashrate, lambda v: f"{money(v)} per EH/s"),
-        to_contracted_annual_revenue=ratio("EV ÷ contracted annual revenue", annual, multiple),
+        to_contracted_annual_revenue=ratio("EV ÷ contracted annual revenue", annual, years),
         contracted_mw=contracted_mw, contracted_annual_revenue=annual, hashrate=hashrate)
 
 

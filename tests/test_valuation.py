@@ -248,7 +248,7 @@ def test_ev_ratios_values_dates_sources_and_marks():
     mw, ehs, annual = (found.per_contracted_mw, found.per_ehs,
                        found.to_contracted_annual_revenue)
     assert (mw.value, ehs.value, annual.value) == (22.5, 225.0, 9.0)
-    assert (mw.text, ehs.text, annual.text) == ("$22.5M per MW", "$225.0M per EH/s", "9.0×")
+    assert (mw.text, ehs.text, annual.text) == ("$22.5M per MW", "$225.0M per EH/s", "9.0 years")
     for ratio, denominator in ((mw, "src_mw"), (ehs, "src_ops"), (annual, "src_contract")):
         assert ratio.period == "2026-03-31" and ratio.dated is True
         assert {"px_a", "src_cash", "src_bs", denominator} <= set(ratio.sources)
