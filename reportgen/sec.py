@@ -606,14 +606,13 @@ def _changed(facts: list[Fact], chosen: _Window) -> list[_Window]:
     (form ``.../A``) filed after it gives the chosen value: an amendment restates on purpose.
     """
     ordered = sorted(facts, key=lambda fact: fact.filing)
+    amended = max((index for index, fact in enumerate(ordered)  # linear: documents may be big
+                   if fact.filing.form.endswith("/A") and not _differs(fact.value, chosen.value)),
+                  default=-1)
     found: dict[float, _Window] = {}
-    for fact in ordered:
-        if not _differs(fact.value, chosen.value) or fact.value in found:
-            continue
-        if any(later.filing > fact.filing and later.filing.form.endswith("/A")
-               and not _differs(later.value, chosen.value) for later in ordered):
-            continue
-        found[fact.value] = _Window(fact.start, fact.end, fact.value, (fact.filing,))
+    for fact in ordered[amended + 1:]:
+        if _differs(fact.value, chosen.value) and fact.value not in found:
+            found[fact.value] = _Window(fact.start, fact.end, fact.value, (fact.filing,))
     return list(found.values())
 
 

@@ -508,3 +508,18 @@ def test_q4_from_a_10k_and_the_q3_10q_cites_both() -> None:
     assert q4.source == "sec_1839341_000183934125000020;sec_1839341_000183934125000010"
     assert q4.note.startswith("Q4 = FY to 2025-09-30 − 9M to 2025-06-30: 100 − 70 "
                               "(us-gaap:Revenues [srt:ProductOrServiceAxis=corz:ColocationMember])")
+
+
+def test_update_writes_nothing_when_one_miners_download_fails(
+        nvda_project: Path, local_sec: list[tuple[str, str]],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the sample's miners have CIKs the local server does not serve (404): NVDA's figures
+    # would be fine, but the run is all or nothing
+    before = [(nvda_project / "inputs" / name).read_bytes() for name in ("facts.csv",
+                                                                         "sources.yaml")]
+    code, out, _ = run(nvda_project, capsys, "update", "--fetch", "--write")
+    assert code == 1
+    assert "WULF: failed:" in out and "answered 404" in out and "nothing written" in out
+    assert "NVDA (CIK 1045810):" in out
+    assert [(nvda_project / "inputs" / name).read_bytes()
+            for name in ("facts.csv", "sources.yaml")] == before

@@ -428,7 +428,7 @@ def test_a_hostile_companyfacts_document_is_one_located_line(
     path = tmp_path / "hostile.json"
     path.write_text(text)
     err = fails(project, capsys, "import-sec", str(path), "--ticker", "SNOW", "--write")
-    assert err.startswith(f"reportgen: 1 problem in the inputs:\n  {path}"), err
+    assert err.startswith(f"reportgen: 1 problem in the SEC document:\n  {path}"), err
     assert expected in err, err
     assert len(err.splitlines()) == 2, err
     assert before == {name: (project / "inputs" / name).read_bytes()
