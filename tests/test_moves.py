@@ -297,8 +297,8 @@ def test_moves_claim_with_two_moves_joined_by_and():
             (PREV, "net_income", -5.0), (NOW, "net_income", 4.0),          # +9
             (PREV, "interest_expense", 2.0), (NOW, "interest_expense", 3.0)]  # +1
     claim = kinds(moved(rows))["moves"]
-    assert claim.text == ("Largest moves against 2025Q4: net income +$9.0M (from −$5.0M (2025Q4) to "
-                          "$4.0M) and interest expense +$1.0M (from $2.0M (2025Q4) to $3.0M).")
+    assert claim.text == ("Largest moves against 2025Q4: net income +$9.0M (from −$5.0M (2025Q4) "
+                          "to $4.0M) and interest expense +$1.0M (from $2.0M (2025Q4) to $3.0M).")
 
 
 def test_no_moves_claim_when_nothing_changed():
