@@ -44,9 +44,9 @@ def moves_table(what: WhatMoved) -> Table:
     )) for move in what.moves)
     return Table(f"Largest moves against {what.previous}, USD", (
         "Figure", "Before", "Now", "Change", "Change, %"), rows, (
-        "Quarterly flows are compared with the previous quarter; balances (debt, cash, notes) "
-        "with their latest level in the four quarters before, dated when older. Ranked by the "
-        "size of the change. No percentage from a base of zero or less.",), css_class="keep")
+        "Flows and quarter-end balances (debt, cash, notes) against the previous quarter, "
+        "ranked by the size of the change. No percentage from a base of zero or less.",),
+        css_class="keep")
 
 
 def bridge_table(steps: Iterable[BridgeStep], caption: str, note: str) -> Table:
@@ -88,12 +88,14 @@ def valuation_facts(valuation: Valuation, metrics: Metrics) -> list[Fact]:
             "Enterprise value and ratios", Cell(fmt.NOT_DISCLOSED),
             f"not computed: the latest price in the inputs ({day}) is stale")]
     net = valuation.net_debt
-    facts.append(Fact("Net debt", figure_cell(net), f"at {net.period}" if net is not None
-                      else "needs cash and debt at the same quarter end"))
+    facts.append(Fact("Net debt", figure_cell(net), f"at {net.period}, for the EV below"
+                      if net is not None else "needs cash and debt at the same quarter end"))
     ev = valuation.enterprise_value
     facts.append(Fact("Enterprise value", figure_cell(ev), (
-        f"market capitalization on {day} + net debt at {net.period}") if ev is not None
-        and net is not None else "needs net debt"))
+        f"market capitalization on {day} + net debt at {net.period}, the quarter end nearest "
+        "the price date") if ev is not None and net is not None
+        else "not computed: no quarter end within a quarter of the price date gives both cash "
+             "and debt"))
     for ratio, over, what in (
             (valuation.per_contracted_mw, valuation.contracted_mw, "contracted critical IT"),
             (valuation.per_ehs, valuation.hashrate, "hashrate"),
@@ -102,6 +104,13 @@ def valuation_facts(valuation: Valuation, metrics: Metrics) -> list[Fact]:
         label = ratio.label if ratio is not None else _ratio_label(what)
         if ratio is not None and over is not None:
             note = f"EV ÷ {over.shown} of {what}"
+            if ratio is valuation.to_contracted_annual_revenue:
+                used = [c for c in metrics.company.contracts
+                        if c.value_usd_m is not None and c.term_years]
+                listed = sum(c.mw or 0 for c in used)
+                note += (f", over the {len(used)} listed contracts that give value and term "
+                         f"({fmt.number(listed, 'MW', 1)}), which need not match the company's "
+                         "own contracted total")
         elif over is not None and over.stale:
             note = f"not computed: the latest {what} ({over.shown}) is stale"
         else:

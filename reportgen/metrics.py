@@ -170,16 +170,18 @@ def mining_economics(wide: pd.DataFrame, market: pd.DataFrame, mining_revenue: p
     """Revenue per BTC and realized hashprice (USD per PH/s per day) against the market's.
 
     Realized hashprice = mining revenue ÷ (EH/s × 1000 × days in the quarter), using the
-    quarter-end hashrate the miners disclose, so it understates when the fleet grew in-quarter.
+    quarter's average operating hashrate where disclosed, else the quarter-end one (which
+    understates it when the fleet grew in-quarter).
     """
     days = pd.Series([periods.days_in(periods.label(p)) for p in wide.index], index=wide.index)
-    hashrate = _column(wide, "hashrate")
+    # The quarter's average operating hashrate where disclosed; else the quarter-end one.
+    hashrate = _column(wide, "hashrate_average").fillna(_column(wide, "hashrate"))
     market_wide = _market_wide(market, wide.index)
     return pd.DataFrame({
         "btc_mined": _column(wide, "btc_mined"),
         "revenue_per_btc": mining_revenue * 1e6 / _column(wide, "btc_mined"),
         "power_cost_per_btc": _column(wide, "power_cost_per_btc"),
-        "hashrate": hashrate,
+        "hashrate": _column(wide, "hashrate"),
         "fleet_efficiency": _column(wide, "fleet_efficiency"),
         "realized_hashprice": mining_revenue * 1e6 / (hashrate * 1000 * days),
         "market_hashprice": market_wide.get("hashprice", np.nan),

@@ -38,6 +38,30 @@ MAX_MOVES = 6
 """The 'largest moves' table lists at most six; the lead sentence names the top three."""
 MOVES_IN_LEAD = 3
 
+def rounding(figure: Figure) -> float:
+    """How far a figure may be from the true value given how it is written: half a unit of its
+    last decimal (26.1 → 0.05, 34 → 0.5), twice that for a derived figure, which is usually
+    the difference of two rounded ones (34 − 21 = 13 ± 1). Threshold sentences must hold at
+    every value the rounding allows.
+
+    >>> rounding(Figure("x", 26.1, "", status="secondary")), rounding(Figure("x", 13.0, "",
+    ...     status="derived"))
+    (0.05, 1.0)
+    """
+    text = repr(round(figure.value, 6)).rstrip("0").rstrip(".")
+    decimals = len(text.partition(".")[2])
+    half = 0.5 * 10 ** -decimals
+    return round(half * (2 if figure.status == "derived" else 1), 9)
+
+
+def low(figure: Figure) -> float:
+    return figure.value - rounding(figure)
+
+
+def high(figure: Figure) -> float:
+    return figure.value + rounding(figure)
+
+
 KINDS = ("moves", "halved", "demand_response", "interest", "debt", "dilution")
 """The kinds of claim this module makes: what moved, as against the quarter's own story."""
 
@@ -58,8 +82,9 @@ STOCKS: tuple[tuple[str, str], ...] = (
     ("total_debt", "Total debt"),
     ("convertible_notes", "Convertible notes"),
 )
-"""Quarter-end balances compared with their latest level in the year before (USD M); cash
-joins them under the first definition disclosed at both ends."""
+"""Quarter-end balances compared with the previous quarter end, like the flows (USD M): a move
+since last quarter is never measured from an older level (the debt rule below looks back a
+year). Cash joins them under the first definition disclosed at both ends."""
 
 
 @dataclass(frozen=True)
@@ -235,11 +260,11 @@ def largest_moves(figures: Quarters, previous: str) -> list[Move]:
         if before is not None and after is not None:
             moves.append(Move(column, label, before, after))
     cash = next((m for m in CASH_METRICS if figures.recorded(figures.period, m, "")
-                 and figures.earlier(m, "")), None)
+                 and figures.recorded(previous, m, "")), None)
     stocks = [*STOCKS, *([(cash, METRICS[cash].label)] if cash else [])]
     for column, label in stocks:
         after = figures.recorded(figures.period, column, label)
-        before = figures.earlier(column, label)
+        before = figures.recorded(previous, column, label)
         if before is not None and after is not None:
             moves.append(Move(column, label, before, after))
     moves = [move for move in moves if move.change]
@@ -286,7 +311,7 @@ def halved_claim(figures: Quarters, previous: str) -> Claim | None:
         after = figures.recorded(figures.period, column, BUSINESS_LABELS[business])
         if before is None or after is None or before.value <= 0:
             continue
-        if after.value <= (1 - HALVED) * before.value:
+        if high(after) <= (1 - HALVED) * low(before):
             fallen.append(Move(column, BUSINESS_LABELS[business], before, after))
     if not fallen:
         return None
@@ -302,7 +327,7 @@ def demand_response_claim(figures: Quarters) -> Claim | None:
     """Demand-response income above mining revenue: the miner earned more by not mining."""
     income = figures.recorded(figures.period, "demand_response_income", "Demand-response income")
     mining = figures.recorded(figures.period, "mix_mining", "Mining revenue")
-    if income is None or mining is None or income.value <= mining.value:
+    if income is None or mining is None or low(income) <= high(mining):
         return None
     return Claim("demand_response", "demand-response income above mining revenue", (
         "Demand-response income of ", income, " exceeded mining revenue of ", mining,
@@ -313,7 +338,7 @@ def interest_claim(figures: Quarters) -> Claim | None:
     """Interest expense above revenue in the covered quarter."""
     interest = figures.recorded(figures.period, "interest_expense", "Interest expense")
     revenue = figures.recorded(figures.period, "revenue_total", "Revenue")
-    if interest is None or revenue is None or revenue.value <= 0 or interest.value <= revenue.value:
+    if interest is None or revenue is None or revenue.value <= 0 or low(interest) <= high(revenue):
         return None
     return Claim("interest", "interest expense above revenue", (
         "Interest expense of ", interest, " exceeded revenue of ", revenue, "."))
@@ -325,13 +350,13 @@ def debt_claim(figures: Quarters) -> Claim | None:
     before = figures.oldest("total_debt", "Total debt")
     if after is None or before is None or before.value <= 0:
         return None
-    if after.value <= DEBT_MULTIPLE * before.value:
+    if low(after) <= DEBT_MULTIPLE * high(before):
         return None
     span = periods.ordinal(figures.period) - periods.ordinal(str(before.period))
     return Claim("debt", f"total debt over {DEBT_MULTIPLE:g}× within {LOOKBACK_QUARTERS} "
                  "quarters", ("Total debt rose from ", before, " to ", after,
-                              f" in {span} quarter{'s' if span > 1 else ''}: more than "
-                              f"{DEBT_MULTIPLE:g} times its level in under a year."))
+                              f" in {span} quarter{'s' if span > 1 else ''}: "
+                              f"{number(after.value / before.value, '', 1)} times its level."))
 
 
 def share_counts(figures: Quarters) -> list[tuple[pd.Timestamp, Figure]]:

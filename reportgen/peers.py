@@ -15,7 +15,7 @@ import pandas as pd
 
 from reportgen import periods
 from reportgen.config import SECTOR_SORTS
-from reportgen.metrics import latest, published_since, quarters_old
+from reportgen.metrics import contracted_annual_revenue, latest, published_since, quarters_old
 from reportgen.model import Metrics
 
 NUMERIC = SECTOR_SORTS
@@ -99,10 +99,18 @@ def peer_table(miners: Sequence[Metrics], stale_after: int = STALE_AFTER_QUARTER
             "before_non_cash": row["before_non_cash"],
             "bridge_other": row["bridge_other"],
             "adjusted_ebitda": row["adjusted_ebitda"],
-            "contracted_annual_revenue": pipe["contracted_annual_revenue"],
+            "contracted_annual_revenue": comparable_annual_revenue(miner),
             **point_in_time,
         })
     return pd.DataFrame(rows).set_index("ticker")
+
+
+def comparable_annual_revenue(miner: Metrics) -> float:
+    """Contracted revenue a year over the contracts that are not GPU cloud: a GPU-cloud deal's
+    revenue pays for the GPUs too, so ranking it against colocation would compare unlike things
+    (IREN's Microsoft contract is left out of ranks and medians, not of its own briefing)."""
+    comparable = [c for c in miner.company.contracts if c.kind != "gpu_cloud"]
+    return contracted_annual_revenue(comparable)[0]
 
 
 def ai_hpc_ahead(row: pd.Series) -> bool | None:

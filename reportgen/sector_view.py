@@ -199,7 +199,7 @@ def shown_sources(rows: Sequence[Row]) -> set[str]:
             for source in shown.sources}
 
 
-VALUATION_HEADINGS = ("Miner", "Price date", "Market cap", "EV", "Contracted MW",
+VALUATION_HEADINGS = ("Miner", "Price date", "Market cap", "Net debt at", "EV", "Contracted MW",
                       "EV per contracted MW", "Contracted revenue a year",
                       "EV ÷ contracted revenue a year", "EV per EH/s")
 
@@ -212,9 +212,13 @@ def valuation_rows(miners: Sequence[Metrics], lookups: Mapping[str, FigureLookup
     for miner in miners:
         ticker = miner.company.ticker
         found = valuation.value(miner, lookup=lookups[ticker])
+        stale = found.market_cap is not None and found.market_cap.stale
         rows.append(Row(ticker, (
-            Cell(found.price_date or fmt.NOT_DISCLOSED),
-            *(figure_cell(f, show_date=False) for f in (found.market_cap, found.enterprise_value)),
+            Cell(found.price_date + (" (stale)" if stale else "") if found.price_date
+                 else fmt.NOT_DISCLOSED, stale=stale),
+            figure_cell(found.market_cap, show_date=False),
+            Cell(str(found.net_debt.period) if found.net_debt is not None else fmt.NOT_DISCLOSED),
+            figure_cell(found.enterprise_value, show_date=False),
             figure_cell(found.contracted_mw),
             *(figure_cell(f, show_date=False) for f in (
                 found.per_contracted_mw, found.contracted_annual_revenue,
@@ -223,18 +227,26 @@ def valuation_rows(miners: Sequence[Metrics], lookups: Mapping[str, FigureLookup
             parts = (("a price", found.market_cap), ("net debt", found.net_debt),
                      ("contracted MW", found.contracted_mw))
             needs = [what for what, part in parts if part is None]
+            if stale:
+                needs = ["a price of the last two quarters", *needs[1:]]
             lacking.append(f"{ticker} ({', '.join(needs) or 'EV'})")
     return rows, lacking
 
 
-def valuation_table(rows: Sequence[Row], lacking: Sequence[str], period: str) -> Table:
-    notes = ["Market cap and EV on the price date shown (the latest in prices.csv up to the end "
-             f"of the quarter after {period}); EV = market cap + net debt at the miner's latest "
-             "quarter end with both cash and debt. Contracted revenue a year: Σ value ÷ term over "
-             "the listed contracts that give both. A quarter in brackets dates a figure of "
+def valuation_table(rows: Sequence[Row], lacking: Sequence[str], gpu_cloud: Sequence[str],
+                    period: str) -> Table:
+    notes = ["Market cap on the price date shown (the latest in prices.csv up to the end of the "
+             f"quarter after {period}; a stale one values nothing); EV = that market cap + the "
+             "net debt of the quarter end nearest the price date (within a quarter), shown in "
+             "\"Net debt at\": the two dates differ unless the price is of that quarter end. "
+             "Contracted revenue a year: Σ value ÷ term over the listed contracts that give both; "
+             "EV ÷ it, in years of contracted revenue. A quarter in brackets dates a figure of "
              "another quarter."]
     if lacking:
         notes.append("No EV per contracted MW for " + "; ".join(lacking) + ".")
+    if gpu_cloud:
+        notes.append(f"{', '.join(gpu_cloud)}: contracted revenue includes GPU-cloud contracts, "
+                     "whose revenue pays for the GPUs too; not comparable with colocation's.")
     return Table(f"Valuation against contracted capacity, {period}", VALUATION_HEADINGS,
                  tuple(rows), tuple(notes), "keep wide")
 
@@ -260,7 +272,9 @@ def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
         "period": period,
         "claims": claims,
         "peer_table": peer_table(rows, peers, period, int(settings["stale_after_quarters"])),
-        "valuation_table": valuation_table(valued, lacking, period),
+        "valuation_table": valuation_table(valued, lacking, [
+            m.company.ticker for m in miners if any(c.kind == "gpu_cloud" and c.term_years
+                                                    for c in m.company.contracts)], period),
         "figures_table": figures_table(rows, keys, charted, valued),
         "charts": charts,
         "sources": [sources[key] for key in sorted(cited)],

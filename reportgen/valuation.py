@@ -16,10 +16,13 @@ import pandas as pd
 
 from reportgen import periods
 from reportgen.formatting import missing, money, number, usd
+from reportgen.metrics import CASH_METRICS
 from reportgen.model import Metrics
 from reportgen.peers import STALE_AFTER_QUARTERS
 from reportgen.provenance import Figure, FigureLookup, weakest
 
+BALANCE_WITHIN_DAYS = 92
+"""EV uses the net debt of the quarter end nearest the price date, if within a quarter of it."""
 SHARES_WITHIN_DAYS = 92
 """A close without a share count on its row is valued with the nearest count within a quarter."""
 
@@ -142,7 +145,10 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
         return Valuation(price_date=when, price=price, shares=shares, market_cap=cap,
                          contracted_mw=contracted_mw, contracted_annual_revenue=annual,
                          hashrate=hashrate)
-    net = _net_debt(metrics, lookup)
+    day = when
+    net = _net_debt(metrics, lookup, day)
+    if net is not None and not _within(when, str(net.period)):
+        when = f"price {when}, net debt {net.period}"  # two dates, both said
     ev = None if net is None else _combined(
         "Enterprise value", cap.value + net.value, money, when, cap, net)
 
@@ -152,13 +158,18 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
         return _combined(label, ev.value / over.value, show, when, ev, over)
 
     return Valuation(
-        price_date=when, price=price, shares=shares, market_cap=cap, net_debt=net,
+        price_date=day, price=price, shares=shares, market_cap=cap, net_debt=net,
         enterprise_value=ev,
         per_contracted_mw=ratio("EV per contracted MW", contracted_mw,
                                 lambda v: f"{money(v)} per MW"),
         per_ehs=ratio("EV per EH/s", hashrate, lambda v: f"{money(v)} per EH/s"),
         to_contracted_annual_revenue=ratio("EV ÷ contracted annual revenue", annual, years),
         contracted_mw=contracted_mw, contracted_annual_revenue=annual, hashrate=hashrate)
+
+
+def _within(day: str, quarter: str) -> bool:
+    """Whether a day is the quarter's last: only then are price and balance sheet of one date."""
+    return pd.Timestamp(day) == periods.quarter(quarter).end_time.normalize()
 
 
 def _stale(day: str, covered: str, stale_after: int) -> bool:
@@ -186,16 +197,29 @@ def _as_of(lookup: FigureLookup, label: str, amount: object, as_of: object, metr
                   stale=periods.ordinal(covered) - periods.ordinal(as_of) > stale_after)
 
 
-def _net_debt(metrics: Metrics, lookup: FigureLookup) -> Figure | None:
-    """Net debt as :func:`reportgen.metrics.liquidity` computes it (debt and cash of one
-    quarter end), with the status and sources of both."""
-    cash = metrics.liquidity
-    net = cash["net_debt"]
-    if not isinstance(net, float | int) or missing(float(net)):
+def _net_debt(metrics: Metrics, lookup: FigureLookup, day: str) -> Figure | None:
+    """Net debt (total debt − cash of one definition, both of one quarter end) at the quarter
+    end nearest the price date, within BALANCE_WITHIN_DAYS: an EV adds a market value of one
+    day to the balance sheet closest to it, never to whichever is latest."""
+    on = pd.Timestamp(day)
+    table = metrics.quarters
+    best: tuple[int, str, str] | None = None
+    for quarter in table.index:
+        debt = table.at[quarter, "total_debt"]
+        cash_metric = next((m for m in CASH_METRICS if m in table.columns
+                            and pd.notna(table.at[quarter, m])), None)
+        if pd.isna(debt) or cash_metric is None:
+            continue
+        gap = abs((quarter.end_time.normalize() - on).days)
+        if gap <= BALANCE_WITHIN_DAYS and (best is None or gap < best[0]):
+            best = (gap, periods.label(quarter), cash_metric)
+    if best is None:
         return None
-    as_of = str(cash["cash_as_of"])
-    status, sources = lookup.provenance(as_of, [str(cash["cash_metric"]), "total_debt"])
-    return Figure("Net debt", float(net), money(float(net)), as_of, status, sources,
+    _, as_of, cash_metric = best
+    quarter = periods.quarter(as_of)
+    net = float(table.at[quarter, "total_debt"] - table.at[quarter, cash_metric])
+    status, sources = lookup.provenance(as_of, [cash_metric, "total_debt"])
+    return Figure("Net debt", net, money(net), as_of, status, sources,
                   dated=as_of != metrics.period)
 
 

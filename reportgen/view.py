@@ -217,6 +217,7 @@ def market_rows(metrics: Metrics, market: pd.DataFrame) -> pd.DataFrame:
 MARKET_SHOWN = ("hashprice", "hashcost_median")
 """The market figures the mining table sets a miner's own against."""
 ECONOMICS_INPUTS = ["btc_mined", "hashrate", "fleet_efficiency", "power_cost_per_btc",
+                    "power_cost_mining",
                     "cost_per_btc_cash", "power_price", "btc_held", "revenue_per_btc"]
 
 
@@ -242,22 +243,26 @@ def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame
             cell(lookup, p, "hashrate", fmt.number(row["hashrate"], "EH/s")),
             cell(lookup, p, "fleet_efficiency", fmt.number(row["fleet_efficiency"], "J/TH")),
             cell(lookup, p, "power_price", fmt.number(row["power_price"], "$/MWh", 0)),
+            cell(lookup, p, "power_cost_mining", fmt.money(row["power_cost_mining"])),
             cell(lookup, p, "power_cost_per_btc", fmt.usd(row["power_cost_per_btc"])),
             cell(lookup, p, "cost_per_btc_cash", fmt.usd(row["cost_per_btc_cash"])),
             combined(lookup, p, [*mining, "btc_mined"], fmt.usd(row["revenue_per_btc"])),
-            combined(lookup, p, [*mining, "hashrate"], fmt.usd(row["realized_hashprice"])),
+            combined(lookup, p, [*mining, "hashrate_average" if not fmt.missing(
+                row["hashrate_average"]) else "hashrate"], fmt.usd(row["realized_hashprice"])),
             market_cell(p, "hashprice"),
             market_cell(p, "hashcost_median"),
             cell(lookup, p, "btc_held", fmt.number(row["btc_held"], "", 0)),
         )))
     header, kept = without_empty_columns(
-        ("Quarter", "BTC mined", "Hashrate", "Efficiency", "Power price", "Power cost / BTC",
+        ("Quarter", "BTC mined", "Hashrate", "Efficiency", "Power price", "Mining power cost",
+         "Power cost / BTC",
          "Cash cost / BTC", "Revenue / BTC", "Realized hashprice", "Market hashprice",
          "Median hashcost", "BTC held"), rows, keep=0)
     definitions = {
         "Revenue / BTC": "Revenue per BTC = mining revenue ÷ BTC mined.",
         "Realized hashprice": "Realized hashprice = mining revenue ÷ (EH/s × 1,000 × days), USD "
-                              "per PH/s per day, using quarter-end hashrate.",
+                              "per PH/s per day, using the average operating hashrate where "
+                              "disclosed, else the quarter-end one.",
         "Market hashprice": "Market hashprice: the quarter's average as the sources give it.",
         "Median hashcost": "Median hashcost: listed miners' median cash cost per PH/s per day.",
         "BTC held": "BTC held at quarter end.",
@@ -505,7 +510,9 @@ def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
         "Against consensus", "Sources"), rows)
     return Table("Actual against guidance and consensus", header, kept, (
         "Guidance is the company's; consensus is sell-side analysts' estimates, not the "
-        "company's. Blank: no guidance or no consensus for that quarter in the inputs.",),
+        "company's. Where sources quote several consensus figures (one long before the print, "
+        "one just before), each is shown, in the order of the inputs; the mark applies to all. "
+        "Blank: no guidance or no consensus for that quarter in the inputs.",),
         css_class="keep")
 
 
@@ -559,7 +566,8 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
          f"up to {metrics.requested_period}; the median is of the other miners and is left out "
          "(\"too few\") when fewer than 3 of them disclose the figure. The non-cash share is "
          "not stated where non-cash items exceed the loss. Contracted revenue a year: Σ value "
-         "÷ term over the listed contracts that give both.",),
+         "÷ term over the listed contracts that give both, GPU-cloud contracts left out (their "
+         "revenue pays for the GPUs too).",),
         css_class="keep")
 
 
