@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from reportgen import metrics, moves
 from reportgen.model import Company, Dataset, Metrics
 from reportgen.moves import DEBT_MULTIPLE, DILUTION_A_YEAR, HALVED, MIN_DILUTION_SPAN
+from reportgen.provenance import Figure
 
 TICKER = "TST"
 NOW, PREV = "2026Q1", "2025Q4"
@@ -227,8 +228,8 @@ MOVES = [
     (PREV, "adjusted_ebitda", 20.0), (NOW, "adjusted_ebitda", 35.0),       # +15
     (PREV, "net_income", -50.0), (NOW, "net_income", -120.0),             # −70
     (PREV, "interest_expense", 5.0), (NOW, "interest_expense", 5.0),       # unchanged
-    ("2025Q3", "total_debt", 200.0), (NOW, "total_debt", 500.0),          # +300 vs 2025Q3
-    ("2024Q4", "convertible_notes", 100.0), (NOW, "convertible_notes", 150.0),  # 5 back: out
+    (PREV, "total_debt", 200.0), (NOW, "total_debt", 500.0),              # +300
+    ("2024Q4", "convertible_notes", 100.0), (NOW, "convertible_notes", 150.0),  # not 2025Q4: out
     (PREV, "cash", 100.0), (NOW, "cash", 80.0),                           # −20
 ]
 
@@ -246,18 +247,28 @@ def test_largest_moves_ordered_by_absolute_change():
 def test_unchanged_figures_and_balances_beyond_four_quarters_are_not_moves():
     keys = {m.key for m in moves.largest_moves(figures_of(MOVES), PREV)}
     assert "interest_expense" not in keys  # 5 → 5
-    assert "convertible_notes" not in keys  # 2024Q4 is five quarters before 2026Q1
+    assert "convertible_notes" not in keys  # 2024Q4 is not 2025Q4 (and five quarters back)
 
 
-def test_balance_compared_with_latest_earlier_quarter_and_dated():
+def test_balance_compared_with_the_previous_quarter_and_dated():
+    # Debt in 2025Q1 (120), 2025Q4 (200) and 2026Q1 (500): the move is from 2025Q4's 200.
     rows = [*MOVES, ("2025Q1", "total_debt", 120.0)]
     debt = next(m for m in moved(rows).moves if m.key == "total_debt")
-    # 2025Q4 has no debt figure: the latest before 2026Q1 within four quarters is 2025Q3's
-    # 200 (not 2025Q1's 120, the older one).
-    assert debt.before.value == 200.0 and debt.before.period == "2025Q3"
-    assert debt.before.dated is True and debt.before.shown == "$200.0M (2025Q3)"
+    assert debt.before.value == 200.0 and debt.before.period == PREV
+    assert debt.before.dated is True and debt.before.shown == "$200.0M (2025Q4)"
     assert debt.after.dated is False and debt.after.period == NOW
-    assert debt.change == 300.0
+    assert debt.change == 300.0  # 500 − 200
+
+
+@pytest.mark.parametrize("column", ["total_debt", "convertible_notes", "cash"])
+def test_balance_missing_in_the_previous_quarter_is_not_a_move(column):
+    # A level in 2025Q3 (within four quarters) and 2026Q1, none in 2025Q4: a move since last
+    # quarter is never measured from an older level, so there is no move at all.
+    rows = [*SPLIT, ("2025Q3", column, 200.0), (NOW, column, 500.0)]
+    assert column not in {m.key for m in moved(rows).moves}
+    # With the 2025Q4 level added, the same balance moves: 500 − 300 = +200.
+    rows.append((PREV, column, 300.0))
+    assert [(m.key, m.change) for m in moved(rows).moves if m.key == column] == [(column, 200.0)]
 
 
 def test_flows_are_compared_with_the_previous_quarter_only():
@@ -283,10 +294,10 @@ def test_at_most_six_moves_listed():
 
 def test_moves_claim_names_top_three_with_both_ends():
     claim = kinds(moved(MOVES))["moves"]
-    # Top three: debt +300 (200 in 2025Q3 → 500), net income −70 (−50 → −120),
+    # Top three: debt +300 (200 in 2025Q4 → 500), net income −70 (−50 → −120),
     # AI/HPC +40 (30 → 70).
     assert claim.text == (
-        "Largest moves against 2025Q4: total debt +$300.0M (from $200.0M (2025Q3) to $500.0M), "
+        "Largest moves against 2025Q4: total debt +$300.0M (from $200.0M (2025Q4) to $500.0M), "
         "net income −$70.0M (from −$50.0M (2025Q4) to −$120.0M) and "
         "AI/HPC revenue +$40.0M (from $30.0M (2025Q4) to $70.0M).")
     assert no_nan(claim.text)
@@ -309,32 +320,62 @@ def test_no_moves_claim_when_nothing_changed():
 
 
 # --- threshold claims --------------------------------------------------------------------
+# A threshold sentence must hold at every value the rounding of its figures allows: a figure
+# is ± half a unit of its last decimal as its float prints (26.1 → ±0.05; 13.0 prints 13 →
+# ±0.5; 13.02 → ±0.005), twice that when derived (13 D → ±1.0).
 
 
-def mining(before: float | None, after: float | None) -> list[Row]:
+def test_rounding_of_reported_and_derived_figures():
+    def figure(value: float, status: str = "reported") -> Figure:
+        return Figure("x", value, "", NOW, status)
+
+    # Reported: half a unit of the last printed decimal; a trailing zero is lost in the float.
+    assert moves.rounding(figure(26.1)) == 0.05
+    assert moves.rounding(figure(26.10)) == 0.05      # the float 26.10 prints 26.1
+    assert moves.rounding(figure(13.0)) == 0.5        # 13.0 prints 13: ±0.5
+    assert moves.rounding(figure(34.0)) == 0.5
+    assert moves.rounding(figure(13.02)) == 0.005
+    # Derived: twice that (34 − 21 = 13 ± 1).
+    assert moves.rounding(figure(13.0, "derived")) == 1.0
+    assert moves.rounding(figure(26.1, "derived")) == 0.1
+    # low and high: 26.1 ± 0.05; 13 D ± 1.
+    assert moves.low(figure(26.1)) == pytest.approx(26.05)
+    assert moves.high(figure(26.1)) == pytest.approx(26.15)
+    assert (moves.low(figure(13.0, "derived")), moves.high(figure(13.0, "derived"))) == (12.0, 14.0)
+
+
+def mining(before: float | None, after: float | None, before_status: str = "reported",
+           after_status: str = "reported") -> list[Row]:
     rows: list[Row] = [(PREV, "revenue_total", 40.0), (NOW, "revenue_total", 40.0)]
     if before is not None:
-        rows.append((PREV, "revenue_mining", before))
+        rows.append((PREV, "revenue_mining", before, before_status))
     if after is not None:
-        rows.append((NOW, "revenue_mining", after))
+        rows.append((NOW, "revenue_mining", after, after_status))
     return rows
 
 
-def test_halved_speaks_just_below_half():
-    # 13.0 ≤ 0.5 × 26.1 = 13.05: fell by half or more; 13.0 / 26.1 − 1 = −50.19% → −50.2%.
-    claim = kinds(moved(mining(26.1, 13.0)))["halved"]
-    assert claim.text == ("Mining revenue fell by half or more: from $26.1M (2025Q4) to $13.0M "
-                          "(−50.2%).")
-    assert [f.value for f in claim.figures] == [26.1, 13.0]
-
-
-def test_halved_speaks_at_exactly_half():
-    # "at most 50%": 13.0 = 0.5 × 26.0.
-    assert HALVED == 0.50
-    assert "(−50.0%)" in kinds(moved(mining(26.0, 13.0)))["halved"].text
+def test_halved_speaks_below_half_at_every_rounding():
+    # 12.5 + 0.05 = 12.55 ≤ 0.5 × (26.1 − 0.05) = 13.025; 12.5 / 26.1 − 1 = −52.11% → −52.1%.
+    claim = kinds(moved(mining(26.1, 12.5)))["halved"]
+    assert claim.text == ("Mining revenue fell by half or more: from $26.1M (2025Q4) to $12.5M "
+                          "(−52.1%).")
+    assert [f.value for f in claim.figures] == [26.1, 12.5]
 
 
 @pytest.mark.parametrize(("before", "after"), [
+    ((26.1, "reported"), (13.01, "reported")),  # 13.015 ≤ 13.025: just below, speaks
+    ((28.0, "derived"), (13.0, "reported")),    # 13 + 0.5 = 13.5 = 0.5 × (28 − 1): "at most"
+])
+def test_halved_speaks_at_the_edge_of_rounding(before, after):
+    assert HALVED == 0.50
+    assert "halved" in kinds(moved(mining(before[0], after[0], before[1], after[1])))
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    (26.1, 13.0),   # 13.0 may be 13.5 > 0.5 × 26.05 = 13.025
+    (26.1, 13.03),  # 13.035 > 13.025: just above
+    (27.0, 13.0),   # 13.5 > 0.5 × 26.5 = 13.25
+    (26.0, 13.0),   # exactly half as printed, but 13.5 > 0.5 × 25.5 = 12.75
     (26.0, 13.1),   # 13.1 > 13.0: 50.4%, not half
     (26.0, 30.0),   # grew
     (None, 13.0),   # no previous quarter
@@ -345,11 +386,17 @@ def test_halved_silent(before, after):
     assert "halved" not in kinds(moved(mining(before, after)))
 
 
+def test_halved_silent_when_a_derived_end_may_not_have_halved():
+    # 13 D may be 14 > 0.5 × (28 − 0.5) = 13.75 (as reported, 13.5 ≤ 13.75 would speak).
+    assert "halved" in kinds(moved(mining(28.0, 13.0)))
+    assert "halved" not in kinds(moved(mining(28.0, 13.0, after_status="derived")))
+
+
 def test_halved_names_each_fallen_line():
-    rows = [*mining(26.1, 13.0), (PREV, "revenue_other", 10.0), (NOW, "revenue_other", 2.0)]
+    rows = [*mining(26.1, 12.5), (PREV, "revenue_other", 10.0), (NOW, "revenue_other", 2.0)]
     text = kinds(moved(rows))["halved"].text
-    # Other 10 → 2: −80.0%.
-    assert text == ("Mining revenue fell by half or more: from $26.1M (2025Q4) to $13.0M (−50.2%); "
+    # Other 10 → 2: 2.5 ≤ 0.5 × 9.5 = 4.75; −80.0%.
+    assert text == ("Mining revenue fell by half or more: from $26.1M (2025Q4) to $12.5M (−52.1%); "
                     "Other revenue fell by half or more: from $10.0M (2025Q4) to $2.0M (−80.0%).")
 
 
@@ -363,14 +410,23 @@ def demand_response(income: float | None, mined: float | None) -> list[Row]:
 
 
 def test_demand_response_above_mining_speaks():
-    claim = kinds(moved(demand_response(20.0, 19.9)))["demand_response"]
+    # 20 − 0.5 = 19.5 > 19.4 + 0.05 = 19.45.
+    claim = kinds(moved(demand_response(20.0, 19.4)))["demand_response"]
     assert claim.text.startswith(
-        "Demand-response income of $20.0M exceeded mining revenue of $19.9M: ")
+        "Demand-response income of $20.0M exceeded mining revenue of $19.4M: ")
     assert no_nan(claim.text)
 
 
-@pytest.mark.parametrize(("income", "mined"), [(20.0, 20.0), (19.9, 20.0), (None, 20.0),
-                                               (20.0, None)])
+def test_demand_response_speaks_just_above_rounding():
+    # 20.06 − 0.005 = 20.055 > 20.04 + 0.005 = 20.045.
+    assert "demand_response" in kinds(moved(demand_response(20.06, 20.04)))
+
+
+@pytest.mark.parametrize(("income", "mined"), [
+    (20.0, 19.9),   # 19.5 ≤ 19.95: 20.0 may be below 19.9
+    (21.0, 20.0),   # 20.5 = 20.5: equal at the edge is not above
+    (20.0, 20.0), (19.9, 20.0), (None, 20.0), (20.0, None),
+])
 def test_demand_response_silent(income, mined):
     assert "demand_response" not in kinds(moved(demand_response(income, mined)))
 
@@ -385,12 +441,19 @@ def interest(paid: float | None, revenue: float | None) -> list[Row]:
 
 
 def test_interest_above_revenue_speaks():
-    claim = kinds(moved(interest(50.5, 50.0)))["interest"]
-    # 50.5 / 50.0 = 101%.
-    assert claim.text == "Interest expense of $50.5M exceeded revenue of $50.0M."
+    # 51.1 − 0.05 = 51.05 > 50 + 0.5 = 50.5.
+    claim = kinds(moved(interest(51.1, 50.0)))["interest"]
+    assert claim.text == "Interest expense of $51.1M exceeded revenue of $50.0M."
+
+
+def test_interest_speaks_just_above_rounding():
+    # 50.07 − 0.005 = 50.065 > 50.05 + 0.005 = 50.055.
+    assert "interest" in kinds(moved(interest(50.07, 50.05)))
 
 
 @pytest.mark.parametrize(("paid", "revenue"), [
+    (51.0, 50.0),   # 50.5 = 50.5: equal at the edge is not above
+    (50.5, 50.0),   # 50.45 ≤ 50.5: 50.0 may be 50.5
     (50.0, 50.0),   # equal: not above
     (49.9, 50.0),
     (5.0, 0.0),     # no revenue to compare with
@@ -401,23 +464,42 @@ def test_interest_silent(paid, revenue):
     assert "interest" not in kinds(moved(interest(paid, revenue)))
 
 
-def debt(levels: dict[str, float]) -> list[Row]:
-    return [(NOW, "revenue_total", 10.0), *((p, "total_debt", v) for p, v in levels.items())]
+def debt(levels: dict[str, float | tuple[float, str]]) -> list[Row]:
+    """Total debt by period: a value (reported) or (value, status)."""
+    return [(NOW, "revenue_total", 10.0),
+            *((p, "total_debt", *(v if isinstance(v, tuple) else (v,))) for p, v in levels.items())]
 
 
 def test_debt_more_than_doubled_against_oldest_level_within_a_year():
-    # Oldest within four quarters: 2025Q1's 100 (not 2025Q3's 150); 201 > 2 × 100.
-    claim = kinds(moved(debt({"2025Q1": 100.0, "2025Q3": 150.0, NOW: 201.0})))["debt"]
-    assert claim.text == ("Total debt rose from $100.0M (2025Q1) to $201.0M in 4 quarters: "
-                          "more than 2 times its level in under a year.")
+    # Oldest within four quarters: 2025Q1's 100 (not 2025Q3's 150); 250 − 0.5 = 249.5 >
+    # 2 × (100 + 0.5) = 201; 250 / 100 = 2.5 times.
+    claim = kinds(moved(debt({"2025Q1": 100.0, "2025Q3": 150.0, NOW: 250.0})))["debt"]
+    assert claim.text == ("Total debt rose from $100.0M (2025Q1) to $250.0M in 4 quarters: "
+                          "2.5 times its level.")
+
+
+def test_debt_sentence_states_the_multiple():
+    # 290 / 25 = 11.6 (289.5 > 2 × 25.5 = 51).
+    claim = kinds(moved(debt({"2025Q2": 25.0, NOW: 290.0})))["debt"]
+    assert claim.text == ("Total debt rose from $25.0M (2025Q2) to $290.0M in 3 quarters: "
+                          "11.6 times its level.")
 
 
 def test_debt_doubled_in_one_quarter_is_singular():
+    # 249.5 > 2 × 100.5 = 201; 250 / 100 = 2.5.
     claim = kinds(moved(debt({PREV: 100.0, NOW: 250.0})))["debt"]
-    assert "in 1 quarter: more than 2 times" in claim.text
+    assert "in 1 quarter: 2.5 times its level." in claim.text
+
+
+@pytest.mark.parametrize("after", [202.0, 201.4])
+def test_debt_speaks_just_above_double_at_every_rounding(after):
+    # 202 − 0.5 = 201.5 and 201.4 − 0.05 = 201.35, both > 2 × (100 + 0.5) = 201.
+    assert "debt" in kinds(moved(debt({"2025Q1": 100.0, NOW: after})))
 
 
 @pytest.mark.parametrize("levels", [
+    {"2025Q1": 100.0, NOW: (202.0, "derived")},  # 202 − 1 = 201 = 2 × 100.5: not more
+    {"2025Q1": 100.0, NOW: 201.0},       # 200.5 ≤ 201: 100 may be 100.5, 201 may be 200.5
     {"2025Q1": 100.0, NOW: 200.0},       # exactly 2×: not more
     {"2025Q1": 100.0, NOW: 199.0},
     {"2024Q4": 50.0, NOW: 201.0},        # five quarters back: beyond the window
@@ -470,8 +552,8 @@ def test_every_claim_prints_its_figures_and_never_nan():
         (PREV, "revenue_total", 100.0), (PREV, "revenue_mining", 80.0),
         (PREV, "revenue_ai_hpc", 20.0), (PREV, "adjusted_ebitda", 10.0),
         (NOW, "revenue_total", 60.0), (NOW, "revenue_mining", 30.0),
-        (NOW, "revenue_ai_hpc", 30.0), (NOW, "interest_expense", 61.0),
-        (NOW, "demand_response_income", 31.0), (NOW, "net_income", -90.0),
+        (NOW, "revenue_ai_hpc", 30.0), (NOW, "interest_expense", 62.0),
+        (NOW, "demand_response_income", 32.0), (NOW, "net_income", -90.0),
         ("2025Q2", "total_debt", 100.0), (NOW, "total_debt", 300.0),
         ("2025Q2", "shares_outstanding", 100.0), (NOW, "shares_outstanding", 130.0),
     ]
@@ -483,10 +565,12 @@ def test_every_claim_prints_its_figures_and_never_nan():
         for figure in claim.figures:
             assert figure.shown in claim.text
             assert not math.isnan(figure.value)
-    # Mining 80 → 30 (−62.5%); interest 61 > revenue 60 (102%); debt 100 → 300 in 3 quarters;
-    # shares 100 → 130 in 3 quarters: 1.3^(4/3) − 1 = 41.9% a year.
+    # Mining 80 → 30 (−62.5%; 30.5 ≤ 0.5 × 79.5 = 39.75); interest 62 − 0.5 = 61.5 > revenue
+    # 60 + 0.5; demand response 32 − 0.5 = 31.5 > mining 30 + 0.5; debt 100 → 300 in 3 quarters
+    # (299.5 > 2 × 100.5 = 201), 3.0 times; shares 100 → 130 in 3 quarters: 1.3^(4/3) − 1 =
+    # 41.9% a year.
     assert "from $80.0M (2025Q4) to $30.0M (−62.5%)" in found["halved"].text
     assert "exceeded revenue of $60.0M." in found["interest"].text
-    assert "from $100.0M (2025Q2) to $300.0M in 3 quarters" in found["debt"].text
+    assert "from $100.0M (2025Q2) to $300.0M in 3 quarters: 3.0 times" in found["debt"].text
     assert "(+30.0% in 3 quarters, about +42% a year)" in found["dilution"].text
-    assert "of $31.0M exceeded mining revenue of $30.0M" in found["demand_response"].text
+    assert "of $32.0M exceeded mining revenue of $30.0M" in found["demand_response"].text
