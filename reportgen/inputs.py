@@ -354,6 +354,8 @@ def _frame(table: CsvTable, columns: tuple[str, ...]) -> pd.DataFrame:
         for row in table.rows
     ]
     frame = pd.DataFrame.from_records(records, columns=[*columns, "file", "line"])
+    # How many decimals the source wrote ("13.0" has one): the float alone cannot tell.
+    frame["decimals"] = [len(text.strip().partition(".")[2]) for text in frame["value"]]
     frame["value"] = [parse_number(text) for text in frame["value"]]
     frame["value"] = frame["value"].astype(float)
     frame["line"] = frame["line"].astype(int)

@@ -39,15 +39,18 @@ MAX_MOVES = 6
 MOVES_IN_LEAD = 3
 
 def rounding(figure: Figure) -> float:
-    """How far a figure may be from the true value given how it is written: half a unit of its
-    last decimal (26.1 → 0.05, 34 → 0.5), twice that for a derived figure, which is usually
-    the difference of two rounded ones (34 − 21 = 13 ± 1). Threshold sentences must hold at
-    every value the rounding allows.
+    """How far a figure may be from the true value given how it is written: its ``margin`` when
+    the inputs' written decimals are known (a sum of lines adds their margins), else half a
+    unit of the last decimal its float prints (26.1 → 0.05, 34 → 0.5), twice that for a
+    derived figure, which is usually the difference of two rounded ones (34 − 21 = 13 ± 1).
+    Threshold sentences must hold at every value the rounding allows.
 
     >>> rounding(Figure("x", 26.1, "", status="secondary")), rounding(Figure("x", 13.0, "",
     ...     status="derived"))
     (0.05, 1.0)
     """
+    if figure.margin is not None:
+        return figure.margin
     text = repr(round(figure.value, 6)).rstrip("0").rstrip(".")
     decimals = len(text.partition(".")[2])
     half = 0.5 * 10 ** -decimals
@@ -149,14 +152,13 @@ class Quarters:
         value = table.at[quarter, column]
         if value is None or pd.isna(value):
             return None
-        if column.startswith("mix_"):
-            status, sources = self.lookup.provenance(
-                period, self.lookup.business_metrics(period, column.removeprefix("mix_")))
-        else:
-            status, sources = self.lookup.status(period, column), self.lookup.sources(
-                period, column)
+        parts = (self.lookup.business_metrics(period, column.removeprefix("mix_"))
+                 if column.startswith("mix_") else [column])
+        status, sources = self.lookup.provenance(period, parts)
+        margins = [self.lookup.margin(period, part) for part in parts]
+        margin = None if None in margins else round(sum(margins), 9)  # type: ignore[arg-type]
         return Figure(label, float(value), show(float(value)), period, status, sources,
-                      dated=period != self.period)
+                      dated=period != self.period, margin=margin)
 
     def recorded(self, period: str, column: str, label: str,
                  show: Callable[[float], str] = money) -> Figure | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pandas as pd
+
 from reportgen.metrics import best_facts
 from reportgen.model import Metrics
 from reportgen.vocabulary import STATUS_MARKS, STATUSES
@@ -31,6 +33,9 @@ class Figure:
     sources: tuple[str, ...] = ()
     dated: bool = False
     stale: bool = False
+    margin: float | None = None
+    """How far the true value may be from this one given how its inputs were written (half a
+    unit of each input's last decimal, summed); ``None`` when not known."""
 
     @property
     def mark(self) -> str:
@@ -104,6 +109,16 @@ class FigureLookup:
     def note(self, period: str, metric: str) -> str:
         row = self._rows.get((period, metric))
         return str(row.note) if row is not None and isinstance(row.note, str) else ""
+
+    def margin(self, period: str, metric: str) -> float | None:
+        """Half a unit of the last decimal the source wrote, twice that for a derived figure
+        (usually the difference of two rounded ones); ``None`` when unknown."""
+        row = self._rows.get((period, metric))
+        decimals = getattr(row, "decimals", None) if row is not None else None
+        if decimals is None or pd.isna(decimals):
+            return None
+        half = 0.5 * 10 ** -int(decimals)
+        return round(half * (2 if str(row.status) == "derived" else 1), 9)
 
     def business_metrics(self, period: str, business: str) -> list[str]:
         return [metric for (p, metric) in self._rows
