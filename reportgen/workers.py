@@ -255,7 +255,8 @@ def _render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> Brief
                            dict(shared.dataset.sources), settings(shared.config, shared.dataset),
                            ranked, shared.dataset.market)
     metrics_csv = spreadsheet.csv_bytes(miner.tidy)
-    facts_csv = spreadsheet.csv_bytes(miner.facts.drop(columns=["file", "decimals"], errors="ignore"))
+    facts_csv = spreadsheet.csv_bytes(
+        miner.facts.drop(columns=["file", "decimals"], errors="ignore"))
     data_files = (
         render.DataFile(f"{ticker}-metrics.csv", metrics_csv,
                         "Every metric in this briefing, one row per quarter, with status and "
