@@ -22,9 +22,14 @@ def test_same_data_gives_the_same_svg_bytes(wulf: metrics.Metrics) -> None:
     assert all("<dc:date>" not in svg for svg in first)
 
 
-def test_wulf_gets_all_four_charts_with_alt_text_from_the_data(wulf: metrics.Metrics) -> None:
+def test_wulf_gets_all_five_charts_with_alt_text_from_the_data(wulf: metrics.Metrics) -> None:
     drawn = {chart.key: chart for chart in charts.build_charts(wulf)}
-    assert list(drawn) == ["revenue-mix", "ai-hpc-share", "loss-bridge", "mining-economics"]
+    assert list(drawn) == ["revenue-bridge", "revenue-mix", "ai-hpc-share", "loss-bridge",
+                           "mining-economics"]
+    # Revenue last quarter, each business's change, revenue this quarter: 35.8 − 13.1 + 11.3.
+    assert drawn["revenue-bridge"].alt == (
+        "Revenue bridge: Revenue, 2025Q4 $35.8M; Mining revenue −$13.1M; AI/HPC revenue "
+        "+$11.3M; Revenue, 2026Q1 $34.0M.")
     mix = drawn["revenue-mix"].alt
     assert "2026Q1: total $34.0M (mining $13.0M, AI/HPC $21.0M)" in mix
     assert "first exceeded mining in 2026Q1" in mix
@@ -36,8 +41,9 @@ def test_wulf_gets_all_four_charts_with_alt_text_from_the_data(wulf: metrics.Met
 
 
 def test_text_in_charts_stays_text(wulf: metrics.Metrics) -> None:
-    svg = charts.build_charts(wulf)[0].svg
-    assert "AI/HPC overtakes mining" in svg
+    drawn = {chart.key: chart.svg for chart in charts.build_charts(wulf)}
+    assert "AI/HPC overtakes mining" in drawn["revenue-mix"]
+    assert "Revenue, 2026Q1" in drawn["revenue-bridge"]
 
 
 def test_charts_are_left_out_where_the_data_does_not_support_them() -> None:

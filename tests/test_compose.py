@@ -55,8 +55,10 @@ def test_summary_figures_carry_the_briefing_marks(project):
     summaries = _summaries(project)
     wulf = summaries["WULF"]
     assert {f.mark for f in wulf.figures} == {"S"}
-    assert wulf.claims[0].marked_text().startswith("TeraWulf Inc. reported revenue of $34.0M [S]")
-    assert wulf.sentences[0].startswith("TeraWulf Inc. reported revenue of $34.0M for")
+    # The lead: the largest moves, then the quarter's story.
+    assert wulf.claims[0].kind == "moves"
+    assert wulf.claims[1].marked_text().startswith("TeraWulf Inc. reported revenue of $34.0M [S]")
+    assert wulf.sentences[1].startswith("TeraWulf Inc. reported revenue of $34.0M for")
     assert set(wulf.printed_marks) == {"S", "D"}  # mining revenue is derived
     cifr = {f.label: f for f in summaries["CIFR"].figures}
     assert cifr["Revenue"].mark == "S" and cifr["Net income"].mark == "S"

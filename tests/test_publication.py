@@ -41,7 +41,9 @@ def test_the_table_of_contents_points_at_the_right_pages(sample: Path) -> None:
         path = sample / name
         pages = len(PdfReader(path).pages)
         texts = {n: pdf_text(path, n) for n in range(1, pages + 1)}
-        entries = re.findall(r"^(\S.*?)\s?\.{3,}\s*(\d+)\s*$", texts[1], flags=re.MULTILINE)
+        # The contents follow the brief: on the cover, or the page after when the brief is long.
+        entries = next(found for n in (1, 2) if len(found := re.findall(
+            r"^(\S.*?)\s?\.{3,}\s*(\d+)\s*$", texts[n], flags=re.MULTILINE)) >= 3)
         assert len(entries) >= 3, name
         for title, page in entries:
             found = next(n for n in range(2, pages + 1)
