@@ -497,23 +497,21 @@ def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
         sources = tuple(dict.fromkeys(str(e.source) for e in estimates))
         estimate = Cell("; ".join(show(v) for v in values),
                         weakest_mark(str(e.status) for e in estimates), sources)
-        rows.append(Row(period_name(metrics, p), (
-            Cell(metric_label(base, metrics.company), wrap=True),
+        rows.append(Row(f"{period_name(metrics, p)} {metric_label(base, metrics.company)}", (
             cell(lookup, p, base, show(actual), actual),
             guide, Cell(verdict),
             estimate, Cell(consensus_verdict(actual, values)),
-            Cell(", ".join(dict.fromkeys(lookup.sources(p, base) + tuple(
-                s for n in names for s in lookup.sources(p, n)) + sources)), wrap=True),
         )))
     header, kept = without_empty_columns((
-        "Quarter", "Figure", "Actual", "Guidance", "Against guidance", "Consensus (sell-side)",
-        "Against consensus", "Sources"), rows)
+        "Figure", "Actual", "Guidance", "Against guidance", "Consensus (sell-side)",
+        "Against consensus"), rows)
     return Table("Actual against guidance and consensus", header, kept, (
         "Guidance is the company's; consensus is sell-side analysts' estimates, not the "
         "company's. Where sources quote several consensus figures (one long before the print, "
         "one just before), each is shown, in the order of the inputs; the mark applies to all. "
-        "Blank: no guidance or no consensus for that quarter in the inputs.",),
-        css_class="keep")
+        "Blank: no guidance or no consensus for that quarter in the inputs. Each figure's "
+        "source is in the appendix.",),
+        css_class="keep short-labels")
 
 
 def consensus_verdict(actual: float, estimates: list[float]) -> str:

@@ -80,7 +80,8 @@ def test_html_is_self_contained(sample: Path) -> None:
     html = (sample / "WULF.html").read_text()
     assert "<link" not in html and "<script" not in html
     assert 'src="http' not in html and "file:" not in html
-    assert html.count('src="data:image/svg+xml;base64,') == 5  # the revenue bridge, the mix, the AI/HPC share, the loss bridge, mining
+    # The revenue bridge, the mix, the AI/HPC share, the loss bridge, mining economics.
+    assert html.count('src="data:image/svg+xml;base64,') == 5
     assert "<style>" in html and "@page" in html
 
 
