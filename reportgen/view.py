@@ -20,7 +20,13 @@ from reportgen.metrics import BUSINESSES, best_facts, published_since, revenue_p
 from reportgen.model import Company, Metrics, Source
 from reportgen.peers import RankedMetric, ordinal
 from reportgen.provenance import FigureLookup, weakest
-from reportgen.vocabulary import MARKET_METRICS, METRICS, STATUS_MARKS, guidance_target
+from reportgen.vocabulary import (
+    MARKET_METRICS,
+    METRICS,
+    STATUS_MARKS,
+    consensus_target,
+    guidance_target,
+)
 
 QUARTERS_IN_TABLES = 8
 
@@ -84,7 +90,11 @@ def combined(lookup: FigureLookup, period: str, metrics: Iterable[str], text: st
 
 def metric_label(metric: str, company: Company | None = None) -> str:
     """The reader's name for a metric: the vocabulary's, a miner's own label for its revenue
-    line, guidance named after its metric; never a raw id."""
+    line, guidance and sell-side consensus named after their metric; never a raw id.
+
+    >>> metric_label("consensus_eps_diluted"), metric_label("guide_revenue_total_low")
+    ('Diluted EPS consensus (sell-side)', 'Guidance: revenue, low end')
+    """
     if company is not None and (label := company.line_label(metric)):
         return label
     if metric in METRICS:
@@ -93,6 +103,8 @@ def metric_label(metric: str, company: Company | None = None) -> str:
         base, kind = target
         suffix = {"low": ", low end", "high": ", high end"}.get(kind, "")
         return f"Guidance: {metric_label(base, company).lower()}{suffix}"
+    if base := consensus_target(metric):
+        return f"{metric_label(base, company)} consensus (sell-side)"
     return metric.removeprefix("revenue_").replace("_", " ").capitalize() + (
         " revenue" if metric.startswith("revenue_") else "")
 
