@@ -244,6 +244,8 @@ MARKET_EXAMPLE = """\
 """
 FACT_HEADER = "ticker,period,metric,value,unit,source,status,note\n"
 MARKET_HEADER = "period,metric,value,unit,source,status,note\n"
+PRICE_HEADER = "ticker,date,close,shares_outstanding,market_cap,source,status,note\n"
+"""The header of the optional prices.csv (init writes no such file: a missing one is empty)."""
 
 SKELETON = {
     "companies.yaml": _commented(
@@ -254,7 +256,8 @@ SKELETON = {
         "# sources.yaml. notes are printed in every briefing of the miner: write sentences a\n"
         "# client reads.\n", "companies", "[]", COMPANIES_EXAMPLE),
     "sources.yaml": _commented(
-        "# Every source id cited by facts.csv, market.csv and the contracts in companies.yaml.\n"
+        "# Every source id cited by facts.csv, market.csv, prices.csv and the contracts in\n"
+        "# companies.yaml.\n"
         "# kind: company release, SEC filing, press coverage, machine-written page, data page.\n"
         "# date (optional): the day the source was published, YYYY-MM-DD, as the page shows it.\n",
         "sources", "{}", SOURCES_EXAMPLE),
@@ -276,6 +279,8 @@ companies.yaml     one entry per miner (a commented example is in the file)
 sources.yaml       every source the figures cite (commented examples in the file)
 facts.csv          one figure a row: {FACT_HEADER.strip()}
 market.csv         market hashprice and hashcost a quarter: {MARKET_HEADER.strip()}
+prices.csv         optional, dated share prices: {PRICE_HEADER.strip()}
+                   (close in USD, shares in millions, market cap in USD millions)
 stakeholders.yaml  who receives which briefings by e-mail (a commented example in the file)
 
 The CSV files take no comment lines: every line after the header is a row. With the example

@@ -53,7 +53,11 @@ def combined(lookup: FigureLookup, period: str, metrics: Iterable[str], text: st
 
 def metric_label(metric: str, company: Company | None = None) -> str:
     """The reader's name for a metric: the vocabulary's, a miner's own label for its revenue
-    line, guidance named after its metric; never a raw id."""
+    line, guidance and sell-side consensus named after their metric; never a raw id.
+
+    >>> metric_label("consensus_eps_diluted"), metric_label("guide_revenue_total_low")
+    ('Diluted EPS consensus (sell-side)', 'Guidance: revenue, low end')
+    """
     if company is not None and (label := company.line_label(metric)):
         return label
     if metric in METRICS:
@@ -62,6 +66,8 @@ def metric_label(metric: str, company: Company | None = None) -> str:
         base, kind = target
         suffix = {"low": ", low end", "high": ", high end"}.get(kind, "")
         return f"Guidance: {metric_label(base, company).lower()}{suffix}"
+    if base := consensus_target(metric):
+        return f"{metric_label(base, company)} consensus (sell-side)"
     return metric.removeprefix("revenue_").replace("_", " ").capitalize() + (
         " revenue" if metric.startswith("revenue_") else "")
 

@@ -157,6 +157,12 @@ def test_the_fingerprint_of_the_same_prices_is_the_same(project):
     assert load(project).fingerprint == load(project).fingerprint
 
 
+def test_init_names_the_prices_header_it_reads():
+    assert scaffold.PRICE_HEADER == ",".join(inputs.PRICE_CSV_COLUMNS) + "\n" == HEADER
+    assert "prices.csv         optional, dated share prices: " + HEADER.strip() in (
+        scaffold.README)
+
+
 def test_init_sample_ships_prices(tmp_path):
     made = scaffold.init(tmp_path / "new", sample=True)
     assert "inputs/prices.csv" in made.files
