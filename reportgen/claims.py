@@ -239,7 +239,9 @@ def net_result_claim(facts: Evidence) -> Claim | None:
     rule = (f"'most' needs non-cash ≥ {MOST_NON_CASH:.0%} of the loss and an unexplained "
             f"residual ≤ {MAX_UNEXPLAINED:.0%} of it")
     rest = _residual(facts)
-    if share.value >= MOST_NON_CASH and rest is not None and unexplained <= MAX_UNEXPLAINED:
+    # 'Most' is a conclusion: never drawn from an estimated net loss (a placeholder).
+    if (share.value >= MOST_NON_CASH and rest is not None and unexplained <= MAX_UNEXPLAINED
+            and net.status != "estimate"):
         tail: list[Part] = ["."]
         if unexplained > MATERIAL_RESIDUAL:
             tail = ["; ", rest, f" ({pct(unexplained, 0)} of it) is not explained by the items "
@@ -432,7 +434,7 @@ def share_median_claim(peers: pd.DataFrame, period: str) -> Claim | None:
 def mostly_non_cash(peer: pd.Series) -> bool:
     """The loss-is-mostly-non-cash rule applied to one peer-table row."""
     net, before, share = peer["net_income"], peer["before_non_cash"], peer["non_cash_share"]
-    if missing(net) or net >= 0:
+    if missing(net) or net >= 0 or bool(peer.get("net_income_estimated", False)):
         return False
     if not missing(before) and not missing(peer["non_cash_effect"]) and (
             peer["non_cash_effect"] < 0 and before >= 0):
@@ -445,7 +447,11 @@ def mostly_non_cash(peer: pd.Series) -> bool:
 def loss_count_claim(peers: pd.DataFrame) -> Claim | None:
     """``3 of the 4 that disclose net income reported a loss``; a negative diluted EPS is
     evidence of a loss where net income is not in the inputs."""
-    net, eps = peers["net_income"], peers["eps_diluted"]
+    # An estimated net income (an EPS × share-count placeholder) is no disclosure: such a miner
+    # counts by its diluted EPS, if it gives one, like a miner without net income.
+    estimated = peers.get("net_income_estimated", pd.Series(False, index=peers.index)).astype(
+        bool)
+    net, eps = peers["net_income"].where(~estimated), peers["eps_diluted"]
     evidenced = net.notna() | eps.notna()
     if not evidenced.any():
         return None

@@ -15,7 +15,13 @@ import pandas as pd
 
 from reportgen import periods
 from reportgen.config import SECTOR_SORTS
-from reportgen.metrics import contracted_annual_revenue, latest, published_since, quarters_old
+from reportgen.metrics import (
+    best_facts,
+    contracted_annual_revenue,
+    latest,
+    published_since,
+    quarters_old,
+)
 from reportgen.model import Metrics
 
 NUMERIC = SECTOR_SORTS
@@ -93,6 +99,7 @@ def peer_table(miners: Sequence[Metrics], stale_after: int = STALE_AFTER_QUARTER
             "crossover": miner.crossover,
             "ai_hpc_ahead": ai_hpc_ahead(row),
             "net_income": row["net_income"],
+            "net_income_estimated": _status(miner, "net_income") == "estimate",
             "eps_diluted": row["eps_diluted"],
             "non_cash_effect": row["non_cash_effect"],
             "non_cash_share": row["non_cash_share"],
@@ -103,6 +110,12 @@ def peer_table(miners: Sequence[Metrics], stale_after: int = STALE_AFTER_QUARTER
             **point_in_time,
         })
     return pd.DataFrame(rows).set_index("ticker")
+
+
+def _status(miner: Metrics, metric: str) -> str:
+    """The status of the input row a miner's covered-quarter figure comes from."""
+    rows = miner.facts[(miner.facts["period"] == miner.period) & (miner.facts["metric"] == metric)]
+    return "" if rows.empty else str(best_facts(rows)["status"].iloc[0])
 
 
 def comparable_annual_revenue(miner: Metrics) -> float:

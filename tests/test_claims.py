@@ -303,13 +303,12 @@ def test_loss_count_counts_those_that_disclose(rows):
 def test_loss_count_on_the_sample(sample, sample_peers):
     claim = claims.loss_count_claim(sample_peers)
     assert claim is not None
-    assert claim.text.startswith("5 of the 5 that disclose net income reported a loss in their "
-                                 "latest quarter")
-    # The sector's 'mostly non-cash' miners are those whose briefings say so or say 'exceed'
-    # (CORZ on its estimated net income).
-    assert claim.text.endswith("; at HUT, disclosed non-cash items exceed the loss; at CORZ, "
-                               "most of the loss is non-cash (at least 60% of it, with at most "
-                               "25% unexplained).")
+    # CORZ's net income is an estimate (EPS × shares), no disclosure: its diluted EPS counts.
+    assert claim.text.startswith("5 of the 5 that disclose net income or diluted EPS reported a "
+                                 "loss in their latest quarter (CORZ by diluted EPS)")
+    # The sector's 'mostly non-cash' miners are those whose briefings say so or say 'exceed';
+    # neither draws that conclusion from CORZ's estimated net loss.
+    assert claim.text.endswith("; at HUT, disclosed non-cash items exceed the loss.")
     # Without CORZ's net income, its diluted EPS is the evidence of its loss.
     by_eps = claims.loss_count_claim(sample_peers.assign(
         net_income=sample_peers["net_income"].where(sample_peers.index != "CORZ")))
