@@ -127,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     sec_import.add_argument("--as-first-reported", action="store_true",
                             help="take each figure as first filed, not as latest restated")
     sec_import.add_argument("--tags", type=Path, metavar="FILE",
-                            help="extra tag mapping, tried before reportgen/sec_tags.yaml")
+                            help="extra tag mapping, tried before reportgen/sec/tags.yaml")
     sec_import.add_argument("--fetch", type=int, metavar="CIK",
                             help="download the document from data.sec.gov first (User-Agent "
                                  "from $REPORTGEN_SEC_USER_AGENT)")
@@ -244,7 +244,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _send(config: Config, args: argparse.Namespace) -> int:
-    from reportgen.deliver import Outcome, SendOptions, send
+    from reportgen.mail.deliver import Outcome, SendOptions, send
 
     def show(outcome: Outcome) -> None:
         detail = f" ({outcome.reply})" if outcome.reply else ""
@@ -284,7 +284,7 @@ def _count(number: int, word: str, plural: str = "") -> str:
 
 
 def _status(config: Config, args: argparse.Namespace) -> int:
-    from reportgen.ledger import open_ledger
+    from reportgen.mail.ledger import open_ledger
 
     _say(f"ledger: {_shown(config.ledger_file, config)}")
     if not config.ledger_file.exists():
@@ -300,7 +300,7 @@ def _status(config: Config, args: argparse.Namespace) -> int:
 
 
 def _import_sec(config: Config, args: argparse.Namespace) -> int:
-    from reportgen.sec_merge import ImportOptions, import_sec
+    from reportgen.sec.merge import ImportOptions, import_sec
 
     report = import_sec(config.inputs_dir, ImportOptions(
         file=args.file, ticker=args.ticker, write=args.write,
@@ -312,7 +312,7 @@ def _import_sec(config: Config, args: argparse.Namespace) -> int:
 
 
 def _import_filing(config: Config, args: argparse.Namespace) -> int:
-    from reportgen.filing_import import FilingOptions, import_filing
+    from reportgen.filing.importer import FilingOptions, import_filing
 
     report = import_filing(config.inputs_dir, FilingOptions(
         files=tuple(args.files), ticker=args.ticker, accessions=tuple(args.accession),
@@ -324,7 +324,7 @@ def _import_filing(config: Config, args: argparse.Namespace) -> int:
 
 
 def _update(config: Config, args: argparse.Namespace) -> int:
-    from reportgen.update import UpdateOptions, update
+    from reportgen.filing.update import UpdateOptions, update
 
     report = update(config.inputs_dir, UpdateOptions(
         downloads=config.project_root / "filings", fetch=args.fetch, write=args.write,
@@ -351,8 +351,8 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _validate(config: Config) -> int:
-    from reportgen import stakeholders
     from reportgen.build import load_dataset
+    from reportgen.mail import recipients as stakeholders
 
     dataset = load_dataset(config)
     recipients = ""

@@ -22,17 +22,24 @@ from typing import Any
 
 import yaml
 
-from reportgen import safeyaml, sec
+from reportgen import safeyaml
 from reportgen.errors import InputError, Problem, UsageError
 from reportgen.files import atomic_write
 from reportgen.inputs import FACT_COLUMNS, INPUT_FILES, parse_number, read_raw
 from reportgen.metrics import DISAGREEMENT_TOLERANCE
+from reportgen.sec.document import Filing, SecDocumentError, read_document
+from reportgen.sec.fetch import COMPANYFACTS_URL, fetch, user_agent
+from reportgen.sec.periods import Extraction, Figure, extract, format_value
+from reportgen.sec.tags import load_tag_map
 from reportgen.validate import check
 
 log = logging.getLogger(__name__)
 
 SOURCE_PUBLISHER = "sec.gov"
 SOURCE_KIND = "SEC filing"
+NO_SEGMENTS = ("XBRL companyfacts has no segment split: it cannot tell mining from AI/HPC "
+               "revenue, so only revenue_total is imported; add revenue lines from the "
+               "filing's segment note by hand.")
 
 
 class MergeRejected(InputError):
@@ -62,16 +69,16 @@ class ImportOptions:
 class Conflict:
     """An imported figure that another source gives differently, beyond rounding."""
 
-    figure: sec.Figure
+    figure: Figure
     other_value: float
     other_source: str
     other_status: str
     place: str
 
     def __str__(self) -> str:
-        return (f"{self.figure.period} {self.figure.metric}: {sec.format_value(self.figure.value)}"
+        return (f"{self.figure.period} {self.figure.metric}: {format_value(self.figure.value)}"
                 f" from {self.figure.source} ({self.figure.status}) vs "
-                f"{sec.format_value(self.other_value)} from {self.other_source} "
+                f"{format_value(self.other_value)} from {self.other_source} "
                 f"({self.other_status}, {self.place})")
 
 
@@ -81,10 +88,10 @@ class Merge:
 
     facts_text: str
     sources_text: str
-    added: tuple[sec.Figure, ...]
-    replaced: tuple[sec.Figure, ...]
-    unchanged: tuple[sec.Figure, ...]
-    new_sources: tuple[sec.Filing, ...]
+    added: tuple[Figure, ...]
+    replaced: tuple[Figure, ...]
+    unchanged: tuple[Figure, ...]
+    new_sources: tuple[Filing, ...]
     conflicts: tuple[Conflict, ...]
 
 
@@ -93,7 +100,7 @@ class ImportReport:
     """What an import found and did; :meth:`lines` is what the command prints."""
 
     ticker: str
-    extraction: sec.Extraction
+    extraction: Extraction
     merge: Merge
     written: bool
     facts_file: str
@@ -116,7 +123,7 @@ class ImportReport:
             out.append("no quarterly figures: this filer's XBRL has annual figures only "
                        "(e.g. 20-F), so they are imported as FYyyyy rows, which briefings show "
                        "as full-year figures; quarters must come from other sources")
-        out.append(f"note: {sec.NO_SEGMENTS}")
+        out.append(f"note: {NO_SEGMENTS}")
         out += [f"skipped {reason}" for reason in self.extraction.skipped]
         out += changed_lines(self.extraction)
         if self.merge.conflicts:
@@ -140,7 +147,7 @@ class ImportReport:
         return out
 
 
-def changed_lines(extraction: sec.Extraction) -> list[str]:
+def changed_lines(extraction: Extraction) -> list[str]:
     """The values a later filing changed without amending, as the command lists them."""
     if not extraction.changed:
         return []
@@ -154,21 +161,21 @@ def import_sec(inputs_dir: Path, options: ImportOptions) -> ImportReport:
     display_root = inputs_dir.parent
     raw = read_raw(inputs_dir, display_root=display_root)
     cik, fiscal_year_end_month = _company(raw.companies, raw.companies_file, options.ticker)
-    tag_map = sec.load_tag_map(options.tags)
+    tag_map = load_tag_map(options.tags)
     downloaded = ""
     if options.fetch is not None:
-        agent = sec.user_agent(options.user_agent)
-        sec.fetch(options.fetch, options.file, agent)
-        downloaded = f"{sec.COMPANYFACTS_URL.format(cik=options.fetch)} to {options.file}"
-    document = sec.read_document(options.file, tag_map.tags())
+        agent = user_agent(options.user_agent)
+        fetch(options.fetch, options.file, agent)
+        downloaded = f"{COMPANYFACTS_URL.format(cik=options.fetch)} to {options.file}"
+    document = read_document(options.file, tag_map.tags())
     if document.cik != cik:
-        raise sec.SecDocumentError([Problem(
+        raise SecDocumentError([Problem(
             str(options.file), f"this document is CIK {document.cik} "
                                f"({document.entity_name}), but {raw.companies_file} gives "
                                f"{options.ticker} CIK {cik}; import the right company's "
                                "document or fix the cik there")])
-    extraction = sec.extract(document, tag_map, as_first_reported=options.as_first_reported,
-                             fiscal_year_end_month=fiscal_year_end_month)
+    extraction = extract(document, tag_map, as_first_reported=options.as_first_reported,
+                         fiscal_year_end_month=fiscal_year_end_month)
     facts_path, sources_path = inputs_dir / "facts.csv", inputs_dir / "sources.yaml"
     merge = plan(facts_path.read_bytes().decode("utf-8"),
                  sources_path.read_bytes().decode("utf-8"), raw.facts.file, raw.sources_file,
@@ -208,7 +215,7 @@ class _Record:
 
 
 def plan(facts_text: str, sources_text: str, facts_file: str, sources_file: str, ticker: str,
-         extraction: sec.Extraction) -> Merge:
+         extraction: Extraction) -> Merge:
     """The merged texts; pure, so a dry run and a write plan the same change."""
     records = _records(facts_text)
     by_key = {_key(r.fields): r for r in records}
@@ -271,9 +278,9 @@ def _key(fields: Mapping[str, str]) -> tuple[str, str, str, frozenset[str]]:
     return fields.get("ticker", ""), fields.get("period", ""), fields.get("metric", ""), sources
 
 
-def _row(ticker: str, figure: sec.Figure) -> dict[str, str]:
+def _row(ticker: str, figure: Figure) -> dict[str, str]:
     return {"ticker": ticker, "period": figure.period, "metric": figure.metric,
-            "value": sec.format_value(figure.value), "unit": figure.unit, "source": figure.source,
+            "value": format_value(figure.value), "unit": figure.unit, "source": figure.source,
             "status": figure.status, "note": figure.note}
 
 
@@ -288,7 +295,7 @@ def _differ(a: float, b: float) -> bool:
     return abs(a - b) > DISAGREEMENT_TOLERANCE * max(abs(a), abs(b))
 
 
-def _new_filings(sources_text: str, extraction: sec.Extraction) -> tuple[sec.Filing, ...]:
+def _new_filings(sources_text: str, extraction: Extraction) -> tuple[Filing, ...]:
     known = _sources(sources_text)
     return tuple(f for f in extraction.filings if f.source_id not in known)
 
@@ -302,7 +309,7 @@ def _sources(text: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _append_sources(text: str, file: str, filings: tuple[sec.Filing, ...]) -> str:
+def _append_sources(text: str, file: str, filings: tuple[Filing, ...]) -> str:
     """``text`` with an entry per filing appended under ``sources:``, comments untouched.
 
     Appending is only right when ``sources:`` is the file's last top-level key; the result is
@@ -330,7 +337,7 @@ def _append_sources(text: str, file: str, filings: tuple[sec.Filing, ...]) -> st
     return merged
 
 
-def _entry(filing: sec.Filing) -> dict[str, str]:
+def _entry(filing: Filing) -> dict[str, str]:
     return {"url": filing.url, "publisher": SOURCE_PUBLISHER, "kind": SOURCE_KIND,
             "description": filing.description}
 
@@ -381,5 +388,5 @@ def write(inputs_dir: Path, merge: Merge) -> None:
              len(merge.new_sources), inputs_dir)
 
 
-def _count(figures: tuple[sec.Figure, ...], status: str) -> int:
+def _count(figures: tuple[Figure, ...], status: str) -> int:
     return sum(1 for figure in figures if figure.status == status)

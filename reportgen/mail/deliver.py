@@ -16,13 +16,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from reportgen import build, compose, narrative, peers, render, stakeholders
+from reportgen import build, narrative, peers, render
 from reportgen.config import Config
 from reportgen.errors import ReportgenError, UsageError
 from reportgen.files import atomic_write
 from reportgen.formatting import number_style
-from reportgen.ledger import FINAL, Ledger, open_ledger
-from reportgen.smtp import SmtpSession, SmtpSetupError
+from reportgen.mail import compose
+from reportgen.mail import recipients as stakeholders
+from reportgen.mail.ledger import FINAL, Ledger, open_ledger
+from reportgen.mail.smtp import SmtpSession, SmtpSetupError
 
 log = logging.getLogger(__name__)
 

@@ -1,12 +1,13 @@
 """``reportgen import-filing``: a filing's mapped facts → facts.csv rows, merged as import-sec.
 
-The facts come from :mod:`reportgen.filing` (arelle, offline), the miner's map from
-:mod:`reportgen.filing_map`. Periods are not worked out twice: the mapped facts become a
-companyfacts-shaped :class:`reportgen.sec.Document` (one pseudo-tag per metric) and go through
-:func:`reportgen.sec.extract`, so a 3-month fact is a quarter, Q4 = FY − 9M when a 10-K and
-the Q3 10-Q are imported together (both cited), a fiscal quarter belongs to the calendar
-quarter of its midpoint. Merging is :mod:`reportgen.sec_merge`'s: beside rows from other
-sources, disagreements listed, validated before an atomic write, one filing never twice.
+The facts come from :mod:`reportgen.filing.document` (arelle, offline), the miner's map
+from :mod:`reportgen.filing_map`. Periods are not worked out twice: the mapped facts become a
+companyfacts-shaped :class:`reportgen.sec.document.Document` (one pseudo-tag per metric) and
+go through :func:`reportgen.sec.periods.extract`, so a 3-month fact is a quarter, Q4 = FY − 9M
+when a 10-K and the Q3 10-Q are imported together (both cited), a fiscal quarter belongs to
+the calendar quarter of its midpoint. Merging is :mod:`reportgen.sec.merge`'s: beside rows
+from other sources, disagreements listed, validated before an atomic write, one filing never
+twice.
 """
 
 from __future__ import annotations
@@ -20,11 +21,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportgen import filing_map, sec, sec_merge
+from reportgen import filing_map
 from reportgen.errors import InputError, Problem, UsageError
-from reportgen.filing import FilingDocument, FilingDocumentError, most_precise, read_filing
+from reportgen.filing.document import FilingDocument, FilingDocumentError, most_precise, read_filing
 from reportgen.inputs import FACT_COLUMNS, read_raw
 from reportgen.metrics import DISAGREEMENT_TOLERANCE
+from reportgen.sec import merge as sec_merge
+from reportgen.sec.document import (
+    ACCESSION,
+    FORM,
+    MAX_JSON_BYTES,
+    Document,
+    Fact,
+    Filing,
+    SecDocumentError,
+    _date,
+)
+from reportgen.sec.fetch import fetch, user_agent
+from reportgen.sec.periods import Extraction, Figure
+from reportgen.sec.periods import extract as extract_periods
+from reportgen.sec.tags import TagMap, TagRule
 from reportgen.vocabulary import METRICS
 
 PSEUDO_TAXONOMY = "filing"
@@ -53,7 +69,7 @@ class Source:
     """One filing read: its facts and what facts.csv cites."""
 
     document: FilingDocument
-    filing: sec.Filing
+    filing: Filing
 
 
 @dataclass(frozen=True)
@@ -74,7 +90,7 @@ class FilingOptions:
 class FilingReport:
     ticker: str
     sources: tuple[Source, ...]
-    extraction: sec.Extraction
+    extraction: Extraction
     merge: sec_merge.Merge
     written: bool
     facts_file: str
@@ -131,7 +147,7 @@ def import_filing(inputs_dir: Path, options: FilingOptions) -> FilingReport:
     if options.fetch:
         if len(options.fetch) != len(options.files):
             raise UsageError("--fetch: give one FILE (where to save) per accession number")
-        agent = sec.user_agent(options.user_agent)
+        agent = user_agent(options.user_agent)
         filings = []
         for accession, path in zip(options.fetch, options.files, strict=True):
             filing, url = fetch_filing(company.cik, accession, path, agent)
@@ -168,7 +184,7 @@ def company_of(companies: Any, file: str, ticker: str) -> Company:
     return Company(ticker, cik, month, filing_map.parse(value, lines), tuple(lines))
 
 
-def local_filings(cik: int, options: FilingOptions) -> list[sec.Filing]:
+def local_filings(cik: int, options: FilingOptions) -> list[Filing]:
     """The filings local files stand for: the accession numbers must be given, one a file."""
     if len(options.accessions) != len(options.files):
         raise UsageError("--accession: give the accession number of each FILE, in order (it "
@@ -177,12 +193,12 @@ def local_filings(cik: int, options: FilingOptions) -> list[sec.Filing]:
         raise UsageError("--filed: give one date per FILE, in order, or none")
     filings = []
     for index, accession in enumerate(options.accessions):
-        if not sec.ACCESSION.match(accession):
+        if not ACCESSION.match(accession):
             raise UsageError(f"--accession {accession!r}: expected 0001045810-25-000209 form")
         filed = options.filed[index] if options.filed else ""
-        if filed and sec._date(filed) is None:
+        if filed and _date(filed) is None:
             raise UsageError(f"--filed {filed!r}: expected YYYY-MM-DD")
-        filings.append(sec.Filing(filed, accession, "", cik))
+        filings.append(Filing(filed, accession, "", cik))
     return filings
 
 
@@ -194,14 +210,14 @@ def _with_form(source: Source, company: Company, file: str) -> Source:
                                   f"({document.entity_name}), but {file} gives {company.ticker} "
                                   f"CIK {company.cik}; import the right company's filing or "
                                   "fix the cik there")])
-    form = source.filing.form or (document.form if sec.FORM.match(document.form) else "filing")
+    form = source.filing.form or (document.form if FORM.match(document.form) else "filing")
     return Source(document, dataclasses.replace(source.filing, form=form))
 
 
-def extract(sources: Sequence[Source], company: Company) -> sec.Extraction:
+def extract(sources: Sequence[Source], company: Company) -> Extraction:
     """The mapped figures of the filings, one per metric and period (see the module doc)."""
     groups = filing_map.metrics(company.entries)
-    facts: dict[tuple[str, str, str], list[sec.Fact]] = {}
+    facts: dict[tuple[str, str, str], list[Fact]] = {}
     skipped: list[str] = []
     for source in sources:
         chosen = most_precise(source.document.facts).values()
@@ -221,13 +237,14 @@ def extract(sources: Sequence[Source], company: Company) -> sec.Extraction:
                                    "dates, so the sum would be partial")
                     continue
                 facts.setdefault((PSEUDO_TAXONOMY, metric, ""), []).append(
-                    sec.Fact(start, end, sum(found.values()), source.filing))
+                    Fact(start, end, sum(found.values()), source.filing))
     latest = max(sources, key=lambda s: s.filing).document
-    document = sec.Document(latest.path, latest.cik, latest.entity_name,
-                            {key: tuple(found) for key, found in facts.items()})
-    rules = sec.TagMap({metric: (sec.TagRule(PSEUDO_TAXONOMY, metric, "", 1),)
-                        for metric in groups})
-    extraction = sec.extract(document, rules, fiscal_year_end_month=company.fiscal_year_end_month)
+    document = Document(latest.path, latest.cik, latest.entity_name,
+                        {key: tuple(found) for key, found in facts.items()})
+    rules = TagMap({metric: (TagRule(PSEUDO_TAXONOMY, metric, "", 1),)
+                    for metric in groups})
+    extraction = extract_periods(document, rules,
+                                 fiscal_year_end_month=company.fiscal_year_end_month)
     labels = {f"{PSEUDO_TAXONOMY}:{metric}": " + ".join(e.label for e in entries)
               for metric, entries in groups.items()}
     figures = tuple(_relabelled(figure, labels) for figure in extraction.figures)
@@ -235,7 +252,7 @@ def extract(sources: Sequence[Source], company: Company) -> sec.Extraction:
                                skipped=(*skipped, *extraction.skipped))
 
 
-def _relabelled(figure: sec.Figure, labels: Mapping[str, str]) -> sec.Figure:
+def _relabelled(figure: Figure, labels: Mapping[str, str]) -> Figure:
     note = figure.note
     for pseudo, label in labels.items():
         note = note.replace(f"({pseudo})", f"({label})").replace(pseudo, label)
@@ -263,7 +280,7 @@ def sec_urls() -> tuple[str, str]:
 class Listed:
     """One filing as SEC's submissions document lists it."""
 
-    filing: sec.Filing
+    filing: Filing
     primary_document: str
     report_date: str
 
@@ -271,34 +288,34 @@ class Listed:
 def fetch_submissions(cik: int, destination: Path, agent: str) -> list[Listed]:
     """Download the company's submissions document (its recent filings) and list them."""
     data_url, _ = sec_urls()
-    sec.fetch(cik, destination, agent, url=data_url + SUBMISSIONS_PATH.format(cik=cik))
+    fetch(cik, destination, agent, url=data_url + SUBMISSIONS_PATH.format(cik=cik))
     return read_submissions(destination, cik)
 
 
 def read_submissions(path: Path, cik: int) -> list[Listed]:
     """The filings a submissions document lists (``filings.recent``), oldest first."""
     try:
-        document = json.loads(path.read_bytes()[:sec.MAX_JSON_BYTES])
+        document = json.loads(path.read_bytes()[:MAX_JSON_BYTES])
         recent = document["filings"]["recent"]
         rows = zip(recent["accessionNumber"], recent["filingDate"], recent["form"],
                    recent["primaryDocument"], recent["reportDate"], strict=False)
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise sec.SecDocumentError([Problem(str(path), "not an SEC submissions document "
-                                                       f"({error!r})")]) from None
+        raise SecDocumentError([Problem(str(path), "not an SEC submissions document "
+                                                   f"({error!r})")]) from None
     listed = []
     for accession, filed, form, name, report in rows:
-        if (isinstance(accession, str) and sec.ACCESSION.match(accession)
-                and isinstance(form, str) and sec.FORM.match(form)
-                and sec._date(filed) is not None and isinstance(name, str)):
-            listed.append(Listed(sec.Filing(filed, accession, form, cik), name, str(report)))
+        if (isinstance(accession, str) and ACCESSION.match(accession)
+                and isinstance(form, str) and FORM.match(form)
+                and _date(filed) is not None and isinstance(name, str)):
+            listed.append(Listed(Filing(filed, accession, form, cik), name, str(report)))
     return sorted(listed, key=lambda item: item.filing)
 
 
 def fetch_filing(cik: int, accession: str, destination: Path, agent: str,
-                 listed: Sequence[Listed] | None = None) -> tuple[sec.Filing, str]:
+                 listed: Sequence[Listed] | None = None) -> tuple[Filing, str]:
     """Download one filing's primary document (found in the submissions list) to
     ``destination``; returns the filing as cited and the URL fetched."""
-    if not sec.ACCESSION.match(accession):
+    if not ACCESSION.match(accession):
         raise UsageError(f"--fetch {accession!r}: expected an accession number like "
                          "0001045810-25-000209")
     if listed is None:
@@ -307,15 +324,15 @@ def fetch_filing(cik: int, accession: str, destination: Path, agent: str,
     if found is None:
         raise UsageError(f"--fetch {accession}: not among CIK {cik}'s recent filings on SEC")
     if not SAFE_NAME.match(found.primary_document):
-        raise sec.SecDocumentError([Problem(
+        raise SecDocumentError([Problem(
             "SEC submissions", f"{accession}: primary document {found.primary_document!r} is "
                                "not an inline XBRL .htm reportgen can read")])
     _, archives = sec_urls()
     url = archives + DOCUMENT_PATH.format(cik=cik, accession=accession.replace("-", ""),
                                           name=found.primary_document)
-    sec.fetch(cik, destination, agent, url=url)
+    fetch(cik, destination, agent, url=url)
     return found.filing, url
 
 
-def _count(figures: tuple[sec.Figure, ...], status: str) -> int:
+def _count(figures: tuple[Figure, ...], status: str) -> int:
     return sum(1 for figure in figures if figure.status == status)

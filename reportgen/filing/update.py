@@ -1,7 +1,7 @@
 """``reportgen update``: every miner with a CIK refreshed from SEC in one run, written all or none.
 
 For each miner: its companyfacts (totals, :mod:`reportgen.sec`) and, when it has a
-``filing_map``, its latest periodic filing's segment facts (:mod:`reportgen.filing_import`;
+``filing_map``, its latest periodic filing's segment facts (:mod:`reportgen.filing.importer`;
 after a 10-K the 10-Q before it too, so Q4 = FY − 9M can be worked out). The merges are planned
 one after the other on the same texts, so the same filing's figure from both importers lands
 once; then the whole result is validated, and with ``--write`` written only if it all passes.
@@ -17,10 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportgen import filing_import, sec, sec_merge
 from reportgen.errors import Problem, ReportgenError, UsageError
-from reportgen.filing import read_filing
+from reportgen.filing import importer as filing_import
+from reportgen.filing.document import read_filing
 from reportgen.inputs import read_raw
+from reportgen.sec import merge as sec_merge
+from reportgen.sec.document import SecDocumentError, read_document
+from reportgen.sec.fetch import fetch, user_agent
+from reportgen.sec.periods import Extraction, extract
+from reportgen.sec.tags import load_tag_map
 
 COMPANYFACTS_PATH = "/api/xbrl/companyfacts/CIK{cik:010d}.json"
 
@@ -83,7 +88,7 @@ def update(inputs_dir: Path, options: UpdateOptions) -> UpdateReport:
                if isinstance(e, dict) and isinstance(e.get("cik"), int)]
     if not entries:
         raise UsageError(f"no miner in {raw.companies_file} has a cik: nothing to update")
-    agent = sec.user_agent(options.user_agent) if options.fetch else ""
+    agent = user_agent(options.user_agent) if options.fetch else ""
     texts = _Texts((inputs_dir / "facts.csv").read_bytes().decode("utf-8"),
                    (inputs_dir / "sources.yaml").read_bytes().decode("utf-8"), [])
     miners, failures = [], []
@@ -113,16 +118,16 @@ def _miner(raw: Any, ticker: str, options: UpdateOptions, agent: str,
     companyfacts = folder / "companyfacts.json"
     if options.fetch:
         data_url, _ = filing_import.sec_urls()
-        sec.fetch(company.cik, companyfacts, agent,
-                  url=data_url + COMPANYFACTS_PATH.format(cik=company.cik))
+        fetch(company.cik, companyfacts, agent,
+              url=data_url + COMPANYFACTS_PATH.format(cik=company.cik))
     if companyfacts.exists():
-        tag_map = sec.load_tag_map()
-        document = sec.read_document(companyfacts, tag_map.tags())
+        tag_map = load_tag_map()
+        document = read_document(companyfacts, tag_map.tags())
         if document.cik != company.cik:
-            raise sec.SecDocumentError([Problem(str(companyfacts), f"CIK {document.cik}, not "
-                                                                   f"{ticker}'s {company.cik}")])
-        extraction = sec.extract(document, tag_map,
-                                 fiscal_year_end_month=company.fiscal_year_end_month)
+            raise SecDocumentError([Problem(str(companyfacts), f"CIK {document.cik}, not "
+                                                               f"{ticker}'s {company.cik}")])
+        extraction = extract(document, tag_map,
+                             fiscal_year_end_month=company.fiscal_year_end_month)
         merge = texts.apply(_plan(raw, texts, ticker, extraction))
         lines.append(f"  companyfacts: {_summary(merge)}")
         lines += [f"    {line}" for line in sec_merge.changed_lines(extraction)]
@@ -180,7 +185,7 @@ def latest_periodic(listed: list[filing_import.Listed]) -> list[filing_import.Li
     return [latest]
 
 
-def _plan(raw: Any, texts: _Texts, ticker: str, extraction: sec.Extraction) -> sec_merge.Merge:
+def _plan(raw: Any, texts: _Texts, ticker: str, extraction: Extraction) -> sec_merge.Merge:
     return sec_merge.plan(texts.facts, texts.sources, raw.facts.file, raw.sources_file, ticker,
                           extraction)
 

@@ -26,10 +26,10 @@ import jinja2
 from reportgen import formatting, provenance, view
 from reportgen.claims import Claim, miner_claims, period_name
 from reportgen.errors import ReportgenError
+from reportgen.mail.recipients import Recipient, has_line_break
 from reportgen.model import Metrics
 from reportgen.moves import KINDS as MOVE_KINDS
 from reportgen.peers import STALE_AFTER_QUARTERS
-from reportgen.stakeholders import Recipient, has_line_break
 from reportgen.vocabulary import STATUS_MARKS
 
 LEAD_SENTENCES = 3
