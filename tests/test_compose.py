@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import build, compose, formatting, render
+from reportgen import build, formatting, render
 from reportgen import config as config_module
 from reportgen.claims import Claim
-from reportgen.compose import Figure, MinerSummary
+from reportgen.mail import compose
+from reportgen.mail.compose import Figure, MinerSummary
+from reportgen.mail.recipients import Recipient
 from reportgen.provenance import Figure as Printed
-from reportgen.stakeholders import Recipient
 from tests.conftest import ROOT
 from tests.test_deliver import set_status
 

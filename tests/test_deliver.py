@@ -24,12 +24,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from reportgen import cli, compose, formatting
+from reportgen import cli, formatting
 from reportgen import config as config_module
-from reportgen.deliver import SendOptions, prepare, send
 from reportgen.errors import ReportgenError
-from reportgen.ledger import open_ledger
-from reportgen.smtp import SmtpSession
+from reportgen.mail import compose
+from reportgen.mail.deliver import SendOptions, prepare, send
+from reportgen.mail.ledger import open_ledger
+from reportgen.mail.smtp import SmtpSession
 from tests.conftest import EPOCH, replace_line
 
 RECIPIENTS = {"desk@example.com", "mining.analyst@example.com", "ir.watch@example.com"}

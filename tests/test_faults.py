@@ -18,9 +18,9 @@ import pytest
 from pypdf import PdfReader
 
 from reportgen import cli
-from reportgen.deliver import SendOptions, send
 from reportgen.errors import ReportgenError
-from reportgen.ledger import open_ledger
+from reportgen.mail.deliver import SendOptions, send
+from reportgen.mail.ledger import open_ledger
 from tests.conftest import replace_line
 from tests.test_concurrency import worker_pids
 from tests.test_deliver import Recorder, _config, _free_port

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import cli, filing_import, filing_map
-from reportgen.filing import FilingDocument, FilingDocumentError, most_precise, read_filing
-from reportgen.sec import Filing
+from reportgen import cli, filing_map
+from reportgen.filing import importer as filing_import
+from reportgen.filing.document import FilingDocument, FilingDocumentError, most_precise, read_filing
+from reportgen.sec.document import Filing
 
 FIXTURES = Path(__file__).parent / "fixtures" / "filing"
 NVDA_HTM = FIXTURES / "nvda-10-q-2025-08-27.html"
@@ -425,7 +426,7 @@ def test_latest_periodic_takes_the_10q_before_a_10k() -> None:
     def listed(accession: str, form: str, filed: str) -> filing_import.Listed:
         return filing_import.Listed(Filing(filed, accession, form, 1), "x.htm", filed)
 
-    from reportgen.update import latest_periodic
+    from reportgen.filing.update import latest_periodic
     q3 = listed("0000000001-25-000003", "10-Q", "2025-11-01")
     k = listed("0000000001-26-000001", "10-K", "2026-02-20")
     other = listed("0000000001-26-000002", "8-K", "2026-02-21")
@@ -485,7 +486,7 @@ def test_q4_from_a_10k_and_the_q3_10q_cites_both() -> None:
     # tags July-September alone. Q4 = 100 − 70 = 30 USD_M, calendar 2025Q3 (midpoint 15 Aug).
     from datetime import date
 
-    from reportgen.filing import FilingFact
+    from reportgen.filing.document import FilingFact
 
     member = frozenset({(PRODUCT, "corz:ColocationMember")})
 

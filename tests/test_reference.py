@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from reportgen import __version__, cli
-from reportgen.ledger import open_ledger
+from reportgen.mail.ledger import open_ledger
 from tests.conftest import replace_line
 from tests.test_deliver import built, smtp_server  # noqa: F401 (fixtures)
 

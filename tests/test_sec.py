@@ -16,8 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import cli, periods, sec
+from reportgen import cli, periods
 from reportgen.errors import UsageError
+from reportgen.sec.document import read_document
+from reportgen.sec.fetch import COMPANYFACTS_URL, USER_AGENT_ENV, fetch, user_agent
+from reportgen.sec.periods import Figure
+from reportgen.sec.periods import extract as extract_periods
+from reportgen.sec.tags import load_tag_map
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sec"
 SNOW_JSON = FIXTURES / "CIK0001640147-snowflake.json"
@@ -49,12 +54,12 @@ LPA_ENTRY = """\
 
 
 def extract(path: Path, *, first: bool = False, month: int = 1) -> dict[tuple[str, str],
-                                                                            sec.Figure]:
-    tag_map = sec.load_tag_map()
-    document = sec.read_document(path, tag_map.tags())
-    extraction = sec.extract(document, tag_map, as_first_reported=first,
-                             fiscal_year_end_month=month)
-    chosen: dict[tuple[str, str], sec.Figure] = {}
+                                                                            Figure]:
+    tag_map = load_tag_map()
+    document = read_document(path, tag_map.tags())
+    extraction = extract_periods(document, tag_map, as_first_reported=first,
+                                 fiscal_year_end_month=month)
+    chosen: dict[tuple[str, str], Figure] = {}
     for figure in extraction.figures:  # the chosen figure comes before a changed value's row
         chosen.setdefault((figure.period, figure.metric), figure)
     return chosen
@@ -91,7 +96,7 @@ def snapshot(project: Path) -> tuple[bytes, bytes]:
 # --- fixtures -----------------------------------------------------------------------------------
 
 def test_fixtures_are_small_and_keep_only_mapped_tags() -> None:
-    mapped = sec.load_tag_map().tags()
+    mapped = load_tag_map().tags()
     for path in (SNOW_JSON, LPA_JSON):
         assert path.stat().st_size < 100_000
         document = json.loads(path.read_text())
@@ -185,9 +190,9 @@ def test_a_restated_fact_latest_filing_by_default_or_as_first_reported() -> None
     assert latest.value == pytest.approx(0.228485)
     assert latest.source == LPA_20F_2024
     # the later 20-F is no amendment: the first value stays beside it, and is listed
-    tag_map = sec.load_tag_map()
-    extraction = sec.extract(sec.read_document(LPA_JSON, tag_map.tags()), tag_map,
-                             fiscal_year_end_month=12)
+    tag_map = load_tag_map()
+    extraction = extract_periods(read_document(LPA_JSON, tag_map.tags()), tag_map,
+                                 fiscal_year_end_month=12)
     rows = [(f.value, f.source) for f in extraction.figures
             if (f.period, f.metric) == ("FY2022", "depreciation_amortization")]
     assert rows == [(pytest.approx(0.228485), LPA_20F_2024),
@@ -211,9 +216,9 @@ def test_an_unrestated_fact_cites_the_filing_that_first_reported_it() -> None:
 # --- an annual-only IFRS filer ------------------------------------------------------------------
 
 def test_ifrs_annual_filer_gets_year_rows_and_no_quarters() -> None:
-    tag_map = sec.load_tag_map()
-    extraction = sec.extract(sec.read_document(LPA_JSON, tag_map.tags()), tag_map,
-                             fiscal_year_end_month=12)
+    tag_map = load_tag_map()
+    extraction = extract_periods(read_document(LPA_JSON, tag_map.tags()), tag_map,
+                                 fiscal_year_end_month=12)
     assert not extraction.quarterly
     figures = {(f.period, f.metric): f for f in extraction.figures}
     assert all(period.startswith("FY") for period, _ in figures)
@@ -454,17 +459,17 @@ def local_sec() -> Iterator[tuple[str, list[str]]]:
 def test_fetch_sends_the_user_agent_and_saves_the_document(
         local_sec: tuple[str, list[str]], tmp_path: Path) -> None:
     url, agents = local_sec
-    saved = sec.fetch(1640147, tmp_path / "snow.json", "Jane Analyst jane@example.com", url=url)
+    saved = fetch(1640147, tmp_path / "snow.json", "Jane Analyst jane@example.com", url=url)
     assert agents == ["Jane Analyst jane@example.com"]
     assert saved.read_bytes() == SNOW_JSON.read_bytes()
-    assert sec.COMPANYFACTS_URL.format(cik=1640147) == (
+    assert COMPANYFACTS_URL.format(cik=1640147) == (
         "https://data.sec.gov/api/xbrl/companyfacts/CIK0001640147.json")
 
 
 def test_fetch_needs_a_user_agent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv(sec.USER_AGENT_ENV, raising=False)
+    monkeypatch.delenv(USER_AGENT_ENV, raising=False)
     with pytest.raises(UsageError, match="REPORTGEN_SEC_USER_AGENT"):
-        sec.user_agent(None)
-    assert sec.user_agent("Config Person cp@example.com") == "Config Person cp@example.com"
-    monkeypatch.setenv(sec.USER_AGENT_ENV, "Jane Analyst jane@example.com")
-    assert sec.user_agent("Config Person cp@example.com") == "Jane Analyst jane@example.com"
+        user_agent(None)
+    assert user_agent("Config Person cp@example.com") == "Config Person cp@example.com"
+    monkeypatch.setenv(USER_AGENT_ENV, "Jane Analyst jane@example.com")
+    assert user_agent("Config Person cp@example.com") == "Jane Analyst jane@example.com"

@@ -1,4 +1,4 @@
-"""The period rules both importers share (sec.extract), on small hand-made companyfacts documents.
+"""The period rules both importers share (sec.periods), on small hand-made companyfacts documents.
 
 Each case is the shape met in CleanSpark's real history (fiscal year ending 30 September): a
 late filing misdating a balance, an inception-to-date total and a 15-month window beside the
@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import sec
+from reportgen.sec.document import SecDocumentError, read_document
+from reportgen.sec.periods import Extraction, extract
+from reportgen.sec.tags import load_tag_map
 
 
 def fact(start: str | None, end: str, value: int, accession: str, form: str,
@@ -24,7 +26,7 @@ def fact(start: str | None, end: str, value: int, accession: str, form: str,
     return item
 
 
-def extraction(tmp_path: Path, tag: str, facts: list[dict[str, object]]) -> sec.Extraction:
+def extraction(tmp_path: Path, tag: str, facts: list[dict[str, object]]) -> Extraction:
     path = tmp_path / "companyfacts.json"
     # one quarter's revenue, so the filer counts as quarterly (balances go to calendar quarters)
     quarter = [fact("2018-07-01", "2018-09-30", 1_000_000, "0000827876-18-000001", "10-K",
@@ -32,12 +34,12 @@ def extraction(tmp_path: Path, tag: str, facts: list[dict[str, object]]) -> sec.
     tags = {"Revenues": {"units": {"USD": quarter}}, tag: {"units": {"USD": facts}}}
     path.write_text(json.dumps({"cik": 827876, "entityName": "CleanSpark-like", "facts": {
         "us-gaap": tags}}))
-    tag_map = sec.load_tag_map()
-    return sec.extract(sec.read_document(path, tag_map.tags()), tag_map,
-                       fiscal_year_end_month=9)
+    tag_map = load_tag_map()
+    return extract(read_document(path, tag_map.tags()), tag_map,
+                   fiscal_year_end_month=9)
 
 
-def rows(found: sec.Extraction, period: str, metric: str) -> list[tuple[float, str]]:
+def rows(found: Extraction, period: str, metric: str) -> list[tuple[float, str]]:
     return [(round(f.value, 6), f.source) for f in found.figures
             if (f.period, f.metric) == (period, metric)]
 
@@ -100,7 +102,7 @@ def test_quarters_come_only_from_standard_fiscal_windows(tmp_path: Path) -> None
 def test_a_bad_document_is_a_problem_in_the_document_not_the_inputs(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text('{"cik": 1, "facts": ')
-    with pytest.raises(sec.SecDocumentError) as error:
-        sec.read_document(path)
+    with pytest.raises(SecDocumentError) as error:
+        read_document(path)
     assert str(error.value).startswith("1 problem in the SEC document:")
     assert "in the inputs" not in str(error.value)

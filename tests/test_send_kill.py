@@ -37,7 +37,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 from reportgen import config as config_module
-from reportgen.deliver import SendOptions, prepare
+from reportgen.mail.deliver import SendOptions, prepare
 from tests.conftest import copy_project, replace_line
 from tests.test_deliver import _free_port
 
@@ -124,7 +124,7 @@ def _quiet(log: Log, timeout: float = 20.0) -> None:
 
 HELPER = r"""
 import json, os, sys, traceback
-import reportgen.cli, reportgen.deliver  # what a send needs, imported once
+import reportgen.cli, reportgen.mail.deliver  # what a send needs, imported once
 from reportgen.cli import main
 
 child = None

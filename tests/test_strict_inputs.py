@@ -21,12 +21,18 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from reportgen import cli, errors, inputs, safeyaml, sec, stakeholders, validate
+from reportgen import cli, errors, inputs, safeyaml, validate
 from reportgen.errors import InputError, ReportgenError
+from reportgen.mail import recipients as stakeholders
+from reportgen.sec.document import MAX_CONTAINERS, MAX_JSON_BYTES, read_document
+from reportgen.sec.fetch import fetch
+from reportgen.sec.periods import extract
+from reportgen.sec.tags import load_tag_map
 from tests.conftest import replace_line
 
 COMPANIES = "inputs/companies.yaml"
@@ -440,7 +446,7 @@ def test_the_line_of_a_refused_number_is_named(tmp_path: Path) -> None:
     path.write_text(json.dumps(json.loads(_document(_fact())), indent=1).replace(
         '"val": 1042074000', '"val": 1e400'))
     with pytest.raises(InputError) as caught:
-        sec.read_document(path)
+        read_document(path)
     [problem] = caught.value.problems
     assert problem.line == line_of(path, '       "val": 1e400,')
 
@@ -451,34 +457,34 @@ def test_a_companyfacts_document_over_the_limit_is_refused_unparsed(
         handle.write(SNOW_ENTRY)
     path = tmp_path / "big.json"
     document = sec_fixture().read_bytes()
-    path.write_bytes(document[:1] + b" " * sec.MAX_JSON_BYTES + document[1:])  # valid JSON
+    path.write_bytes(document[:1] + b" " * MAX_JSON_BYTES + document[1:])  # valid JSON
     started = time.perf_counter()
     err = fails(project, capsys, "import-sec", str(path), "--ticker", "SNOW")
     assert time.perf_counter() - started < 5
-    assert f"bytes is more than the {sec.MAX_JSON_BYTES:,} reportgen reads" in err
+    assert f"bytes is more than the {MAX_JSON_BYTES:,} reportgen reads" in err
 
 
 def test_a_document_of_nothing_but_containers_is_refused_before_parsing(tmp_path: Path) -> None:
     path = tmp_path / "lists.json"
-    path.write_text('{"cik": 1, "entityName": "X", "facts": [' + "[]," * sec.MAX_CONTAINERS
+    path.write_text('{"cik": 1, "entityName": "X", "facts": [' + "[]," * MAX_CONTAINERS
                     + "[]]}")
     with pytest.raises(InputError, match=f"arrays and objects, more than the "
-                                         f"{sec.MAX_CONTAINERS:,}"):
-        sec.read_document(path)
+                                         f"{MAX_CONTAINERS:,}"):
+        read_document(path)
 
 
 def test_many_year_to_date_windows_are_worked_out_in_linear_time(tmp_path: Path) -> None:
     """20,000 windows sharing one start date: the quarter derivation paired every two
     (4e8 pairs) before; now it looks up the few end dates that leave a quarter."""
-    start = sec.date(1950, 1, 1)
-    facts = [_fact(start=start.isoformat(), end=(start + sec.timedelta(days=n)).isoformat(),
+    start = date(1950, 1, 1)
+    facts = [_fact(start=start.isoformat(), end=(start + timedelta(days=n)).isoformat(),
                    val=n) for n in range(100, 20_100)]
     path = tmp_path / "windows.json"
     path.write_text(json.dumps({"cik": 1640147, "entityName": "X", "facts": {"us-gaap": {
         "Revenues": {"units": {"USD": facts}}}}}))
-    tag_map = sec.load_tag_map()
+    tag_map = load_tag_map()
     started = time.perf_counter()
-    extraction = sec.extract(sec.read_document(path, tag_map.tags()), tag_map)
+    extraction = extract(read_document(path, tag_map.tags()), tag_map)
     assert time.perf_counter() - started < 30
     assert extraction.figures
 
@@ -488,10 +494,10 @@ def local_sec() -> Iterator[str]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
-            self.send_header("Content-Length", str(sec.MAX_JSON_BYTES + 1))
+            self.send_header("Content-Length", str(MAX_JSON_BYTES + 1))
             self.end_headers()
             with contextlib.suppress(OSError):  # the client stops reading, as it should
-                self.wfile.write(b" " * (sec.MAX_JSON_BYTES + 1))
+                self.wfile.write(b" " * (MAX_JSON_BYTES + 1))
 
         def log_message(self, *args: object) -> None:
             pass
@@ -509,8 +515,8 @@ def local_sec() -> Iterator[str]:
 def test_a_download_over_the_limit_is_refused_and_nothing_saved(local_sec: str,
                                                                 tmp_path: Path) -> None:
     saved = tmp_path / "snow.json"
-    with pytest.raises(ReportgenError, match=f"more than the {sec.MAX_JSON_BYTES:,} reportgen"):
-        sec.fetch(1640147, saved, "Jane Analyst jane@example.com", url=local_sec)
+    with pytest.raises(ReportgenError, match=f"more than the {MAX_JSON_BYTES:,} reportgen"):
+        fetch(1640147, saved, "Jane Analyst jane@example.com", url=local_sec)
     assert not saved.exists()
 
 
