@@ -1,7 +1,7 @@
 """import-sec on real SEC companyfacts documents, trimmed to the tags we map (no network).
 
 The fixtures are the two documents in /work/shared/data/sec/ with only the tags listed in
-reportgen/sec_tags.yaml kept, each with all its facts, untouched
+reportgen/sec/tags.yaml kept, each with all its facts, untouched
 (``test_fixtures_are_the_real_documents_trimmed`` checks that when the originals are present).
 Every expected value below was looked up in the JSON by hand; the arithmetic is written out.
 """
