@@ -60,7 +60,8 @@ def test_installed_tool_starts_and_builds_a_project(tmp_path):
     (wheel,) = (tmp_path / "dist").glob("reportgen-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = ({f"reportgen/templates/{name}" for name in _files(ROOT / "templates")} |
-               {f"reportgen/sample/{name}" for name in _files(ROOT / "inputs")})
+               {f"reportgen/sample/{name}" for name in _files(ROOT / "inputs")} |
+               {f"reportgen/{name}" for name in _files(ROOT / "reportgen")})  # sec/tags.yaml
     missing = sorted(shipped - names)
     assert not missing, f"not in the wheel (pyproject.toml's package data): {missing}"
 
