@@ -33,7 +33,7 @@ import pandas as pd
 
 from reportgen import analysis, archive, derive, inputs, keys, manifest, metrics, periods, validate
 from reportgen.config import Config
-from reportgen.errors import InputError, OutputError, UsageError
+from reportgen.errors import BuildBusy, InputError, NothingToBuild, OutputError, cannot_write
 from reportgen.files import is_own_temp, sync_folder
 from reportgen.model import Dataset, Metrics
 from reportgen.workers import BriefingResult, WrittenFile
@@ -74,19 +74,6 @@ def load_dataset(config: Config) -> Dataset:
     if derived.empty:
         return dataset
     return replace(dataset, facts=pd.concat([dataset.facts, derived], ignore_index=True))
-
-
-class NothingToBuild(UsageError):
-    """A project with no quarterly figure yet (just made by ``reportgen init``): one line
-    saying what to add, exit 2, nothing written."""
-
-    def __init__(self, config: Config) -> None:
-        facts = config.inputs_dir / "facts.csv"
-        shown = facts.relative_to(config.project_root) if facts.is_relative_to(
-            config.project_root) else facts
-        super().__init__(f"nothing to build yet: {shown} has no quarterly figures; add a "
-                         "miner to companies.yaml, its sources to sources.yaml and its "
-                         "figures to facts.csv (README.txt beside them shows how)")
 
 
 def has_quarters(dataset: Dataset) -> bool:
@@ -189,10 +176,6 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
     return BuildReport(period, out_dir, tuple(results), tuple(decisions), written)
 
 
-class BuildBusy(UsageError):
-    """Another build holds the period folder's lock (exit code 2)."""
-
-
 @contextmanager
 def build_lock(out_dir: Path) -> Iterator[None]:
     """Hold the build lock of the period folder ``out_dir`` for the block; :class:`BuildBusy`
@@ -212,7 +195,7 @@ def build_lock(out_dir: Path) -> Iterator[None]:
         out_dir.mkdir(parents=True, exist_ok=True)
         handle = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
-        raise OutputError(f"cannot write {out_dir}: {error.strerror or error}") from None
+        raise cannot_write(out_dir, error) from None
     try:
         try:
             _lock(handle, out_dir)
@@ -252,7 +235,7 @@ def _make_staging(out_dir: Path) -> Path:
         staging.mkdir(parents=True)
         (staging / STAGING_MARKER).write_bytes(b"")
     except OSError as error:
-        raise OutputError(f"cannot write {out_dir}: {error.strerror or error}") from None
+        raise cannot_write(out_dir, error) from None
     return staging
 
 
@@ -328,7 +311,7 @@ def publish(out_dir: Path, staged: list[BriefingResult], period: str, fingerprin
         sync_folder(out_dir)
     except OSError as error:
         name = getattr(error, "filename2", None) or getattr(error, "filename", None) or out_dir
-        raise OutputError(f"cannot write {name}: {error.strerror or error}") from None
+        raise cannot_write(name, error) from None
     manifest.write_manifest(out_dir, period, fingerprint, created, published, input_key)
     return published, manifest_path
 

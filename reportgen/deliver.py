@@ -17,20 +17,16 @@ from pathlib import Path
 
 from reportgen import analysis, build, compose, manifest, narrative, render, stakeholders
 from reportgen.config import Config
-from reportgen.errors import ReportgenError, UsageError
+from reportgen.errors import SmtpSetupError, StaleBriefingsError, UsageError
 from reportgen.files import atomic_write
 from reportgen.formatting import number_style
 from reportgen.ledger import FINAL, Ledger, open_ledger
-from reportgen.smtp import SmtpSession, SmtpSetupError
+from reportgen.smtp import SmtpSession
 
 log = logging.getLogger(__name__)
 
 
 SETUP_FAILURE = "not sent, server setup failed: "
-
-
-class StaleBriefingsError(ReportgenError):
-    """The briefings on disk are missing or were built from other inputs."""
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import filing_map, sec, sec_merge
-from reportgen.errors import InputError, Problem, UsageError
-from reportgen.filing import FilingDocument, FilingDocumentError, most_precise, read_filing
+from reportgen.errors import FilingDocumentError, InputError, Problem, SecDocumentError, UsageError
+from reportgen.filing import FilingDocument, most_precise, read_filing
 from reportgen.inputs import FACT_COLUMNS, read_raw
 from reportgen.metrics import DISAGREEMENT_TOLERANCE
 from reportgen.vocabulary import METRICS
@@ -283,7 +283,7 @@ def read_submissions(path: Path, cik: int) -> list[Listed]:
         rows = zip(recent["accessionNumber"], recent["filingDate"], recent["form"],
                    recent["primaryDocument"], recent["reportDate"], strict=False)
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise sec.SecDocumentError([Problem(str(path), "not an SEC submissions document "
+        raise SecDocumentError([Problem(str(path), "not an SEC submissions document "
                                                        f"({error!r})")]) from None
     listed = []
     for accession, filed, form, name, report in rows:
@@ -307,7 +307,7 @@ def fetch_filing(cik: int, accession: str, destination: Path, agent: str,
     if found is None:
         raise UsageError(f"--fetch {accession}: not among CIK {cik}'s recent filings on SEC")
     if not SAFE_NAME.match(found.primary_document):
-        raise sec.SecDocumentError([Problem(
+        raise SecDocumentError([Problem(
             "SEC submissions", f"{accession}: primary document {found.primary_document!r} is "
                                "not an inline XBRL .htm reportgen can read")])
     _, archives = sec_urls()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from reportgen import __version__, keys
-from reportgen.errors import OutputError
+from reportgen.errors import cannot_write
 from reportgen.files import atomic_write
 
 if TYPE_CHECKING:
@@ -122,5 +122,4 @@ def write_document(out_dir: Path, manifest: Mapping[str, Any]) -> None:
     try:
         atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
     except OSError as error:
-        raise OutputError(f"cannot write {out_dir / MANIFEST}: {error.strerror or error}"
-                          ) from None
+        raise cannot_write(out_dir / MANIFEST, error) from None

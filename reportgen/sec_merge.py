@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from reportgen import safeyaml, sec
-from reportgen.errors import InputError, Problem, UsageError
+from reportgen.errors import InputError, MergeRejected, Problem, SecDocumentError, UsageError
 from reportgen.files import atomic_write
 from reportgen.inputs import FACT_COLUMNS, INPUT_FILES, parse_number, read_raw
 from reportgen.metrics import DISAGREEMENT_TOLERANCE
@@ -33,14 +33,6 @@ log = logging.getLogger(__name__)
 
 SOURCE_PUBLISHER = "sec.gov"
 SOURCE_KIND = "SEC filing"
-
-
-class MergeRejected(InputError):
-    """The merged inputs would not validate; nothing was written."""
-
-    def __str__(self) -> str:
-        return ("the SEC figures were not written: the merged inputs would not validate "
-                "(line numbers are those of the merged facts.csv)\n" + super().__str__())
 
 
 @dataclass(frozen=True)
@@ -162,7 +154,7 @@ def import_sec(inputs_dir: Path, options: ImportOptions) -> ImportReport:
         downloaded = f"{sec.COMPANYFACTS_URL.format(cik=options.fetch)} to {options.file}"
     document = sec.read_document(options.file, tag_map.tags())
     if document.cik != cik:
-        raise sec.SecDocumentError([Problem(
+        raise SecDocumentError([Problem(
             str(options.file), f"this document is CIK {document.cik} "
                                f"({document.entity_name}), but {raw.companies_file} gives "
                                f"{options.ticker} CIK {cik}; import the right company's "

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import filing_import, sec, sec_merge
-from reportgen.errors import Problem, ReportgenError, UsageError
+from reportgen.errors import Problem, ReportgenError, SecDocumentError, UsageError
 from reportgen.filing import read_filing
 from reportgen.inputs import read_raw
 
@@ -119,7 +119,7 @@ def _miner(raw: Any, ticker: str, options: UpdateOptions, agent: str,
         tag_map = sec.load_tag_map()
         document = sec.read_document(companyfacts, tag_map.tags())
         if document.cik != company.cik:
-            raise sec.SecDocumentError([Problem(str(companyfacts), f"CIK {document.cik}, not "
+            raise SecDocumentError([Problem(str(companyfacts), f"CIK {document.cik}, not "
                                                                    f"{ticker}'s {company.cik}")])
         extraction = sec.extract(document, tag_map,
                                  fiscal_year_end_month=company.fiscal_year_end_month)
