@@ -315,7 +315,7 @@ def contracts_table(metrics: Metrics) -> Table:
 
 
 def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
-    facts = metrics.facts.assign(_order=metrics.facts["period"].map(_period_order))
+    facts = metrics.facts.assign(_order=metrics.facts["period"].map(periods.sort_key))
     facts = facts.sort_values(["_order", "metric", "line"], ascending=[False, True, True])
     rows = [
         Row(f"{fact.period}", (
@@ -387,14 +387,6 @@ def metric_label_market(metric: str) -> str:
     return MARKET_METRICS[metric].label if metric in MARKET_METRICS else metric
 
 
-def _period_order(label: str) -> tuple[int, int]:
-    if periods.is_quarter(label):
-        quarter = periods.quarter(label)
-        return quarter.year, quarter.quarter
-    digits = "".join(ch for ch in label if ch.isdigit())
-    return int(digits[:4]), 5 if label.startswith("FY") else 2 + 2 * int(label[-1])
-
-
 def cited_sources(metrics: Metrics, sources: dict[str, Source], market: pd.DataFrame
                   ) -> list[Source]:
     """The sources of exactly the figures the briefing prints: every input row in its
@@ -430,7 +422,7 @@ def caveats(metrics: Metrics) -> list[str]:
 
 def other_periods_table(metrics: Metrics) -> Table:
     facts = metrics.other_periods.assign(
-        _order=metrics.other_periods["period"].map(_period_order)).sort_values(
+        _order=metrics.other_periods["period"].map(periods.sort_key)).sort_values(
         ["_order", "line"], ascending=[False, True])
     rows = tuple(
         Row(fact.period, (
