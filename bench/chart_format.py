@@ -15,14 +15,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reportgen import build, charts, config, narrative, peers, render, view, workers
+from reportgen import analysis, build, charts, config, narrative, peers, render, view, workers
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _html(settings: config.Config, ticker: str) -> str:
     dataset = build.load_dataset(settings)
-    chosen = build.plan(settings, dataset)
+    chosen = analysis.analyse(settings, dataset)
     table = peers.sort_peers(peers.peer_table(chosen.peers))
     miner = next(m for m in chosen.peers if m.company.ticker == ticker)
     context = view.context(miner, charts.build_charts(miner), narrative.sentences(miner),

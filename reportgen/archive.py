@@ -18,7 +18,6 @@ next build writes the page again.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -28,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reportgen import __version__, periods, render
+from reportgen import manifest as manifests
 from reportgen.config import Config
 from reportgen.errors import OutputError
 from reportgen.files import atomic_write
@@ -131,7 +131,7 @@ def collect(outputs_dir: Path) -> list[Period]:
     found = []
     try:
         folders = [p for p in outputs_dir.iterdir()
-                   if periods.is_quarter(p.name) and (p / "manifest.json").is_file()]
+                   if periods.is_quarter(p.name) and (p / manifests.MANIFEST).is_file()]
     except OSError:
         folders = []
     for folder in sorted(folders, key=lambda p: periods.ordinal(p.name), reverse=True):
@@ -142,16 +142,11 @@ def collect(outputs_dir: Path) -> list[Period]:
 
 
 def _period(folder: Path) -> Period | None:
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict):
+    manifest = manifests.load(folder)
+    if manifest is None:
         return None
     period = folder.name
-    publishing = manifest.get("publishing")
-    replacing = {n for n in publishing if isinstance(n, str)} if isinstance(
-        publishing, list) else set()
+    replacing = manifests.publishing(manifest)
     listed = [entry for entry in manifest.get("files") or [] if isinstance(entry, dict)
               and isinstance(entry.get("path"), str) and isinstance(entry.get("output"), str)
               and entry["path"] not in replacing]

@@ -17,7 +17,6 @@ Three rules keep ``outputs/<period>/`` trustworthy when builds overlap, fail or 
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import re
@@ -28,14 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from reportgen import __version__, archive, derive, inputs, keys, metrics, periods, validate
+from reportgen import analysis, archive, derive, inputs, keys, manifest, metrics, periods, validate
 from reportgen.config import Config
-from reportgen.errors import InputError, OutputError, UsageError
-from reportgen.files import atomic_write, is_own_temp, sync_folder
+from reportgen.errors import BuildBusy, InputError, NothingToBuild, OutputError, cannot_write
+from reportgen.files import is_own_temp, sync_folder
 from reportgen.model import Dataset, Metrics
 from reportgen.workers import BriefingResult, WrittenFile
 
@@ -44,10 +43,10 @@ if TYPE_CHECKING:
     from reportgen.peers import RankedMetric
 
 __all__ = ["BriefingResult", "BuildBusy", "BuildReport", "WrittenFile", "build", "build_lock",
-           "load_dataset", "plan"]
+           "load_dataset"]
 
 log = logging.getLogger(__name__)
-MANIFEST = "manifest.json"
+MANIFEST = manifest.MANIFEST
 
 
 @dataclass(frozen=True)
@@ -77,19 +76,6 @@ def load_dataset(config: Config) -> Dataset:
     return replace(dataset, facts=pd.concat([dataset.facts, derived], ignore_index=True))
 
 
-class NothingToBuild(UsageError):
-    """A project with no quarterly figure yet (just made by ``reportgen init``): one line
-    saying what to add, exit 2, nothing written."""
-
-    def __init__(self, config: Config) -> None:
-        facts = config.inputs_dir / "facts.csv"
-        shown = facts.relative_to(config.project_root) if facts.is_relative_to(
-            config.project_root) else facts
-        super().__init__(f"nothing to build yet: {shown} has no quarterly figures; add a "
-                         "miner to companies.yaml, its sources to sources.yaml and its "
-                         "figures to facts.csv (README.txt beside them shows how)")
-
-
 def has_quarters(dataset: Dataset) -> bool:
     """Whether any miner has a figure for a quarter (company guidance is not one)."""
     facts = dataset.facts
@@ -103,38 +89,6 @@ def build_time() -> datetime:
     if epoch:
         return datetime.fromtimestamp(int(epoch), tz=UTC)
     return datetime.now(tz=UTC).replace(microsecond=0)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a build will do, decided before anything is written."""
-
-    period: str
-    peers: tuple[Metrics, ...]
-    """Every miner with a reported quarter up to the period: the peer set of every briefing."""
-    chosen: tuple[str, ...]
-    """The miners whose own briefings this build writes (``--miner``)."""
-    silent: tuple[str, ...]
-    """Miners with no reported quarter up to the period, named in the sector overview."""
-
-
-def plan(config: Config, dataset: Dataset) -> Plan:
-    """The period and every miner's metrics, computed before anything is written."""
-    period = validate.check_request(dataset, config.period, config.miners)
-    peers, silent = [], []
-    for ticker in dataset.companies:
-        try:
-            peers.append(metrics.compute(dataset, ticker, period))
-        except LookupError:
-            silent.append(ticker)
-    chosen = config.miners or tuple(m.company.ticker for m in peers)
-    not_reported = [t for t in chosen if t in silent]
-    if not_reported:
-        raise UsageError(f"{', '.join(not_reported)} reported no quarter up to {period}; "
-                         "choose a later --period or leave them out with --miner")
-    if not peers:
-        raise UsageError(f"no miner reported a quarter up to {period}")
-    return Plan(period, tuple(peers), tuple(chosen), tuple(silent))
 
 
 def build(config: Config, *, created: datetime | None = None, jobs: int | None = None,
@@ -160,13 +114,13 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
            jobs: int | None, force: bool,
            on_briefing: Callable[[BriefingResult], None] | None) -> BuildReport:
     out_dir = config.outputs_dir / period
-    previous = read_manifest(out_dir)
+    previous = manifest.read_manifest(out_dir)
     env = keys.environment(config)
     environment = env.key
     whole = keys.input_key(dataset, environment, period, config.miners)
-    entries = manifest_entries(previous)
-    if not force and previous.get("input_key") == whole and not _publishing(previous):
-        unchanged = all(keys.intact(out_dir, entries, [name], str(entry.get("key")))
+    entries = manifest.manifest_entries(previous)
+    if not force and previous.get("input_key") == whole and not manifest.publishing(previous):
+        unchanged = all(manifest.intact(out_dir, entries, [name], str(entry.get("key")))
                         is None for name, entry in entries.items())
         if unchanged:
             decisions = tuple(keys.Decision(name, False, "unchanged (nothing in the inputs, "
@@ -175,26 +129,23 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
                                                   entries.values()}))
             return BuildReport(period, out_dir, (), decisions, out_dir / MANIFEST)
 
-    from reportgen import peers, workers
+    from reportgen import workers
 
     remove_leftovers(out_dir)
-    chosen_plan = plan(replace(config, period=period), dataset)
-    peer_table = peers.sort_peers(
-        peers.peer_table(chosen_plan.peers, config.stale_after_quarters), config.sector_sort)
-    ranked = {m.company.ticker: peers.ranks(peer_table, m.company.ticker)
-              for m in chosen_plan.peers}
+    analysed = analysis.analyse(config, dataset, period)
+    ranked = analysed.ranked
     miner_keys = {m.company.ticker: keys.miner_key(m, dataset, ranked[m.company.ticker],
-                                                   environment) for m in chosen_plan.peers}
+                                                   environment) for m in analysed.peers}
     sector_key = keys.sector_key(miner_keys.values(), environment, period)
-    records = keys.records(chosen_plan.peers, dataset, ranked, env, period)
+    records = keys.records(analysed.peers, dataset, ranked, env, period)
     explain = keys.Explainer(previous, records)
 
-    interrupted = _publishing(previous)
+    interrupted = manifest.publishing(previous)
     decisions: list[keys.Decision] = []
     todo: list[Metrics] = []
-    for miner in chosen_plan.peers:
+    for miner in analysed.peers:
         ticker = miner.company.ticker
-        if ticker not in chosen_plan.chosen:
+        if ticker not in analysed.chosen:
             continue
         names = [f"{ticker}-metrics.csv", *(f"{ticker}.{f}" for f in config.formats)]
         decision = _decide(ticker, names, miner_keys[ticker], out_dir, entries, force,
@@ -211,21 +162,18 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
     # Workers write into this build's own staging folder; only when every render succeeded
     # are the files published, so a failed build changes nothing.
     staging = _make_staging(out_dir)
-    shared = workers.Shared(config, dataset, peer_table, staging, created or build_time())
+    shared = workers.Shared(config, dataset, analysed.peer_table, staging,
+                            created or build_time())
     try:
         staged = _run(shared, [(m, miner_keys[m.company.ticker], ranked[m.company.ticker])
-                               for m in todo], chosen_plan,
+                               for m in todo], analysed,
                       sector_decision.rebuild and sector_key, jobs, on_briefing)
         staged = [replace(result, record=records.for_output(result.ticker)) for result in staged]
-        results, manifest = publish(out_dir, staged, period, dataset.fingerprint,
-                                    shared.created, whole)
+        results, written = publish(out_dir, staged, period, dataset.fingerprint,
+                                   shared.created, whole)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return BuildReport(period, out_dir, tuple(results), tuple(decisions), manifest)
-
-
-class BuildBusy(UsageError):
-    """Another build holds the period folder's lock (exit code 2)."""
+    return BuildReport(period, out_dir, tuple(results), tuple(decisions), written)
 
 
 @contextmanager
@@ -247,7 +195,7 @@ def build_lock(out_dir: Path) -> Iterator[None]:
         out_dir.mkdir(parents=True, exist_ok=True)
         handle = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
-        raise OutputError(f"cannot write {out_dir}: {error.strerror or error}") from None
+        raise cannot_write(out_dir, error) from None
     try:
         try:
             _lock(handle, out_dir)
@@ -287,7 +235,7 @@ def _make_staging(out_dir: Path) -> Path:
         staging.mkdir(parents=True)
         (staging / STAGING_MARKER).write_bytes(b"")
     except OSError as error:
-        raise OutputError(f"cannot write {out_dir}: {error.strerror or error}") from None
+        raise cannot_write(out_dir, error) from None
     return staging
 
 
@@ -342,15 +290,15 @@ def publish(out_dir: Path, staged: list[BriefingResult], period: str, fingerprin
     """
     manifest_path = out_dir / MANIFEST
     incoming = sorted(file.path.name for result in staged for file in result.files)
-    previous = read_manifest(out_dir)
-    entries = manifest_entries(previous)
+    previous = manifest.read_manifest(out_dir)
+    entries = manifest.manifest_entries(previous)
     try:
         if incoming:
             kept = {name: entry for name, entry in entries.items() if name not in incoming}
-            _write_manifest_document(out_dir, {
+            manifest.write_document(out_dir, {
                 **{k: v for k, v in previous.items() if k not in ("files", "input_key")},
                 "period": period, "input_key": None,
-                "publishing": sorted({*incoming, *_publishing(previous)}),
+                "publishing": sorted({*incoming, *manifest.publishing(previous)}),
                 "files": [kept[name] for name in sorted(kept)]})
         published = []
         for result in staged:
@@ -363,8 +311,8 @@ def publish(out_dir: Path, staged: list[BriefingResult], period: str, fingerprin
         sync_folder(out_dir)
     except OSError as error:
         name = getattr(error, "filename2", None) or getattr(error, "filename", None) or out_dir
-        raise OutputError(f"cannot write {name}: {error.strerror or error}") from None
-    write_manifest(out_dir, period, fingerprint, created, published, input_key)
+        raise cannot_write(name, error) from None
+    manifest.write_manifest(out_dir, period, fingerprint, created, published, input_key)
     return published, manifest_path
 
 
@@ -378,7 +326,7 @@ def _decide(name: str, files: list[str], key: str, out_dir: Path,
     if stopped:
         return keys.Decision(name, True, f"{stopped[0]} was being replaced when an earlier "
                                          "build stopped")
-    reason = keys.intact(out_dir, entries, files, key,
+    reason = manifest.intact(out_dir, entries, files, key,
                          (lambda: explain(name)) if explain else None)
     if reason is None:
         return keys.Decision(name, False, "unchanged")
@@ -386,7 +334,7 @@ def _decide(name: str, files: list[str], key: str, out_dir: Path,
 
 
 def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetric]]],
-         chosen_plan: Plan, sector_key: str | bool, jobs: int | None,
+         analysed: analysis.Analysis, sector_key: str | bool, jobs: int | None,
          on_briefing: Callable[[BriefingResult], None] | None) -> list[BriefingResult]:
     """Render what needs rendering in worker processes, never in this one.
 
@@ -401,7 +349,7 @@ def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetri
     calls: list[workers.Call] = []
     if sector_key:
         calls.append(("sector", workers.render_sector, (
-            chosen_plan.peers, chosen_plan.silent, chosen_plan.period, sector_key)))
+            analysed.peers, analysed.silent, analysed.period, sector_key)))
     calls += [(m.company.ticker, workers.render_miner, (m, key, ranked))
               for m, key, ranked in todo]
     if not calls:
@@ -415,61 +363,5 @@ def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetri
             if on_briefing:
                 on_briefing(result)
             results.append(result)
-    order = {name: i for i, name in enumerate(m.company.ticker for m in chosen_plan.peers)}
+    order = {name: i for i, name in enumerate(m.company.ticker for m in analysed.peers)}
     return sorted(results, key=lambda r: order.get(r.ticker, len(order)))
-
-
-def read_manifest(out_dir: Path) -> dict[str, Any]:
-    try:
-        manifest = json.loads((out_dir / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
-
-
-def _publishing(manifest: dict[str, Any]) -> set[str]:
-    """The files a killed build was replacing (see :func:`publish`): none of them is trusted."""
-    names = manifest.get("publishing")
-    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
-
-
-def manifest_entries(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The manifest's file entries by file name; a damaged entry is as good as absent."""
-    files = manifest.get("files")
-    return {e["path"]: e for e in files if isinstance(e, dict) and "path" in e} if isinstance(
-        files, list) else {}
-
-
-def write_manifest(out_dir: Path, period: str, fingerprint: str, created: datetime,
-                   results: list[BriefingResult], input_key: str) -> Path:
-    """Record each file with its hash, its content key and the inputs it was built from.
-
-    Entries for files this build did not touch (unchanged, or other miners in a ``--miner``
-    build) are kept with their own input hash, so the manifest describes the whole folder.
-    """
-    path = out_dir / MANIFEST
-    previous = read_manifest(out_dir)
-    entries = manifest_entries(previous)
-    stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
-    for result in results:
-        for file in result.files:
-            entries[file.path.name] = {
-                "path": file.path.name, "output": result.ticker, "covers": result.period,
-                "bytes": file.size, "sha256": file.sha256, "key": result.key,
-                "inputs_sha256": fingerprint, "built_at": stamp,
-            }
-    _write_manifest_document(out_dir, {
-        "period": period, "reportgen_version": __version__, "inputs_sha256": fingerprint,
-        "input_key": input_key, "built_at": stamp,
-        "files": [entries[name] for name in sorted(entries)],
-        **keys.manifest_sections(previous, results, entries),
-    })
-    return path
-
-
-def _write_manifest_document(out_dir: Path, manifest: dict[str, Any]) -> None:
-    try:
-        atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
-    except OSError as error:
-        raise OutputError(f"cannot write {out_dir / MANIFEST}: {error.strerror or error}"
-                          ) from None

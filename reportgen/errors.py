@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reportgen.config import Config
 
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 """Bidirectional embeddings, overrides and isolates: they make text display in another order
@@ -83,6 +87,12 @@ class OutputError(ReportgenError):
     """An output could not be written (an unwritable folder, a full disk)."""
 
 
+def cannot_write(target: object, error: OSError) -> OutputError:
+    """The :class:`OutputError` for ``error`` raised while writing ``target`` (a file or a
+    folder): ``cannot write <target>: <reason>``; raise it ``from None``."""
+    return OutputError(f"cannot write {target}: {error.strerror or error}")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the inputs, located precisely enough to fix without searching."""
@@ -112,3 +122,94 @@ class InputError(ReportgenError):
         if count > MAX_SHOWN:
             lines.append(f"  ... and {count - MAX_SHOWN:,} more (fix these first)")
         super().__init__("\n".join(lines))
+
+
+# --- documents read by the importers ---------------------------------------------------------
+
+class SecDocumentError(InputError):
+    """The JSON file is not a companyfacts document we can read (names what is missing).
+
+    Its heading names the document, not "the inputs": inputs/ is not at fault."""
+
+    max_shown = 20
+    """Lists at most this many problems (``reportgen.sec.MAX_SHOWN``: the rest is not read)."""
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        lines = [f"{count} problem{'s' if count != 1 else ''} in the SEC document:",
+                 *(f"  {problem}" for problem in self.problems[:self.max_shown])]
+        if count > self.max_shown:
+            lines.append(f"  ... and {count - self.max_shown:,} more")
+        return "\n".join(lines)
+
+
+class FilingDocumentError(InputError):
+    """The file is not an inline XBRL filing we can read (names what is wrong and the fix).
+
+    Its heading speaks of the document, not of the inputs: the user's inputs are fine."""
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        lines = [f"{count} problem{'s' if count != 1 else ''} in the filing document:"]
+        return "\n".join([*lines, *(f"  {problem}" for problem in self.problems)])
+
+
+class MergeRejected(InputError):
+    """The merged inputs would not validate; nothing was written."""
+
+    def __str__(self) -> str:
+        return ("the SEC figures were not written: the merged inputs would not validate "
+                "(line numbers are those of the merged facts.csv)\n" + super().__str__())
+
+
+# --- build and render ----------------------------------------------------------------------
+
+class NothingToBuild(UsageError):
+    """A project with no quarterly figure yet (just made by ``reportgen init``): one line
+    saying what to add, exit 2, nothing written."""
+
+    def __init__(self, config: Config) -> None:
+        facts = config.inputs_dir / "facts.csv"
+        shown = facts.relative_to(config.project_root) if facts.is_relative_to(
+            config.project_root) else facts
+        super().__init__(f"nothing to build yet: {shown} has no quarterly figures; add a "
+                         "miner to companies.yaml, its sources to sources.yaml and its "
+                         "figures to facts.csv (README.txt beside them shows how)")
+
+
+class BuildBusy(UsageError):
+    """Another build holds the period folder's lock (exit code 2)."""
+
+
+class TemplateRefused(RenderError):
+    """A template the loader will not read (see
+    :class:`reportgen.render.TemplateFolderLoader`)."""
+
+    placed = False
+    """Whether the message already says which template asked for this one."""
+
+
+class RenderTimeout(RenderError):
+    """A render ran past limits.render_seconds (its worker was killed by the build)."""
+
+
+# --- send ------------------------------------------------------------------------------------
+
+class StaleBriefingsError(ReportgenError):
+    """The briefings on disk are missing or were built from other inputs."""
+
+
+class HeaderInjectionError(ReportgenError):
+    """A header value carried a line break: refused before any message is built."""
+
+
+class SmtpSetupError(ReportgenError):
+    """The server cannot be reached or will not talk as configured (TLS, login)."""
+
+
+class LedgerBusyError(ReportgenError):
+    """Another ``send`` holds the ledger."""
+
+
+class LedgerError(ReportgenError):
+    """The ledger file cannot be used: damaged, empty, not a ledger, or not readable."""

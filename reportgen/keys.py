@@ -25,7 +25,7 @@ import json
 import math
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from importlib import metadata
 from pathlib import Path
@@ -191,22 +191,6 @@ def miner_key(miner: Metrics, dataset: Dataset, ranked: list[RankedMetric],
 
 def sector_key(miner_keys: Iterable[str], environment: str, period: str) -> str:
     return _digest([environment, period, *sorted(miner_keys)])
-
-
-def intact(out_dir: Path, entries: dict[str, dict[str, object]], names: Iterable[str],
-           key: str, changed: Callable[[], str] | None = None) -> str | None:
-    """``None`` when every named file exists unchanged with this key, else the reason not;
-    ``changed`` says what changed when the key did."""
-    for name in names:
-        entry = entries.get(name)
-        path = out_dir / name
-        if entry is None or not path.exists():
-            return f"{name} not built yet"
-        if entry.get("key") != key:
-            return (changed() if changed else "") or CHANGED
-        if entry.get("sha256") != hashlib.sha256(path.read_bytes()).hexdigest():
-            return f"{name} was modified or damaged on disk"
-    return None
 
 
 # --- records: what went into each key, so --explain can name it --------------------------

@@ -42,6 +42,19 @@ def ordinal(label_: str) -> int:
     return int(label_[:4]) * 4 + int(label_[5]) - 1
 
 
+def sort_key(label_: str) -> tuple[int, int]:
+    """Any period label (quarter, half or fiscal year) as a sortable key, the one order every
+    table of periods uses: by year, then Q1, Q2, Q3, Q4 and H1, FY, H2.
+
+    >>> sorted(["FY2025", "2025H2", "2026Q1", "2025Q4", "2025H1", "2025Q2"], key=sort_key)
+    ['2025Q2', '2025Q4', '2025H1', 'FY2025', '2025H2', '2026Q1']
+    """
+    if is_quarter(label_):
+        return int(label_[:4]), int(label_[5])
+    digits = "".join(ch for ch in label_ if ch.isdigit())
+    return int(digits[:4]), 5 if label_.startswith("FY") else 2 + 2 * int(label_[-1])
+
+
 def end_ordinal(label_: str, fiscal_year_end_month: int) -> int:
     """:func:`ordinal` of the calendar quarter a period of any kind ends in."""
     if is_quarter(label_):

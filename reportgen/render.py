@@ -33,7 +33,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from reportgen import formatting
-from reportgen.errors import RenderError
+from reportgen.errors import RenderError, TemplateRefused
 from reportgen.vocabulary import STATUS_MARKS
 
 log = logging.getLogger(__name__)
@@ -150,13 +150,6 @@ def _kind(mode: int) -> str:
 def _clean(message: str) -> str:
     """One line, no control characters: a message a terminal prints as it reads."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
-
-
-class TemplateRefused(RenderError):
-    """A template the loader will not read (see :class:`TemplateFolderLoader`)."""
-
-    placed = False
-    """Whether the message already says which template asked for this one."""
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):

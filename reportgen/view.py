@@ -18,7 +18,6 @@ from reportgen.cells import Cell, Fact, Row, Table, Tile, without_empty_columns
 from reportgen.claims import Claim, guidance_verdict, period_name
 from reportgen.metrics import (
     BUSINESSES,
-    best_facts,
     is_forecast,
     published_since,
     revenue_per_mw_year,
@@ -316,7 +315,7 @@ def contracts_table(metrics: Metrics) -> Table:
 
 
 def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
-    facts = metrics.facts.assign(_order=metrics.facts["period"].map(_period_order))
+    facts = metrics.facts.assign(_order=metrics.facts["period"].map(periods.sort_key))
     facts = facts.sort_values(["_order", "metric", "line"], ascending=[False, True, True])
     rows = [
         Row(f"{fact.period}", (
@@ -388,14 +387,6 @@ def metric_label_market(metric: str) -> str:
     return MARKET_METRICS[metric].label if metric in MARKET_METRICS else metric
 
 
-def _period_order(label: str) -> tuple[int, int]:
-    if periods.is_quarter(label):
-        quarter = periods.quarter(label)
-        return quarter.year, quarter.quarter
-    digits = "".join(ch for ch in label if ch.isdigit())
-    return int(digits[:4]), 5 if label.startswith("FY") else 2 + 2 * int(label[-1])
-
-
 def cited_sources(metrics: Metrics, sources: dict[str, Source], market: pd.DataFrame
                   ) -> list[Source]:
     """The sources of exactly the figures the briefing prints: every input row in its
@@ -431,7 +422,7 @@ def caveats(metrics: Metrics) -> list[str]:
 
 def other_periods_table(metrics: Metrics) -> Table:
     facts = metrics.other_periods.assign(
-        _order=metrics.other_periods["period"].map(_period_order)).sort_values(
+        _order=metrics.other_periods["period"].map(periods.sort_key)).sort_values(
         ["_order", "line"], ascending=[False, True])
     rows = tuple(
         Row(fact.period, (
@@ -469,7 +460,7 @@ def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
     ``below`` only when the actual is beyond all of them, else ``between estimates``.
     """
     guided: dict[tuple[str, str], dict[str, float]] = {}
-    for fact in best_facts(metrics.facts).itertuples():
+    for fact in metrics.best.itertuples():
         target = guidance_target(str(fact.metric))
         if target is not None and periods.is_quarter(str(fact.period)):
             guided.setdefault((str(fact.period), target[0]), {})[target[1]] = float(fact.value)

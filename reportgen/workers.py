@@ -39,7 +39,7 @@ import pandas as pd
 
 from reportgen import __version__, render
 from reportgen.config import Config
-from reportgen.errors import OutputError, RenderError, ReportgenError
+from reportgen.errors import OutputError, RenderError, RenderTimeout, ReportgenError, cannot_write
 from reportgen.files import atomic_write
 from reportgen.formatting import NOT_DISCLOSED, number_style
 from reportgen.model import Dataset, Metrics
@@ -99,10 +99,6 @@ class _Engine:
 
 _shared: Shared | None = None
 _engine: _Engine | None = None
-
-
-class RenderTimeout(RenderError):
-    """A render ran past limits.render_seconds (its worker was killed by the build)."""
 
 
 RELAYED = ("weasyprint", "fontTools")
@@ -202,7 +198,7 @@ def _write(out_dir: Path, outputs: list[tuple[str, bytes]]) -> tuple[WrittenFile
         try:
             written.append(WrittenFile(path, len(data), atomic_write(path, data)))
         except OSError as error:
-            raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+            raise cannot_write(path, error) from None
     return tuple(written)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import build, formatting, render
+from reportgen import analysis, build, formatting, render
 from reportgen import config as config_module
 from reportgen.claims import Claim
 from reportgen.mail import compose
@@ -24,7 +24,7 @@ THEME = {"firm_name": "", "accent_color": "#1f4e79"}
 
 def _summaries(project: Path) -> dict[str, MinerSummary]:
     config = config_module.load(project / "reportgen.yaml")
-    chosen = build.plan(config, build.load_dataset(config))
+    chosen = analysis.analyse(config, build.load_dataset(config))
     return {m.company.ticker: compose.summarize(m) for m in chosen.peers}
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reportgen import build, cli, config
+from reportgen.manifest import read_manifest
 from tests.conftest import EPOCH, copy_project, replace_line
 
 
@@ -142,7 +143,7 @@ def test_explain_names_the_fact_template_and_setting_that_changed(tmp_path, repr
     # Unchanged: kept, and the content key is the one it always was.
     assert cli.main(args) == 0
     assert capsys.readouterr().out.startswith("  HUT      kept     unchanged")
-    manifest = build.read_manifest(root / "outputs" / "2026Q1")
+    manifest = read_manifest(root / "outputs" / "2026Q1")
     record = manifest["outputs"]["HUT"]["record"]
     assert record["facts"]["2026Q1 revenue_total hut_q1_26"].startswith(f"72.5 {changed} S ")
     assert manifest["environments"].keys() == {record["env"]}

@@ -25,24 +25,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from reportgen.errors import InputError, Problem
+from reportgen.errors import FilingDocumentError, Problem
 
 log = logging.getLogger(__name__)
 
 MAX_FILING_BYTES = 50_000_000
 """A filing larger than this is refused unread; a miner's 10-K is a few MB."""
 MAX_VALUE = 1e15
-
-
-class FilingDocumentError(InputError):
-    """The file is not an inline XBRL filing we can read (names what is wrong and the fix).
-
-    Its heading speaks of the document, not of the inputs: the user's inputs are fine."""
-
-    def __str__(self) -> str:
-        count = len(self.problems)
-        lines = [f"{count} problem{'s' if count != 1 else ''} in the filing document:"]
-        return "\n".join([*lines, *(f"  {problem}" for problem in self.problems)])
 
 
 @dataclass(frozen=True)

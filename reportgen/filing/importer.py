@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import filing_map
-from reportgen.errors import InputError, Problem, UsageError
-from reportgen.filing.document import FilingDocument, FilingDocumentError, most_precise, read_filing
+from reportgen.errors import FilingDocumentError, InputError, Problem, UsageError
+from reportgen.filing.document import FilingDocument, most_precise, read_filing
 from reportgen.inputs import FACT_COLUMNS, read_raw
 from reportgen.metrics import DISAGREEMENT_TOLERANCE
 from reportgen.sec import merge as sec_merge

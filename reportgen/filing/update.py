@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportgen.errors import Problem, ReportgenError, UsageError
+from reportgen.errors import Problem, ReportgenError, SecDocumentError, UsageError
 from reportgen.filing import importer as filing_import
 from reportgen.filing.document import read_filing
 from reportgen.inputs import read_raw
 from reportgen.sec import merge as sec_merge
-from reportgen.sec.document import SecDocumentError, read_document
+from reportgen.sec.document import read_document
 from reportgen.sec.fetch import fetch, user_agent
 from reportgen.sec.periods import Extraction, extract
 from reportgen.sec.tags import load_tag_map

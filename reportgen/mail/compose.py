@@ -25,7 +25,7 @@ import jinja2
 
 from reportgen import formatting, provenance, view
 from reportgen.claims import Claim, miner_claims, period_name
-from reportgen.errors import ReportgenError
+from reportgen.errors import HeaderInjectionError
 from reportgen.mail.recipients import Recipient, has_line_break
 from reportgen.model import Metrics
 from reportgen.moves import KINDS as MOVE_KINDS
@@ -47,10 +47,6 @@ DATED = ("A quarter in brackets dates a figure that is not of the quarter covere
          "marks one too old for medians and ranks.")
 SECTOR_UNMARKED = "The sector sentences count and combine the miners' figures without marks."
 TRACE = "Each miner's briefing lists every figure with its status and source."
-
-
-class HeaderInjectionError(ReportgenError):
-    """A header value carried a line break: refused before any message is built."""
 
 
 def header_value(value: str, field: str) -> str:

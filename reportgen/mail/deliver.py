@@ -7,7 +7,6 @@ running ``send`` again delivers only what was not delivered.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -16,24 +15,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from reportgen import build, narrative, peers, render
+from reportgen import analysis, build, manifest, narrative, render
 from reportgen.config import Config
-from reportgen.errors import ReportgenError, UsageError
+from reportgen.errors import SmtpSetupError, StaleBriefingsError, UsageError
 from reportgen.files import atomic_write
 from reportgen.formatting import number_style
 from reportgen.mail import compose
 from reportgen.mail import recipients as stakeholders
 from reportgen.mail.ledger import FINAL, Ledger, open_ledger
-from reportgen.mail.smtp import SmtpSession, SmtpSetupError
+from reportgen.mail.smtp import SmtpSession
 
 log = logging.getLogger(__name__)
 
 
 SETUP_FAILURE = "not sent, server setup failed: "
-
-
-class StaleBriefingsError(ReportgenError):
-    """The briefings on disk are missing or were built from other inputs."""
 
 
 @dataclass(frozen=True)
@@ -88,15 +83,12 @@ def _prepare(config: Config, options: SendOptions, sent_at: datetime
                          f"{options.to!r}")
     recipients = stakeholders.load(config.inputs_dir, tuple(dataset.companies),
                                    config.project_root)
-    chosen = build.plan(replace(config, period=options.period or config.period, miners=()),
-                        dataset)
-    period = chosen.period
+    analysed = analysis.analyse(replace(config, miners=()), dataset, options.period)
+    period = analysed.period
     out_dir = config.outputs_dir / period
     summaries = {m.company.ticker: compose.summarize(m, config.stale_after_quarters)
-                 for m in chosen.peers}
-    peer_table = peers.sort_peers(peers.peer_table(chosen.peers, config.stale_after_quarters),
-                                  config.sector_sort)
-    sector_lead = narrative.sector_sentences(peer_table, period, chosen.silent)[:3]
+                 for m in analysed.peers}
+    sector_lead = narrative.sector_sentences(analysed.peer_table, period, analysed.silent)[:3]
 
     wanted = []
     for recipient in recipients:
@@ -128,17 +120,16 @@ def _prepare(config: Config, options: SendOptions, sent_at: datetime
 def current_files(out_dir: Path, names: Sequence[str], fingerprint: str) -> dict[str, bytes]:
     """The named files' bytes, if each exists, is in the manifest, is unchanged since, and
     was built from these very inputs; otherwise one error naming every file to rebuild."""
-    entries = build.manifest_entries(build.read_manifest(out_dir))
+    entries = manifest.manifest_entries(manifest.read_manifest(out_dir))
     problems, found = [], {}
     for name in names:
-        path, entry = out_dir / name, entries.get(name)
-        if not path.exists() or entry is None:
+        path = out_dir / name
+        state, data = manifest.check(out_dir, entries, name, "inputs_sha256", fingerprint)
+        if state == "missing":
             problems.append(f"{path}: missing")
-            continue
-        data = path.read_bytes()
-        if entry.get("inputs_sha256") != fingerprint:
+        elif state == "other":
             problems.append(f"{path}: built from other inputs than the current ones")
-        elif entry.get("sha256") != hashlib.sha256(data).hexdigest():
+        elif state == "changed":
             problems.append(f"{path}: changed since it was built")
         else:
             found[name] = data

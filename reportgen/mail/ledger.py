@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reportgen.errors import ReportgenError
+from reportgen.errors import LedgerBusyError, LedgerError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -46,14 +46,6 @@ FINAL = ("sent", "unknown")
 
 RESTORE = ("restore it from a backup, or move it away to start a new ledger (which sends every "
            "message again)")
-
-
-class LedgerBusyError(ReportgenError):
-    """Another ``send`` holds the ledger."""
-
-
-class LedgerError(ReportgenError):
-    """The ledger file cannot be used: damaged, empty, not a ledger, or not readable."""
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,9 @@ from email.utils import parseaddr
 from types import TracebackType
 
 from reportgen.config import SmtpSettings
-from reportgen.errors import ReportgenError
+from reportgen.errors import SmtpSetupError
 
 log = logging.getLogger(__name__)
-
-
-class SmtpSetupError(ReportgenError):
-    """The server cannot be reached or will not talk as configured (TLS, login)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import safeyaml
-from reportgen.errors import InputError, Problem, unsafe_character
+from reportgen.errors import Problem, SecDocumentError, unsafe_character
 from reportgen.sec.tags import TAXONOMIES
 
 ARCHIVES_URL = "https://www.sec.gov/Archives/edgar/data/{cik}/{accession}/"
@@ -40,25 +40,11 @@ ACCESSION = re.compile(r"^[0-9]{10}-[0-9]{2}-[0-9]{6}$")
 FORM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,19}$")
 """10-Q, 10-K/A, 20-F, 40-F, 6-K, S-1, 424B5, DEF 14A: one line, a few plain characters."""
 MAX_ENTITY_NAME = 200
-MAX_SHOWN = 20
+MAX_SHOWN = SecDocumentError.max_shown
 """A bad document is refused naming its first 20 problems; the rest is not read."""
 _SHORT = reprlib.Repr()
 _SHORT.maxstring = _SHORT.maxother = 60
 _SHORT.maxlevel = 2
-
-
-class SecDocumentError(InputError):
-    """The JSON file is not a companyfacts document we can read (names what is missing).
-
-    Its heading names the document, not "the inputs": inputs/ is not at fault."""
-
-    def __str__(self) -> str:
-        count = len(self.problems)
-        lines = [f"{count} problem{'s' if count != 1 else ''} in the SEC document:",
-                 *(f"  {problem}" for problem in self.problems[:MAX_SHOWN])]
-        if count > MAX_SHOWN:
-            lines.append(f"  ... and {count - MAX_SHOWN:,} more")
-        return "\n".join(lines)
 
 
 @dataclass(frozen=True, order=True)

@@ -23,11 +23,11 @@ from typing import Any
 import yaml
 
 from reportgen import safeyaml
-from reportgen.errors import InputError, Problem, UsageError
+from reportgen.errors import InputError, MergeRejected, Problem, SecDocumentError, UsageError
 from reportgen.files import atomic_write
 from reportgen.inputs import FACT_COLUMNS, INPUT_FILES, parse_number, read_raw
 from reportgen.metrics import DISAGREEMENT_TOLERANCE
-from reportgen.sec.document import Filing, SecDocumentError, read_document
+from reportgen.sec.document import Filing, read_document
 from reportgen.sec.fetch import COMPANYFACTS_URL, fetch, user_agent
 from reportgen.sec.periods import Extraction, Figure, extract, format_value
 from reportgen.sec.tags import load_tag_map
@@ -40,14 +40,6 @@ SOURCE_KIND = "SEC filing"
 NO_SEGMENTS = ("XBRL companyfacts has no segment split: it cannot tell mining from AI/HPC "
                "revenue, so only revenue_total is imported; add revenue lines from the "
                "filing's segment note by hand.")
-
-
-class MergeRejected(InputError):
-    """The merged inputs would not validate; nothing was written."""
-
-    def __str__(self) -> str:
-        return ("the SEC figures were not written: the merged inputs would not validate "
-                "(line numbers are those of the merged facts.csv)\n" + super().__str__())
 
 
 @dataclass(frozen=True)
