@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -83,61 +83,302 @@ def _remove_if_owner(folder: Path, owner: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class Wrong(ValueError):
+    """A value of the wrong type for its setting; the text says what was expected."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """The type of a setting: how a YAML value becomes the attribute's value.
+
+    ``parse`` raises :class:`Wrong` (or returns the value, converted); ``path`` marks values
+    joined to the project folder.
+    """
+
+    name: str
+    """What a value must be, as the error says it: ``expected <name>, got ...``."""
+    parse: Callable[[Any], Any]
+    path: bool = False
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise Wrong
+    return str(value)
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None or value == "" else _text(value)
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Wrong
+    return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Wrong
+    return float(value)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(_text(item) for item in (value if isinstance(value, list | tuple) else [value]))
+
+
+TEXT = Kind("text", _text)
+TEXT_OR_EMPTY = Kind("text (or null: none)", lambda value: "" if value is None else _text(value))
+OPTIONAL_TEXT = Kind("text or null", _optional_text)
+WHOLE = Kind("a whole number", _whole)
+NUMBER = Kind("a number", _number)
+NAMES = Kind("a list of names or one name", _names)
+MINERS = Kind("all or a list of tickers such as [WULF, CORZ]",
+              lambda value: () if value in (None, "all") else _names(value))
+QUARTER = Kind("a quarter like 2026Q1 or 'latest'",
+               lambda value: None if value in (None, "latest") else _text(value))
+FOLDER = Kind("a folder path", _text, path=True)
+OPTIONAL_PATH = Kind("a path or null", _optional_text, path=True)
+
+Check = Callable[[Any, "Config"], "str | None"]
+"""What is wrong with a setting's value in the finished settings (``expected ..., got ...``),
+or ``None``; it may look at the other settings (a logo must be under the template folders)."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of ``reportgen.yaml``: everything loading, checking and ``reportgen init``
+    need to know about it (modelled on MkDocs' config options, kept to plain data)."""
+
+    key: str
+    """Its place in reportgen.yaml: ``paper_size``, or ``section.name`` such as
+    ``limits.render_seconds``."""
+    kind: Kind
+    default: Any
+    """As written in reportgen.yaml (``latest``, ``all``, ``null``); the attribute's default
+    is this value parsed."""
+    doc: str
+    """One line, printed above the setting in the reportgen.yaml ``reportgen init`` writes."""
+    attr: str
+    """The attribute of :class:`Config` it sets (``smtp.port``: an attribute of an attribute)."""
+    allowed: tuple[str, ...] = ()
+    """The values it may take (each item of a list), if a fixed set."""
+    check: Check | None = None
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(self.key.split("."))
+
+    def parse(self, value: Any, root: Path | None = None) -> Any:
+        """The attribute's value from the YAML ``value``; :class:`Wrong` if of the wrong type."""
+        parsed = self.kind.parse(value)
+        return root / parsed if self.kind.path and parsed is not None and root else parsed
+
+
+def alternatives(values: tuple[str, ...]) -> str:
+    """``A4 or Letter``, ``starttls, ssl or none``; ``one of ...`` for more than three."""
+    shown = [value if re.search(r"\w", value) else repr(value) for value in values]
+    if len(shown) > 3:
+        return f"one of {', '.join(shown)}"
+    return f"{', '.join(shown[:-1])} or {shown[-1]}" if len(shown) > 1 else shown[0]
+
+
+def _shown(value: Any) -> str:
+    """A value in a message: lists as their items, paths plain, anything else quoted."""
+    if isinstance(value, dict | list):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+    if isinstance(value, tuple):
+        return ", ".join(str(item) for item in value) or "none"
+    return str(value) if isinstance(value, Path) else repr(value)
+
+
+def _at_least(low: float, what: str) -> Check:
+    def check(value: Any, _config: Config) -> str | None:
+        return None if value >= low else f"expected {what}, got {value!r}"
+    return check
+
+
+def _above_zero(value: Any, _config: Config) -> str | None:
+    return None if value > 0 else f"expected a number above 0, got {value!r}"
+
+
+def _port(value: Any, _config: Config) -> str | None:
+    return None if 1 <= value <= 65535 else f"expected a port number, 1 to 65535, got {value!r}"
+
+
+def _quarter(value: Any, _config: Config) -> str | None:
+    return None if value is None or periods.is_quarter(value) else \
+        f"expected {QUARTER.name}, got {value!r}"
+
+
+def _matches(pattern: re.Pattern[str], what: str) -> Check:
+    def check(value: Any, _config: Config) -> str | None:
+        return None if pattern.match(value) else f"expected {what}, got {value!r}"
+    return check
+
+
+def _currency(value: Any, _config: Config) -> str | None:
+    if 1 <= len(value) <= 4 and not any(ch in value for ch in "<>&{}\n\r"):
+        return None
+    return f"expected a short symbol such as $ or €, got {value!r}"
+
+
+def _logo(value: Any, config: Config) -> str | None:
+    if value is None:
+        return None
+    logo = value.resolve()
+    if logo.suffix.lower() not in (".svg", ".png") or not logo.is_file():
+        return f"expected an .svg or .png file, got {value}"
+    if not any(logo.is_relative_to(root.resolve()) for root in config.resource_roots):
+        return f"must be under the project's assets/ or templates/ folder, got {value}"
+    return None
+
+
+def _folder(value: Any, _config: Config) -> str | None:
+    return None if value is None or value.is_dir() else f"no such folder {value}"
+
+
+COUNT = _at_least(0, "a whole number, 0 or more")
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("inputs", FOLDER, "inputs", "The folder the inputs are read from.", "inputs_dir"),
+    Setting("outputs", FOLDER, "outputs", "The folder the documents are written to.",
+            "outputs_dir"),
+    Setting("period", QUARTER, "latest", "The calendar quarter to build (such as 2026Q1), or "
+            "latest: the latest quarter with figures.", "period", check=_quarter),
+    Setting("miners", MINERS, "all", "The miners to build: all, or a list of tickers such as "
+            "[WULF, CORZ]; the sector overview always compares every miner.", "miners"),
+    Setting("formats", NAMES, FORMATS, "The documents to write.", "formats",
+            allowed=FORMATS),
+    Setting("paper_size", TEXT, "A4", "The page size.", "paper_size", allowed=PAPER_SIZES),
+    Setting("pdf_variant", TEXT, "pdf/a-3u", "The kind of PDF (archival PDF/A-3u, tagged, "
+            "carrying its data; accessible PDF/UA-1; or untagged).", "pdf_variant",
+            allowed=PDF_VARIANTS),
+    Setting("stale_after_quarters", WHOLE, 2, "A point-in-time figure (cash, debt, MW, EH/s) "
+            "more than this many quarters older than the document's quarter is marked stale "
+            "and left out of medians, ranks and totals.", "stale_after_quarters", check=COUNT),
+    Setting("theme.firm_name", TEXT_OR_EMPTY, "", "Printed on the cover and the running "
+            "header when set.", "firm_name"),
+    Setting("theme.accent_color", TEXT, "#1f4e79", "The colour of headings and rules, as "
+            "#rrggbb.", "accent_color", check=_matches(HEX_COLOUR, "a colour like #1f4e79")),
+    Setting("theme.font_family", TEXT, '"DejaVu Sans", sans-serif', "A CSS font list (font "
+            "names, quotes and commas only).", "font_family",
+            check=_matches(FONT_FAMILY, """a CSS font list such as '"DejaVu Sans", sans-serif'""")),
+    Setting("theme.logo", OPTIONAL_PATH, None, "An SVG or PNG under assets/ (or templates/), "
+            "such as assets/logo.svg, shown in each briefing.", "logo", check=_logo),
+    Setting("theme.templates", OPTIONAL_PATH, None, "A folder of templates, such as "
+            "my_templates, looked in first: each file overrides the one of the same name.",
+            "user_templates", check=_folder),
+    Setting("theme.currency_symbol", TEXT, "$", "The currency symbol before amounts.",
+            "number_style.currency", check=_currency),
+    Setting("theme.negative_numbers", TEXT, "minus", "How a negative amount is written, "
+            "−$4.1M or ($4.1M).", "number_style.negative",
+            allowed=("minus", "parentheses")),
+    Setting("theme.decimal_mark", TEXT, ".", "The decimal mark, as in $1,234.5M or $1.234,5M.",
+            "number_style.decimal", allowed=(".", ",")),
+    Setting("sector.sort_by", TEXT, "ai_hpc_share", "The column the sector peer table is "
+            "sorted by, highest first.", "sector_sort", allowed=SECTOR_SORTS),
+    Setting("smtp.host", TEXT, "localhost", "The mail server reportgen send delivers through.",
+            "smtp.host"),
+    Setting("smtp.port", WHOLE, 25, "Its port.", "smtp.port", check=_port),
+    Setting("smtp.security", TEXT, "starttls", "How the connection is secured (none only "
+            "for a local relay).", "smtp.security", allowed=SECURITY),
+    Setting("smtp.user", OPTIONAL_TEXT, None, "The login name; null: no login.", "smtp.user"),
+    Setting("smtp.password_env", TEXT, "REPORTGEN_SMTP_PASSWORD", "The environment variable "
+            "that holds the password (never this file).", "smtp.password_env"),
+    Setting("smtp.sender", TEXT, "reportgen <briefings@localhost>", "The From of every "
+            "message.", "smtp.sender"),
+    Setting("smtp.timeout_s", NUMBER, 30.0, "Seconds to wait for the server.", "smtp.timeout_s",
+            check=_above_zero),
+    Setting("smtp.rate_per_minute", NUMBER, 60.0, "At most this many messages a minute.",
+            "smtp.rate_per_minute", check=_above_zero),
+    Setting("smtp.retries", WHOLE, 3, "How many times a 4xx (temporary) reply is retried, with "
+            "doubling backoff.", "smtp.retries", check=COUNT),
+    Setting("smtp.backoff_s", NUMBER, 2.0, "Seconds before the first retry.", "smtp.backoff_s",
+            check=_at_least(0, "a number, 0 or more")),
+    Setting("ledger", OPTIONAL_PATH, None, "The delivery ledger (SQLite); null: "
+            "deliveries.sqlite3 in the outputs folder.", "ledger"),
+    Setting("sec_user_agent", OPTIONAL_TEXT, None, "The User-Agent SEC requires for "
+            'import-sec --fetch, such as "Your Name you@example.com".', "sec_user_agent"),
+    Setting("limits.render_seconds", WHOLE, 300, "A render running longer is stopped with a "
+            "message (0: no bound).", "render_seconds", check=COUNT),
+    Setting("limits.render_memory_mb", WHOLE, 3000, "A render process's data memory bound, in "
+            "MB (0: no bound).", "render_memory_mb", check=COUNT),
+)
+"""Every setting of ``reportgen.yaml``, in the order ``reportgen init`` writes them."""
+SECTIONS = {
+    "theme": "How the documents look. A templates/ folder beside this file overrides the "
+             "built-in templates file by file (templates/partials/kpis.html replaces only "
+             "the KPI tiles).",
+    "sector": "The sector overview.",
+    "smtp": "E-mail (reportgen send). The password is read from the environment variable "
+            "named by password_env, never from this file.",
+    "limits": "Bounds on each render (0 turns a bound off).",
+}
+"""The sections of ``reportgen.yaml`` (mappings of settings), with what each is for."""
+REFUSED = {"smtp.password": "passwords never go in a file; set smtp.password_env to the name "
+                            "of an environment variable that holds it"}
+"""Keys that look like settings but are refused, with the reason."""
+BY_ATTR = {setting.attr: setting for setting in SETTINGS}
+
+
+def default(attr: str) -> Any:
+    """The default of the attribute ``attr`` of :class:`Config` (or ``smtp.port``...)."""
+    setting = BY_ATTR[attr]
+    return setting.parse(setting.default)
+
+
+def _defaults(prefix: str) -> dict[str, Any]:
+    """The defaults of the attributes of the attribute ``prefix`` (``smtp``), by name."""
+    return {attr.removeprefix(f"{prefix}."): default(attr) for attr in BY_ATTR
+            if attr.startswith(f"{prefix}.")}
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
-    """How to reach the mail server. The password is never here: only the name of the
-    environment variable that holds it."""
+    """How to reach the mail server (the ``smtp`` settings). The password is never here: only
+    the name of the environment variable that holds it."""
 
-    host: str = "localhost"
-    port: int = 25
-    security: str = "starttls"
-    """``starttls`` or ``ssl`` for any real server; ``none`` only for a local relay."""
-    user: str | None = None
-    password_env: str = "REPORTGEN_SMTP_PASSWORD"
-    sender: str = "reportgen <briefings@localhost>"
-    timeout_s: float = 30.0
-    rate_per_minute: float = 60.0
-    retries: int = 3
-    """How many times a 4xx (temporary) reply is retried, with doubling backoff."""
-    backoff_s: float = 2.0
+    host: str = default("smtp.host")
+    port: int = default("smtp.port")
+    security: str = default("smtp.security")
+    user: str | None = default("smtp.user")
+    password_env: str = default("smtp.password_env")
+    sender: str = default("smtp.sender")
+    timeout_s: float = default("smtp.timeout_s")
+    rate_per_minute: float = default("smtp.rate_per_minute")
+    retries: int = default("smtp.retries")
+    backoff_s: float = default("smtp.backoff_s")
 
 
 @dataclass(frozen=True)
 class Config:
+    """The settings of one project, checked. Each attribute is a setting of
+    :data:`SETTINGS` (its doc, default and allowed values are there), except the folders
+    found rather than set (``project_root``, ``builtin_templates``)."""
+
     project_root: Path
     inputs_dir: Path
     outputs_dir: Path
-    period: str | None = None
-    """Calendar quarter to build; ``None`` means the latest quarter present in the facts."""
-    miners: tuple[str, ...] = ()
-    """Tickers to build; empty means every miner in inputs/companies.yaml."""
-    formats: tuple[str, ...] = FORMATS
-    paper_size: str = "A4"
-    firm_name: str = ""
-    """Printed on the cover and the running header when set; nothing is shown by default."""
-    accent_color: str = "#1f4e79"
-    font_family: str = '"DejaVu Sans", sans-serif'
-    number_style: NumberStyle = field(default_factory=NumberStyle)
-    logo: Path | None = None
-    """An SVG or PNG under the project's assets/ (or templates/), embedded in each briefing."""
-    user_templates: Path | None = None
-    """A folder whose templates override the built-in ones, file by file."""
-    sector_sort: str = "ai_hpc_share"
-    """Column the sector peer table is sorted by, highest first."""
-    stale_after_quarters: int = 2
-    """A point-in-time figure (cash, debt, MW, hashrate) older than this many quarters against
-    the document's quarter is marked stale and left out of peer medians and ranks."""
-    pdf_variant: str = "pdf/a-3u"
-    """Archival PDF/A-3u (tagged, data embedded) by default; or pdf/ua-1, or plain."""
-    render_seconds: int = 300
-    """A render running longer is stopped with a message (0: no bound)."""
-    render_memory_mb: int = 3000
-    """A render process's data memory bound (0: no bound)."""
+    period: str | None = default("period")
+    miners: tuple[str, ...] = default("miners")
+    formats: tuple[str, ...] = default("formats")
+    paper_size: str = default("paper_size")
+    firm_name: str = default("firm_name")
+    accent_color: str = default("accent_color")
+    font_family: str = default("font_family")
+    number_style: NumberStyle = field(
+        default_factory=lambda: NumberStyle(**_defaults("number_style")))
+    logo: Path | None = default("logo")  # noqa: RUF009 (None)
+    user_templates: Path | None = default("user_templates")  # noqa: RUF009 (None)
+    sector_sort: str = default("sector_sort")
+    stale_after_quarters: int = default("stale_after_quarters")
+    pdf_variant: str = default("pdf_variant")
+    render_seconds: int = default("render_seconds")
+    render_memory_mb: int = default("render_memory_mb")
     smtp: SmtpSettings = SmtpSettings()
-    ledger: Path | None = None
-    """The delivery ledger (SQLite); ``None`` means ``deliveries.sqlite3`` in the outputs."""
-    sec_user_agent: str | None = None
-    """The User-Agent SEC requires for ``import-sec --fetch`` (a name and an e-mail)."""
+    ledger: Path | None = default("ledger")  # noqa: RUF009 (None)
+    sec_user_agent: str | None = default("sec_user_agent")
     builtin_templates: Path = field(default_factory=lambda: packaged("templates"))
     """The templates shipped in the package, found once when the settings are made."""
 
@@ -177,7 +418,7 @@ class Config:
 
 
 def load(config_file: Path | None = None, project_root: Path | None = None) -> Config:
-    """Read ``reportgen.yaml``; all problems at once.
+    """Read ``reportgen.yaml``; all problems at once, each with its line.
 
     A folder without one is not a project: the error says to create one with ``reportgen
     init`` rather than building from defaults with inputs that are not there.
@@ -199,183 +440,86 @@ def load(config_file: Path | None = None, project_root: Path | None = None) -> C
     structure = _structure(document, lines, shown)
     if structure:
         raise InputError(structure)
-    theme = document.get("theme") or {}
-    limits = document.get("limits") or {}
-    limit_problems: list[Problem] = []
-    period = document.get("period", "latest")
-    miners = document.get("miners", "all")
-    formats = document.get("formats", list(FORMATS))
-    config = Config(
-        project_root=root,
-        inputs_dir=root / str(document.get("inputs", "inputs")),
-        outputs_dir=root / str(document.get("outputs", "outputs")),
-        period=None if period in (None, "latest") else str(period),
-        miners=() if miners in (None, "all") else tuple(str(m) for m in _listish(miners)),
-        formats=tuple(str(f) for f in _listish(formats)),
-        paper_size=str(document.get("paper_size", "A4")),
-        firm_name=str(theme.get("firm_name") or ""),
-        accent_color=str(theme.get("accent_color", "#1f4e79")),
-        font_family=str(theme.get("font_family", '"DejaVu Sans", sans-serif')),
-        number_style=NumberStyle(currency=str(theme.get("currency_symbol", "$")),
-                                 negative=str(theme.get("negative_numbers", "minus")),
-                                 decimal=str(theme.get("decimal_mark", "."))),
-        logo=root / str(theme["logo"]) if theme.get("logo") else None,
-        user_templates=root / str(theme["templates"]) if theme.get("templates") else None,
-        sector_sort=str((document.get("sector") or {}).get("sort_by", "ai_hpc_share")),
-        pdf_variant=str(document.get("pdf_variant", "pdf/a-3u")),
-        stale_after_quarters=_integer(document, "stale_after_quarters", 2, shown,
-                                      limit_problems, where=""),
-        render_seconds=_integer(limits, "render_seconds", 300, shown, limit_problems),
-        render_memory_mb=_integer(limits, "render_memory_mb", 3000, shown, limit_problems),
-        ledger=root / str(document["ledger"]) if document.get("ledger") else None,
-        sec_user_agent=str(document["sec_user_agent"]) if document.get("sec_user_agent")
-        else None,
-    )
-    smtp, smtp_problems = _smtp(document.get("smtp") or {}, shown)
-    config = replace(config, smtp=smtp)
-    problems = smtp_problems + limit_problems + _check(config, shown)
+    values: dict[str, Any] = {}
+    problems = []
+    for setting in SETTINGS:
+        section, name = setting.path if len(setting.path) == 2 else (None, setting.key)
+        given = (document.get(section) or {}) if section else document
+        value = given.get(name, setting.default)
+        try:
+            values[setting.attr] = setting.parse(value, root)
+        except Wrong:
+            values[setting.attr] = setting.parse(setting.default, root)
+            problems.append(Problem(shown, f"{setting.key}: expected {setting.kind.name}, got "
+                                           f"{_shown(value)}",
+                                    line=safeyaml.line_of(lines, setting.path)))
+    nested = {prefix: {attr.split(".")[1]: values.pop(attr) for attr in list(values)
+                       if attr.startswith(f"{prefix}.")} for prefix in ("smtp", "number_style")}
+    config = Config(project_root=root, **values, smtp=SmtpSettings(**nested["smtp"]),
+                    number_style=NumberStyle(**nested["number_style"]))
+    problems += _check(config, shown, lines)  # a value of the wrong type is the default here
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems, key=lambda problem: problem.line or 0))
     return config
 
 
-SETTINGS = ("inputs", "outputs", "period", "miners", "formats", "paper_size", "theme", "sector",
-            "smtp", "ledger", "stale_after_quarters", "sec_user_agent", "pdf_variant", "limits")
-"""The keys reportgen.yaml may have at its top level."""
-SECTIONS = {
-    "theme": ("firm_name", "accent_color", "font_family", "logo", "templates",
-              "currency_symbol", "negative_numbers", "decimal_mark"),
-    "sector": ("sort_by",),
-    "limits": ("render_seconds", "render_memory_mb"),
-    "smtp": (*SmtpSettings.__dataclass_fields__, "password"),  # password: refused with a reason
-}
+SECTION_KEYS = {section: tuple(setting.path[1] for setting in SETTINGS
+                               if setting.path[0] == section) for section in SECTIONS}
 """The keys of each section; anything else is a typo reported with a "did you mean"."""
-LISTS = ("miners", "formats")
-"""Settings that may be a list (of plain names); every other setting is one value."""
+TOP_LEVEL = tuple(dict.fromkeys(setting.path[0] for setting in SETTINGS))
+"""The keys reportgen.yaml may have at its top level."""
 
 
 def _structure(document: dict[Any, Any], lines: Mapping[safeyaml.YamlPath, int],
                shown: str) -> list[Problem]:
-    """Unknown keys (with a "did you mean"), sections that are not mappings, and control
-    characters in any value, each with its line; checked before any value is used."""
+    """Unknown keys (with a "did you mean"), refused keys, sections that are not mappings,
+    and control characters in any key or value, each with its line; checked before any value
+    is used."""
     problems = []
     for key, value in document.items():
-        if key not in SETTINGS:
-            problems.append(Problem(shown, f"{key}: {safeyaml.unknown_key(key, SETTINGS)}",
+        if key not in TOP_LEVEL:
+            problems.append(Problem(shown, f"{key}: {safeyaml.unknown_key(key, TOP_LEVEL)}",
                                     line=safeyaml.line_of(lines, (str(key),))))
             continue
-        known = SECTIONS.get(key)
-        if known is None:
-            if isinstance(value, dict) or (isinstance(value, list) and (
-                    key not in LISTS or any(isinstance(v, dict | list) for v in value))):
-                kind = "list" if isinstance(value, list) else "mapping"
-                wanted = "a list of names or one value" if key in LISTS else "one value"
-                problems.append(Problem(shown, f"{key}: expected {wanted}, got a {kind}",
-                                        line=safeyaml.line_of(lines, (key,))))
-            continue
-        if value is None:
+        known = SECTION_KEYS.get(key)
+        if known is None or value is None:
             continue
         if not isinstance(value, dict):
             problems.append(Problem(shown, f"{key}: expected a mapping of settings "
-                                           f"({', '.join(known)}), got {value!r}",
+                                           f"({', '.join(known)}), got {_shown(value)}",
                                     line=safeyaml.line_of(lines, (key,))))
             continue
-        problems += [Problem(shown, f"{key}.{name}: {safeyaml.unknown_key(name, known)}",
-                             line=safeyaml.line_of(lines, (key, str(name))))
-                     for name in value if name not in known]
-        problems += [Problem(shown, f"{key}.{name}: expected one value, got a "
-                                    f"{'list' if isinstance(item, list) else 'mapping'}",
-                             line=safeyaml.line_of(lines, (key, str(name))))
-                     for name, item in value.items()
-                     if name in known and isinstance(item, dict | list)]
+        for name in value:
+            where = f"{key}.{name}"
+            if name not in known:
+                reason = REFUSED.get(where) or safeyaml.unknown_key(name, known)
+                problems.append(Problem(shown, f"{where}: {reason}",
+                                        line=safeyaml.line_of(lines, (key, str(name)))))
     problems += [Problem(shown, f"{safeyaml.place(path)}: {reason}; remove it", line=line)
                  for path, line, reason in safeyaml.text_problems(document, lines)]
     return sorted(problems, key=lambda problem: problem.line or 0)
 
 
-def _smtp(section: Any, shown: str) -> tuple[SmtpSettings, list[Problem]]:
-    if not isinstance(section, dict):
-        return SmtpSettings(), [Problem(shown, "smtp: expected a mapping of settings")]
-    problems = []
-    known = set(SmtpSettings.__dataclass_fields__)  # unknown keys: reported by _structure
-    if "password" in section:
-        problems.append(Problem(shown, "smtp.password: passwords never go in a file; set "
-                                       "smtp.password_env to the name of an environment "
-                                       "variable that holds it"))
-    values = {key: section[key] for key in known & set(section)}
-    try:
-        settings = SmtpSettings(**values)
-        settings = replace(settings, port=int(settings.port), timeout_s=float(settings.timeout_s),
-                           rate_per_minute=float(settings.rate_per_minute),
-                           retries=int(settings.retries), backoff_s=float(settings.backoff_s))
-    except (TypeError, ValueError) as error:
-        return SmtpSettings(), [*problems, Problem(shown, f"smtp: {error}")]
-    if settings.security not in SECURITY:
-        problems.append(Problem(shown, f"smtp.security: expected starttls, ssl or none, got "
-                                       f"{settings.security!r}"))
-    if settings.rate_per_minute <= 0 or settings.retries < 0 or settings.timeout_s <= 0:
-        problems.append(Problem(shown, "smtp: rate_per_minute and timeout_s must be above 0, "
-                                       "retries 0 or more"))
-    return settings, problems
-
-
-def _integer(section: Any, key: str, default: int, shown: str, problems: list[Problem],
-             where: str = "limits.") -> int:
-    value = section.get(key, default) if isinstance(section, dict) else default
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        problems.append(Problem(shown, f"{where}{key}: expected a whole number, 0 or more, got "
-                                       f"{value!r}"))
-        return default
+def _attribute(config: Config, attr: str) -> Any:
+    value: Any = config
+    for name in attr.split("."):
+        value = getattr(value, name)
     return value
 
 
-def _listish(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _check(config: Config, shown: str) -> list[Problem]:
+def _check(config: Config, shown: str,
+           lines: Mapping[safeyaml.YamlPath, int] | None = None) -> list[Problem]:
+    """The values of the finished settings against each setting's allowed values and check."""
     problems = []
-    if config.period is not None and not periods.is_quarter(config.period):
-        problems.append(Problem(shown, f"period: expected a quarter like 2026Q1 or 'latest', "
-                                       f"got {config.period!r}"))
-    bad_formats = [f for f in config.formats if f not in FORMATS]
-    if bad_formats or not config.formats:
-        problems.append(Problem(shown, f"formats: expected some of {', '.join(FORMATS)}, got "
-                                       f"{', '.join(config.formats) or 'none'}"))
-    if config.pdf_variant not in PDF_VARIANTS:
-        problems.append(Problem(shown, f"pdf_variant: expected one of {', '.join(PDF_VARIANTS)}, "
-                                       f"got {config.pdf_variant!r}"))
-    if config.paper_size not in PAPER_SIZES:
-        problems.append(Problem(shown, f"paper_size: expected A4 or Letter, got "
-                                       f"{config.paper_size!r}"))
-    if config.sector_sort not in SECTOR_SORTS:
-        problems.append(Problem(shown, f"sector.sort_by: expected one of "
-                                       f"{', '.join(SECTOR_SORTS)}, got {config.sector_sort!r}"))
-    if not FONT_FAMILY.match(config.font_family):
-        problems.append(Problem(shown, "theme.font_family: expected a CSS font list such as "
-                                       f"'\"DejaVu Sans\", sans-serif', got "
-                                       f"{config.font_family!r}"))
-    style = config.number_style
-    if style.negative not in ("minus", "parentheses"):
-        problems.append(Problem(shown, f"theme.negative_numbers: expected minus or parentheses, "
-                                       f"got {style.negative!r}"))
-    if style.decimal not in (".", ","):
-        problems.append(Problem(shown, f"theme.decimal_mark: expected '.' or ',', got "
-                                       f"{style.decimal!r}"))
-    if not 1 <= len(style.currency) <= 4 or any(ch in style.currency for ch in "<>&{}\n\r"):
-        problems.append(Problem(shown, f"theme.currency_symbol: expected a short symbol such as "
-                                       f"$ or €, got {style.currency!r}"))
-    if config.logo is not None:
-        logo = config.logo.resolve()
-        if logo.suffix.lower() not in (".svg", ".png") or not logo.is_file():
-            problems.append(Problem(shown, f"theme.logo: expected an .svg or .png file, got "
-                                           f"{config.logo}"))
-        elif not any(logo.is_relative_to(r.resolve()) for r in config.resource_roots):
-            problems.append(Problem(shown, "theme.logo: must be under the project's assets/ or "
-                                           f"templates/ folder, got {config.logo}"))
-    if config.user_templates is not None and not config.user_templates.is_dir():
-        problems.append(Problem(shown, f"theme.templates: no such folder {config.user_templates}"))
-    if not HEX_COLOUR.match(config.accent_color):
-        problems.append(Problem(shown, f"theme.accent_color: expected a colour like #1f4e79, got "
-                                       f"{config.accent_color!r}"))
+    for setting in SETTINGS:
+        value = _attribute(config, setting.attr)
+        message = setting.check(value, config) if setting.check else None
+        items = value if isinstance(value, tuple) else (value,)
+        if setting.allowed and (not items or any(item not in setting.allowed for item in items)):
+            wanted = (f"some of {', '.join(setting.allowed)}" if isinstance(value, tuple)
+                      else alternatives(setting.allowed))
+            message = f"expected {wanted}, got {_shown(value)}"
+        if message:
+            problems.append(Problem(shown, f"{setting.key}: {message}",
+                                    line=safeyaml.line_of(lines or {}, setting.path)))
     return problems

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reportgen import config as config_module
-from reportgen.config import CONFIG_NAME, SECTOR_SORTS, Config, SmtpSettings
+from reportgen.config import CONFIG_NAME, SECTIONS, SETTINGS
 from reportgen.errors import OutputError, UsageError
 
 INPUTS, OUTPUTS = "inputs", "outputs"
@@ -105,78 +105,37 @@ def _value(value: Any) -> str:
 
 
 def settings_file() -> str:
-    """``reportgen.yaml`` with every setting at its default, commented out."""
-    config = {f.name: f.default for f in fields(Config) if not callable(f.default_factory)}
-    smtp = {f.name: f.default for f in fields(SmtpSettings)}
-    style = Config.__dataclass_fields__["number_style"].default_factory()
-
-    def line(key: str, value: Any, note: str = "", indent: str = "") -> str:
-        text = f"#{indent}{key}: {_value(value)}"
-        return f"{text:<40} # {note}" if note else text
-
+    """``reportgen.yaml`` with every setting of :data:`reportgen.config.SETTINGS` at its
+    default, commented out, each after its doc (and its allowed values)."""
     lines = [
         "# reportgen settings for this project. Every setting is shown at its default, "
         "commented out:",
         "# to change one, remove the '#' before it (and before its section's name, such as",
         "# theme:). Paths are relative to this file. Flags override these: reportgen build --help.",
-        "",
-        "# Where the figures are read from and the briefings written to.",
-        line("inputs", INPUTS),
-        line("outputs", OUTPUTS),
-        "",
-        "# The calendar quarter to build (such as 2026Q1), or latest: the latest quarter with",
-        "# figures. miners: all, or a list of tickers such as [WULF, CORZ]; the sector overview",
-        "# always compares every miner.",
-        line("period", "latest"),
-        line("miners", "all"),
-        line("formats", config["formats"], "pdf, html or both"),
-        line("paper_size", config["paper_size"], "or Letter"),
-        line("pdf_variant", config["pdf_variant"], "archival, tagged; or pdf/ua-1, or plain"),
-        "# A point-in-time figure (cash, debt, MW, EH/s) more than this many quarters older than",
-        "# the briefing's quarter is marked stale and left out of medians, ranks and totals.",
-        line("stale_after_quarters", config["stale_after_quarters"]),
-        "",
-        "# How the documents look. A templates/ folder beside this file overrides the built-in",
-        "# templates file by file (templates/partials/kpis.html replaces only the KPI tiles);",
-        "# theme.templates names another such folder, looked in first.",
-        "#theme:",
-        line("firm_name", config["firm_name"], "on the cover and running header", "  "),
-        line("accent_color", config["accent_color"], "", "  "),
-        line("font_family", config["font_family"], "", "  "),
-        line("logo", None, "e.g. assets/logo.svg (SVG or PNG)", "  "),
-        line("templates", None, "e.g. my_templates", "  "),
-        line("currency_symbol", style.currency, "", "  "),
-        line("negative_numbers", style.negative, "or parentheses: ($4.1M)", "  "),
-        line("decimal_mark", style.decimal, 'or ",": $1.234,5M', "  "),
-        "",
-        *textwrap.wrap(f"Peer table order, highest first: {', '.join(SECTOR_SORTS)}.", 88,
-                       initial_indent="# ", subsequent_indent="# "),
-        "#sector:",
-        line("sort_by", config["sector_sort"], "", "  "),
-        "",
-        "# E-mail (reportgen send). The password is read from the environment variable named",
-        "# by password_env, never from this file.",
-        "#smtp:",
-        line("host", smtp["host"], "", "  "),
-        line("port", smtp["port"], "", "  "),
-        line("security", smtp["security"], "or ssl; none only for a local relay", "  "),
-        line("user", smtp["user"], "the login name", "  "),
-        line("password_env", smtp["password_env"], "", "  "),
-        line("sender", smtp["sender"], "", "  "),
-        line("timeout_s", smtp["timeout_s"], "", "  "),
-        line("rate_per_minute", smtp["rate_per_minute"], "", "  "),
-        line("retries", smtp["retries"], "a 4xx reply is retried, doubling the wait", "  "),
-        line("backoff_s", smtp["backoff_s"], "", "  "),
-        line("ledger", None, "null: outputs/deliveries.sqlite3"),
-        line("sec_user_agent", None, '"Your Name you@example.com" (import-sec --fetch)'),
-        "",
-        "# Bounds on each render (0 turns a bound off).",
-        "#limits:",
-        line("render_seconds", config["render_seconds"], "a render taking longer is stopped",
-             "  "),
-        line("render_memory_mb", config["render_memory_mb"], "per render process", "  "),
     ]
+    section = None
+    for setting in SETTINGS:
+        parent = setting.path[0] if len(setting.path) > 1 else None
+        if parent != section and parent is not None:
+            lines += ["", *_comment(SECTIONS[parent], "# "), f"#{parent}:"]
+        elif parent is None:
+            lines.append("")
+        section = parent
+        indent = "  " if parent else ""
+        doc = setting.doc
+        if setting.allowed:
+            alternatives = (f"any of {', '.join(setting.allowed)}"
+                            if isinstance(setting.default, tuple)
+                            else config_module.alternatives(setting.allowed))
+            doc = f"{doc.removesuffix('.')}: {alternatives}."
+        lines += _comment(doc, "#  # " if parent else "# ")
+        lines.append(f"#{indent}{setting.path[-1]}: {_value(setting.default)}")
     return "\n".join(lines) + "\n"
+
+
+def _comment(text: str, prefix: str) -> list[str]:
+    return textwrap.wrap(text, 92, initial_indent=prefix, subsequent_indent=prefix,
+                         break_on_hyphens=False)
 
 
 # -- inputs/ -----------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ file by file."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -69,23 +68,6 @@ def test_examples_in_the_skeleton_are_valid(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert run("validate") == 0, capsys.readouterr().err
     assert "1 miner, 3 figures, 3 sources, 2 recipients" in capsys.readouterr().out
-
-
-def test_settings_file_shows_every_setting_at_its_default(tmp_path):
-    text = scaffold.settings_file()
-    for key in config.SETTINGS:
-        assert re.search(rf"^#{key}:", text, re.M), key
-    for section, names in config.SECTIONS.items():
-        for name in names:
-            if name != "password":  # refused in the file, with a reason
-                assert re.search(rf"^#  {name}:", text, re.M), f"{section}.{name}"
-    # Commented out, the file is the defaults; uncommented, it reads back as the same defaults.
-    (tmp_path / "reportgen.yaml").write_text(text)
-    commented = config.load(tmp_path / "reportgen.yaml")
-    (tmp_path / "reportgen.yaml").write_text(re.sub(r"^#(?=\w|  \w)", "", text, flags=re.M))
-    uncommented = config.load(tmp_path / "reportgen.yaml")
-    default = config.Config(tmp_path, tmp_path / "inputs", tmp_path / "outputs")
-    assert commented == uncommented == default
 
 
 def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path, monkeypatch, capsys):
