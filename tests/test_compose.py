@@ -15,7 +15,7 @@ from reportgen.compose import Figure, MinerSummary
 from reportgen.provenance import Figure as Printed
 from reportgen.stakeholders import Recipient
 from tests.conftest import ROOT
-from tests.test_deliver import set_status
+from tests.e2e.test_deliver import set_status
 
 SENT_AT = datetime(2026, 1, 1, tzinfo=UTC)
 THEME = {"firm_name": "", "accent_color": "#1f4e79"}
