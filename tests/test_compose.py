@@ -16,7 +16,7 @@ from reportgen.mail.compose import Figure, MinerSummary
 from reportgen.mail.recipients import Recipient
 from reportgen.provenance import Figure as Printed
 from tests.conftest import ROOT
-from tests.test_deliver import set_status
+from tests.e2e.test_deliver import set_status
 
 SENT_AT = datetime(2026, 1, 1, tzinfo=UTC)
 THEME = {"firm_name": "", "accent_color": "#1f4e79"}

@@ -25,7 +25,6 @@ import pytest
 from reportgen import __version__, cli
 from reportgen.mail.ledger import open_ledger
 from tests.conftest import replace_line
-from tests.test_deliver import built, smtp_server  # noqa: F401 (fixtures)
 
 COMPANIES = "inputs/companies.yaml"
 FACTS = "inputs/facts.csv"
@@ -315,19 +314,6 @@ def test_status_says_which_ledger_it_read(project: Path,
     out, _ = output(project, capsys, "status")
     assert out.splitlines() == ["ledger: outputs/deliveries-local.sqlite3",
                                 "0 deliveries recorded"]
-
-
-def test_send_says_which_ledger_it_recorded_to(
-        built: Path, smtp_server: tuple[object, int],  # noqa: F811
-        capsys: pytest.CaptureFixture[str]) -> None:
-    _, port = smtp_server
-    replace_line(built / "reportgen.yaml", "  host: localhost\n  port: 25\n  security: starttls",
-                 f"  host: 127.0.0.1\n  port: {port}\n  security: none")
-    out, _ = output(built, capsys, "send", "--only", "WULF")
-    assert out.splitlines()[-1] == "ledger: outputs/deliveries.sqlite3", out
-    out, _ = output(built, capsys, "status")
-    assert out.splitlines()[0] == "ledger: outputs/deliveries.sqlite3"
-    assert out.splitlines()[-1] == "3 deliveries recorded"  # WULF to each recipient
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

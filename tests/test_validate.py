@@ -37,6 +37,12 @@ GUIDE_HIGH = (161, "WULF,2026Q1,guide_adjusted_ebitda_high,3,USD_M,wulf_424b5,se
 CIFR_TEXT = (162, "CIFR,2025Q2,revenue_total,44.0,USD_M,cifr_q2_25,secondary,"
                   "the article's text; its table gives 43.6")
 
+HUT_REVENUE = (151, "HUT,2026Q1,revenue_total,71.0,USD_M,hut_q1_26,secondary,machine-written page")
+HUT_NET_INCOME_2025 = (155, "HUT,2025Q1,net_income,-134.3,USD_M,hut_q1_25,secondary,")
+HUT_MW = (156, "HUT,2025Q1,power_capacity,1020,MW,hut_q1_25,secondary,")
+APPENDED = (0, "")
+"""Not a sample row: the case's row is appended to facts.csv, and located at its last line."""
+
 # Lines of inputs/companies.yaml the tests break.
 WULF_HPC_LEASE = (13, "    revenue_hpc_lease: {business: ai_hpc, label: HPC lease}\n")
 CORZ_COLOCATION = (55, "    revenue_colocation: {business: ai_hpc, label: Colocation}\n")
@@ -126,7 +132,7 @@ def test_sample_inputs_load(project):
                       "'confirmed'"], id="status"),
         pytest.param(BTC_MINED, "WULF,2025Q3,btc_mined,-377,BTC,wulf_q3_25c,secondary,",
                      "WULF", "2025Q3", "btc_mined",
-                     ["expected a value of 0 or more", "-377"], id="negative"),
+                     ["expected a value of 0 or more, got -377"], id="negative"),
         pytest.param(CASH, "WULF,2026Q1,cash_and_restricted,nan,USD_M,wulf_424b5,secondary,",
                      "WULF", "2026Q1", "cash_and_restricted",
                      ["expected a finite number", "'nan'"], id="nan"),
@@ -140,13 +146,59 @@ def test_sample_inputs_load(project):
         pytest.param(EPS, "WULF,2026Q1,eps_diluted,-1.01,USD,wulf_q1_26,secondary,a,b",
                      "WULF", "2026Q1", "eps_diluted",
                      ["more fields than the header's 8"], id="extra-fields"),
+        # From tests/e2e/test_hostile_inputs.py: impossible numbers, non-ASCII digits.
+        *(pytest.param(HUT_REVENUE, HUT_REVENUE[1].replace(",71.0,", f",{v},"),
+                       "HUT", "2026Q1", "revenue_total",
+                       ["expected a finite number in value"], id=f"hut-{v}")
+          for v in ("nan", "NaN", "inf", "-inf", "+Infinity")),
+        *(pytest.param(HUT_REVENUE, HUT_REVENUE[1].replace(",71.0,", f",{v},"),
+                       "HUT", "2026Q1", "revenue_total",
+                       [f"expected a plausible figure, got {v}"], id=v)
+          for v in ("1e400", "1e12")),
+        pytest.param(HUT_MW, HUT_MW[1].replace(",1020,", ",-1020,"),
+                     "HUT", "2025Q1", "power_capacity",
+                     ["expected a value of 0 or more, got -1020"], id="negative-mw"),
+        pytest.param(HUT_NET_INCOME_2025, HUT_NET_INCOME_2025[1].replace("2025Q1", "２０２５Q1"),
+                     "HUT", "２０２５Q1", "net_income",
+                     ["expected a period like 2026Q1"], id="fullwidth-period"),
+        *(pytest.param(HUT_REVENUE, HUT_REVENUE[1].replace(",71.0,", f",{v},"),
+                       "HUT", "2026Q1", "revenue_total",
+                       ["expected a number in value"], id=f"digits-{v}")
+          for v in ("７１.０", "٧١")),
+        # Guidance and consensus rows, formerly one test each below.
+        pytest.param(GUIDE_LOW, GUIDE_LOW[1].replace(",USD_M,", ",USD,"),
+                     "WULF", "2026Q1", "guide_adjusted_ebitda_low",
+                     ["expected unit USD_M (the unit of adjusted_ebitda), got 'USD'"],
+                     id="guidance-unit"),
+        pytest.param(APPENDED, "WULF,2026Q1,guide_eps_basic,-1,USD,wulf_424b5,secondary,",
+                     "WULF", "2026Q1", "guide_eps_basic",
+                     ["unknown metric 'guide_eps_basic'", "guide_<metric>_low"],
+                     id="guidance-metric"),
+        pytest.param(APPENDED,
+                     "WULF,2026Q1,consensus_revenue_total,40,USD,wulf_424b5,secondary,",
+                     "WULF", "2026Q1", "consensus_revenue_total",
+                     ["expected unit USD_M (the unit of revenue_total), got 'USD'"],
+                     id="consensus-unit"),
+        *(pytest.param(APPENDED, f"WULF,2026Q1,{m},40,USD_M,wulf_424b5,secondary,",
+                       "WULF", "2026Q1", m,
+                       [f"unknown metric {m!r}", "sell-side consensus (consensus_<metric>)"],
+                       id=f"consensus-{m}")
+          for m in ("consensus_eps_basic", "consensus_revenue_total_low", "consensus_revenue")),
+        pytest.param(APPENDED,
+                     "WULF,2026Q1,consensus_revenue_total,-40,USD_M,wulf_424b5,secondary,",
+                     "WULF", "2026Q1", "consensus_revenue_total",
+                     ["expected a value of 0 or more"], id="consensus-sign"),
     ],
 )
 def test_each_row_rule_gives_one_located_problem(project, row, new, ticker, period, metric,
                                                  expected):
-    break_row(project, row, new)
+    if row is APPENDED:
+        append_rows(project, new)
+        line = len((project / FACTS).read_text().splitlines())
+    else:
+        break_row(project, row, new)
+        line = row[0]
     problem = only_problem(project)
-    line = row[0]
     assert (problem.file, problem.line) == (FACTS, line)
     assert (problem.ticker, problem.period, problem.metric) == (ticker, period, metric)
     text = str(problem)
@@ -454,22 +506,6 @@ def test_guidance_point_on_a_vocabulary_metric_is_accepted(project):
     assert check(project) == []
 
 
-def test_guidance_in_another_unit_than_its_metric(project):
-    break_row(project, GUIDE_LOW, GUIDE_LOW[1].replace(",USD_M,", ",USD,"))
-    problem = only_problem(project)
-    assert (problem.file, problem.line, problem.metric) == (FACTS, 160,
-                                                            "guide_adjusted_ebitda_low")
-    assert "expected unit USD_M (the unit of adjusted_ebitda), got 'USD'" in str(problem)
-
-
-def test_guidance_on_an_unknown_metric(project):
-    append_rows(project, "WULF,2026Q1,guide_eps_basic,-1,USD,wulf_424b5,secondary,")
-    problem = only_problem(project)
-    assert problem.metric == "guide_eps_basic"
-    assert "unknown metric 'guide_eps_basic'" in problem.message
-    assert "guide_<metric>_low" in problem.message
-
-
 @pytest.mark.parametrize(
     ("removed", "kept", "expected"),
     [
@@ -553,28 +589,6 @@ def test_consensus_in_the_sample_loads(project):
     consensus = facts[facts["metric"].str.startswith("consensus_")]
     assert set(consensus["metric"]) == {"consensus_revenue_total", "consensus_eps_diluted"}
     assert set(consensus["status"]) == {"secondary"}
-
-
-def test_consensus_in_another_unit_than_its_metric(project):
-    append_rows(project, "WULF,2026Q1,consensus_revenue_total,40,USD,wulf_424b5,secondary,")
-    problem = only_problem(project)
-    assert problem.metric == "consensus_revenue_total"
-    assert "expected unit USD_M (the unit of revenue_total), got 'USD'" in problem.message
-
-
-@pytest.mark.parametrize("metric", ["consensus_eps_basic", "consensus_revenue_total_low",
-                                    "consensus_revenue"])
-def test_consensus_on_an_unknown_metric_or_as_a_range(project, metric):
-    append_rows(project, f"WULF,2026Q1,{metric},40,USD_M,wulf_424b5,secondary,")
-    problem = only_problem(project)
-    assert problem.metric == metric
-    assert f"unknown metric {metric!r}" in problem.message
-    assert "sell-side consensus (consensus_<metric>)" in problem.message
-
-
-def test_consensus_keeps_the_sign_rule_of_its_metric(project):
-    append_rows(project, "WULF,2026Q1,consensus_revenue_total,-40,USD_M,wulf_424b5,secondary,")
-    assert "expected a value of 0 or more" in only_problem(project).message
 
 
 def test_consensus_alone_does_not_make_a_quarter_the_latest(project):

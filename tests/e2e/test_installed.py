@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ("pyproject.toml", "README.md", "reportgen", "templates", "inputs")
 """What the wheel is built from: pyproject.toml names nothing else."""
 MINERS = ("CIFR", "CORZ", "HUT", "IREN", "WULF")

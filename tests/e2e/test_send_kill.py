@@ -39,7 +39,7 @@ from aiosmtpd.smtp import SMTP
 from reportgen import config as config_module
 from reportgen.mail.deliver import SendOptions, prepare
 from tests.conftest import copy_project, replace_line
-from tests.test_deliver import _free_port
+from tests.e2e.test_deliver import _free_port
 
 PERIOD = "2026Q1"
 MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)

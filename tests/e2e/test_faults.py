@@ -22,8 +22,8 @@ from reportgen.errors import ReportgenError
 from reportgen.mail.deliver import SendOptions, send
 from reportgen.mail.ledger import open_ledger
 from tests.conftest import replace_line
-from tests.test_concurrency import worker_pids
-from tests.test_deliver import Recorder, _config, _free_port
+from tests.e2e.test_concurrency import worker_pids
+from tests.e2e.test_deliver import Recorder, _config, _free_port
 
 RUN = [sys.executable, "-m", "reportgen"]
 

@@ -1,0 +1,131 @@
+"""What the briefing's templates print, from :mod:`reportgen.view` on the sample's WULF
+2026Q1 (inputs/facts.csv lines 2-13 and the earlier quarters); no render, no WeasyPrint.
+Every expected string is worked by hand from the input rows in the comment beside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportgen import build, config, metrics, view
+from reportgen.formatting import MINUS, NOT_DISCLOSED
+from reportgen.provenance import FigureLookup
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return build.load_dataset(config.load(project_root=ROOT))
+
+
+@pytest.fixture(scope="module")
+def wulf(dataset):
+    return metrics.compute(dataset, "WULF", "2026Q1")
+
+
+@pytest.fixture(scope="module")
+def lookup(wulf):
+    return FigureLookup(wulf)
+
+
+def test_kpi_tiles_carry_text_marks_sources_and_changes(wulf, lookup):
+    tiles = {t.label: t for t in view.kpi_tiles(wulf, lookup)}
+    revenue = tiles["Revenue"]
+    # 34.0 against 35.8 (2025Q4) is -5.03%; against 34.4 (2025Q1) -1.16%.
+    assert (revenue.value.text, revenue.value.mark, revenue.value.sources) == (
+        "$34.0M", "S", ("wulf_q1_26",))
+    assert revenue.changes == (f"{MINUS}5.0% QoQ", f"{MINUS}1.2% YoY")
+    # HPC lease 21.0 against 9.7: +116.5%; no AI/HPC line a year before, so no YoY.
+    assert tiles["AI/HPC revenue"].value.text == "$21.0M"
+    assert tiles["AI/HPC revenue"].changes == ("+116.5% QoQ",)
+    # 21.0 / 34.0 = 61.76%; 9.7 / 35.8 = 27.09%: +34.7 points.
+    assert tiles["AI/HPC share"].value.text == "61.8%"
+    assert tiles["AI/HPC share"].changes == ("+34.7 pp QoQ",)
+    # Net income -427.6; 2025Q4's -690 is an estimate, so no QoQ change from it;
+    # YoY -427.6 - (-61.4) = -366.2.
+    net = tiles["Net income"]
+    assert (net.value.text, bool(net.value.negative)) == (f"{MINUS}$427.6M", True)
+    assert net.changes == (f"{MINUS}$366.2M YoY",)
+    # Adjusted EBITDA -4.1 against -4.7 a year before: +0.6.
+    assert tiles["Adjusted EBITDA"].changes == ("+$0.6M YoY",)
+    # Fair-value change 216.3 of a 427.6 loss: 50.6%, printed whole.
+    assert tiles["Non-cash share of loss"].value.text == "51%"
+
+
+def test_liquidity_facts_net_debt_is_debt_less_cash(wulf, lookup):
+    facts = {f.label: f for f in view.liquidity_facts(wulf, lookup)}
+    assert facts["Cash incl. restricted"].value.text == "$3.1B"  # 3100
+    assert facts["Cash incl. restricted"].note == "as of 2026Q1"
+    assert facts["Total debt"].value.text == "$5.8B"  # 5800
+    net = facts["Net debt"]  # 5800 - 3100 = 2700
+    assert (net.value.text, net.value.mark, net.value.sources) == ("$2.7B", "S", ("wulf_424b5",))
+    assert net.note == "debt − cash incl. restricted"
+
+
+def test_pipeline_facts_ratio_and_run_rate(wulf, lookup):
+    facts = {f.label: f for f in view.pipeline_facts(wulf, lookup)}
+    # 522 MW contracted (reported, 2025Q4: no mark), 18 MW energized (secondary).
+    assert (facts["Contracted critical IT"].value.text,
+            facts["Contracted critical IT"].value.mark) == ("522 MW", "")
+    assert facts["Energized for AI/HPC"].value.text == "18.0 MW"
+    ratio = facts["Energized ÷ contracted"]  # 18 / 522 = 3.45%
+    assert (ratio.value.text, ratio.value.mark) == ("3.4%", "S")  # weakest of reported, secondary
+    assert ratio.value.sources == ("wulf_10k25", "wulf_q4_25pr")
+    assert ratio.note == "energized MW ÷ contracted MW, as of 2025Q4"
+    run_rate = facts["AI/HPC revenue run-rate, a year"]  # 21.0 x 4
+    assert (run_rate.value.text, run_rate.note) == ("$84.0M", "2026Q1 × 4")
+
+
+def test_guidance_table_verdicts(wulf, lookup):
+    table = view.guidance_table(wulf, lookup)
+    rows = {r.label: tuple(c.text for c in r.cells) for r in table.rows}
+    # EBITDA -4.1 against guidance 0 to 3 (lines 160-161): below.
+    assert rows["2026Q1 Adjusted EBITDA"] == (f"{MINUS}$4.1M", "$0.0M to $3.0M", "below", "", "")
+    # Revenue 35.8 against two consensus figures, 60.05 and 44.1: below both.
+    assert rows["2025Q4 Revenue"] == ("$35.8M", "", "", "$60.0M; $44.1M", "below")
+
+
+@pytest.mark.parametrize(("actual", "estimates", "expected"), [
+    (35.8, [60.05, 44.1], "below"),
+    (50.0, [44.1, 60.05], "between estimates"),
+    (61.0, [44.1, 60.05], "above"),
+    (2.0, [], ""),
+])
+def test_consensus_verdict(actual, estimates, expected):
+    assert view.consensus_verdict(actual, estimates) == expected
+
+
+def test_metric_labels_are_never_raw_ids(wulf):
+    assert view.metric_label("revenue_total") == "Revenue"
+    assert view.metric_label("revenue_hpc_lease", wulf.company) == "HPC lease"
+    assert view.metric_label("guide_adjusted_ebitda") == "Guidance: adjusted ebitda"
+    assert view.metric_label("revenue_foo_bar") == "Foo bar revenue"  # an undeclared line
+
+
+def test_section_dates_name_only_sections_older_than_the_quarter(wulf):
+    # Liquidity is of 2026Q1 itself; the pipeline stops at 2025Q4 and mining at 2025Q3.
+    assert view.section_dates(wulf) == {"mining": "2025Q3", "liquidity": "",
+                                        "pipeline": "2025Q4"}
+
+
+def test_caveats_skip_figures_tabled_elsewhere(wulf):
+    found = view.caveats(wulf)
+    assert found[0].startswith("At the end of 2025 TeraWulf reported 522 MW")  # company notes
+    assert "Bitcoin mining (derived): 34.0 total - 21.0 HPC lease" in found
+    # Adjusted EBITDA's note is about guidance, which the guidance table shows instead.
+    assert not any(c.startswith("Adjusted EBITDA") for c in found)
+
+
+def test_cited_sources_are_sorted_and_cover_the_quarter(wulf, dataset):
+    ids = [s.id for s in view.cited_sources(wulf, dict(dataset.sources), dataset.market)]
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+    assert {"wulf_q1_26", "wulf_q1_26b", "wulf_424b5", "wulf_q4_25pr"} <= set(ids)
+    assert not any(i.startswith(("cifr_", "corz_", "iren_", "hut_")) for i in ids)
+
+
+def test_weakest_mark_and_is_negative():
+    assert view.weakest_mark(["reported", "secondary", "derived"]) == "D"
+    assert view.weakest_mark(["reported"]) == ""
+    assert view.weakest_mark([]) == ""
+    assert view.is_negative(-0.1) and not view.is_negative(0.0)
+    assert not view.is_negative(None) and not view.is_negative(float("nan"))
+    assert NOT_DISCLOSED == "—"
