@@ -1,4 +1,4 @@
-"""Merging imported SEC figures into facts.csv and sources.yaml (:func:`sec_merge.plan`), on
+"""Merging imported SEC figures into facts.csv and sources.yaml (:func:`sec.merge.plan`), on
 texts written here: rows added, replaced in place or left alone; conflicts beyond 0.5%;
 sources appended under ``sources:`` with the file's own indentation, comments untouched."""
 
@@ -8,19 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import sec, sec_merge
 from reportgen.errors import InputError
+from reportgen.sec import merge as sec_merge
+from reportgen.sec.document import Document, Filing
+from reportgen.sec.periods import Extraction, Figure
 
-FILING = sec.Filing("2025-05-30", "0001640147-25-000110", "10-Q", 1640147)
+FILING = Filing("2025-05-30", "0001640147-25-000110", "10-Q", 1640147)
 SOURCE = "sec_1640147_000164014725000110"
 HEADER = "ticker,period,metric,value,unit,source,status,note\n"
 SOURCES = "# cited by facts.csv\nsources:\n    press:\n        url: https://example.com/p\n"
 
 
-def _extraction(*figures: tuple[str, str, float]) -> sec.Extraction:
-    document = sec.Document(Path("snow.json"), 1640147, "Snowflake Inc.", {})
-    return sec.Extraction(document, tuple(
-        sec.Figure(metric, period, value, (FILING,), "reported", "")
+def _extraction(*figures: tuple[str, str, float]) -> Extraction:
+    document = Document(Path("snow.json"), 1640147, "Snowflake Inc.", {})
+    return Extraction(document, tuple(
+        Figure(metric, period, value, (FILING,), "reported", "")
         for period, metric, value in figures))
 
 

@@ -1,12 +1,12 @@
-"""Recipients from stakeholders.yaml (:func:`reportgen.stakeholders.parse`), on documents built
+"""Recipients from stakeholders.yaml (:func:`reportgen.mail.recipients.parse`), on documents built
 in memory: ``follows: all`` expanded, every problem placed by its path, all found at once."""
 
 from __future__ import annotations
 
 import pytest
 
-from reportgen import stakeholders
-from reportgen.stakeholders import Recipient
+from reportgen.mail import recipients as stakeholders
+from reportgen.mail.recipients import Recipient
 
 TICKERS = ("WULF", "CIFR", "IREN")
 
