@@ -21,20 +21,6 @@ def test_sector_key_ignores_the_order_of_the_miner_keys():
     assert keys.sector_key(["a"], "env", "2026Q1") != keys.sector_key(["a"], "env", "2025Q4")
 
 
-def test_intact_says_why_a_file_is_not_trusted(tmp_path):
-    (tmp_path / "WULF.pdf").write_bytes(b"pdf")
-    sha = hashlib.sha256(b"pdf").hexdigest()
-    entries = {"WULF.pdf": {"key": "k1", "sha256": sha}}
-    assert keys.intact(tmp_path, entries, ["WULF.pdf"], "k1") is None
-    assert keys.intact(tmp_path, entries, ["WULF.html"], "k1") == "WULF.html not built yet"
-    assert keys.intact(tmp_path, entries, ["WULF.pdf"], "k2") == keys.CHANGED
-    assert keys.intact(tmp_path, entries, ["WULF.pdf"], "k2", lambda: "facts changed") == (
-        "facts changed")
-    (tmp_path / "WULF.pdf").write_bytes(b"pdf, edited")
-    assert keys.intact(tmp_path, entries, ["WULF.pdf"], "k1") == (
-        "WULF.pdf was modified or damaged on disk")
-
-
 def test_environment_changes_name_versions_settings_fonts_and_templates():
     old = {"versions": {"weasyprint": "66.0"}, "settings": {
         "paper_size": "A4", "number_style": {"currency": "$", "negative": "minus",
