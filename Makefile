@@ -24,7 +24,7 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/ruff check reportgen tests bench
-	$(BIN)/pytest -q -n 2 -m "not e2e" --ignore=tests/e2e
+	$(BIN)/pytest -q -n 2 -m "not e2e and not budget" --ignore=tests/e2e
 
 # Start a throwaway SMTP server on 127.0.0.1:8025 that accepts and discards mail, send the
 # built briefings to it (local-smtp.yaml, its own ledger), list what was delivered, stop it.

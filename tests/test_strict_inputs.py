@@ -237,6 +237,7 @@ def test_every_yaml_file_has_a_size_limit(project: Path, capsys: pytest.CaptureF
     assert f"bytes is more than the {safeyaml.MAX_BYTES:,} reportgen reads" in err
 
 
+@pytest.mark.budget
 def test_yaml_just_under_the_limit_costs_seconds(project: Path) -> None:
     """The worst shape measured (the most YAML nodes a byte: empty flow lists) just under
     the limit is read and refused with located problems in a few seconds (2.6 s measured
@@ -252,6 +253,7 @@ def test_yaml_just_under_the_limit_costs_seconds(project: Path) -> None:
     assert problems[0].message == "companies[0]: expected a mapping with ticker, name, ..."
 
 
+@pytest.mark.budget
 def test_one_source_giving_many_values_of_a_figure_is_checked_in_linear_time(
         project: Path) -> None:
     """30,000 rows of one figure from one source, values 0.6% apart (so none is a repeat),
@@ -265,6 +267,7 @@ def test_one_source_giving_many_values_of_a_figure_is_checked_in_linear_time(
     assert problems == []
 
 
+@pytest.mark.budget
 def test_a_file_of_errors_stops_after_the_problem_limit(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     row = "HUT,2026Q1,btc_mined,1000,BTC,hut_q1_26,secondary,\n"
@@ -282,6 +285,7 @@ def test_a_file_of_errors_stops_after_the_problem_limit(
     assert f"... and {validate.MAX_PROBLEMS + 1 - errors.MAX_SHOWN:,} more" in err
 
 
+@pytest.mark.budget
 def test_a_long_series_is_checked_for_unit_slips_in_n_log_n(project: Path) -> None:
     """30,000 figures of one metric (1,200 quarters from 25 sources): the median of the others
     was re-sorted for each (about 1e10 steps)."""
@@ -473,6 +477,7 @@ def test_a_document_of_nothing_but_containers_is_refused_before_parsing(tmp_path
         read_document(path)
 
 
+@pytest.mark.budget
 def test_many_year_to_date_windows_are_worked_out_in_linear_time(tmp_path: Path) -> None:
     """20,000 windows sharing one start date: the quarter derivation paired every two
     (4e8 pairs) before; now it looks up the few end dates that leave a quarter."""
