@@ -108,6 +108,7 @@ def test_differ_is_the_disagreement_rule(a, b, differ):
     ("yes", '"yes"'),  # would read back as a boolean
     ("2025", '"2025"'),  # would read back as a number
     ('say "hi" #1', '"say \\"hi\\" #1"'),
+    ("Core Scientific: Q1 results", '"Core Scientific: Q1 results"'),  # a mapping unquoted
 ])
 def test_scalar_quotes_only_what_would_not_read_back(value, written):
     assert sec_merge._scalar(value) == written

@@ -348,8 +348,11 @@ def _entry_indent(text: str) -> str:
 
 def _scalar(value: str) -> str:
     """A plain YAML scalar when it reads back as itself, else a double-quoted one."""
-    if safeyaml.load(f"key: {value}") == {"key": value}:
-        return value
+    try:
+        if safeyaml.load(f"key: {value}") == {"key": value}:
+            return value
+    except (ValueError, yaml.YAMLError):  # "a: b" is not a plain scalar: quote it
+        pass
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
