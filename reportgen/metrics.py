@@ -374,8 +374,8 @@ def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
     return Metrics(
         company=company, requested_period=period, period=covered, quarters=table, bridge=bridge,
         crossover=periods.label(cross) if cross is not None else None, pipeline=pipe,
-        liquidity=liquidity(wide), facts=in_range, best=best,
-        disagreements=disagreements(in_range), other_periods=in_range[~quarter_rows],
+        liquidity=liquidity(wide), facts=in_range, disagreements=disagreements(in_range),
+        other_periods=in_range[~quarter_rows],
         tidy=tidy(ticker, table, best, company, dataset.market),
         prices=usable_prices(dataset.prices, ticker, covered),
     )

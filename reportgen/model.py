@@ -129,9 +129,6 @@ class Metrics:
     liquidity: Mapping[str, object]
     facts: pd.DataFrame
     """Every input row for this miner up to the covered period (all sources), for citations."""
-    best: pd.DataFrame
-    """The row each figure of ``facts`` is taken from (:func:`reportgen.metrics.best_facts`),
-    chosen once here rather than by every table and lookup."""
     disagreements: pd.DataFrame
     other_periods: pd.DataFrame
     """Half-year and full-year figures, shown for reference only."""
