@@ -376,7 +376,7 @@ def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
         crossover=periods.label(cross) if cross is not None else None, pipeline=pipe,
         liquidity=liquidity(wide), facts=in_range, disagreements=disagreements(in_range),
         other_periods=in_range[~quarter_rows],
-        tidy=tidy(ticker, table, best, company, dataset.market),
+        market=dataset.market,
         prices=usable_prices(dataset.prices, ticker, covered),
     )
 

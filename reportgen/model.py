@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -132,9 +133,19 @@ class Metrics:
     disagreements: pd.DataFrame
     other_periods: pd.DataFrame
     """Half-year and full-year figures, shown for reference only."""
-    tidy: pd.DataFrame
     prices: pd.DataFrame = field(default_factory=lambda: empty_prices())
     """The miner's rows of prices.csv a briefing may use (see :mod:`reportgen.valuation`)."""
+    market: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    """The dataset's market rows, for :attr:`tidy`."""
+
+    @cached_property
+    def tidy(self) -> pd.DataFrame:
+        """The long table of the miner's metrics CSV. Worked out on first use, in the process
+        that writes the CSV: a build that re-renders one miner need not work out all of them."""
+        from reportgen.metrics import best_facts, tidy
+
+        best = best_facts(self.facts)
+        return tidy(self.company.ticker, self.quarters, best, self.company, self.market)
 
     @property
     def is_stale(self) -> bool:
