@@ -119,14 +119,8 @@ class FilingReport:
             out.append(",".join(FACT_COLUMNS))
             out += [sec_merge._row_text(sec_merge._row(self.ticker, f)).rstrip("\n")
                     for f in figures]
-            out.append(f"nothing written: add --write to merge {len(self.merge.added)} new and "
-                       f"{len(self.merge.replaced)} changed rows into {self.facts_file} and "
-                       f"{len(self.merge.new_sources)} sources into {self.sources_file}")
-        else:
-            out.append(f"{self.facts_file}: {len(self.merge.added)} rows added, "
-                       f"{len(self.merge.replaced)} replaced, {len(self.merge.unchanged)} "
-                       f"already there; {self.sources_file}: {len(self.merge.new_sources)} "
-                       "sources added")
+        out.append(sec_merge.outcome(self.merge, self.written, self.facts_file,
+                                     self.sources_file))
         return out
 
 

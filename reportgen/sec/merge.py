@@ -128,15 +128,19 @@ class ImportReport:
             out += [_row_text(_row(self.ticker, figure)).rstrip("\n") for figure in figures]
             out += [f"new source {filing.source_id}: {filing.description}, {filing.url}"
                     for filing in self.merge.new_sources]
-            out.append(f"nothing written: add --write to merge {len(self.merge.added)} new and "
-                       f"{len(self.merge.replaced)} changed rows into {self.facts_file} and "
-                       f"{len(self.merge.new_sources)} sources into {self.sources_file}")
-        else:
-            out.append(f"{self.facts_file}: {len(self.merge.added)} rows added, "
-                       f"{len(self.merge.replaced)} replaced, {len(self.merge.unchanged)} "
-                       f"already there; {self.sources_file}: {len(self.merge.new_sources)} "
-                       "sources added")
+        out.append(outcome(self.merge, self.written, self.facts_file, self.sources_file))
         return out
+
+
+def outcome(merge: Merge, written: bool, facts_file: str, sources_file: str) -> str:
+    """The last line of an import's report: what was written, or what --write would write."""
+    if not written:
+        return (f"nothing written: add --write to merge {len(merge.added)} new and "
+                f"{len(merge.replaced)} changed rows into {facts_file} and "
+                f"{len(merge.new_sources)} sources into {sources_file}")
+    return (f"{facts_file}: {len(merge.added)} rows added, {len(merge.replaced)} replaced, "
+            f"{len(merge.unchanged)} already there; {sources_file}: "
+            f"{len(merge.new_sources)} sources added")
 
 
 def changed_lines(extraction: Extraction) -> list[str]:
