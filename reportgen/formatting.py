@@ -114,12 +114,6 @@ def number(value: float | None, unit: str = "", decimals: int = 1) -> str:
     return f"{text} {unit}".rstrip()
 
 
-def multiple(value: float | None) -> str:
-    if missing(value):
-        return NOT_DISCLOSED
-    return _localized(f"{value:,.0f}×" if value >= 10 else f"{value:,.1f}×")
-
-
 def fact(value: float | None, unit: str) -> str:
     """Any input figure in its own unit, as the facts table shows it."""
     if unit == "USD_M":

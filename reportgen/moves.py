@@ -167,15 +167,6 @@ class Quarters:
         found = self.figure(period, column, label, show)
         return None if found is None or found.status == "estimate" else found
 
-    def earlier(self, column: str, label: str, quarters: int = LOOKBACK_QUARTERS,
-                show: Callable[[float], str] = money) -> Figure | None:
-        """The latest figure of ``column`` in the ``quarters`` before the covered one."""
-        for back in range(1, quarters + 1):
-            found = self.recorded(periods.shift(self.period, -back), column, label, show)
-            if found is not None:
-                return found
-        return None
-
     def oldest(self, column: str, label: str, quarters: int = LOOKBACK_QUARTERS,
                show: Callable[[float], str] = money) -> Figure | None:
         """The oldest figure of ``column`` within ``quarters`` before the covered one."""

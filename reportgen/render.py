@@ -215,7 +215,7 @@ def environment(template_dirs: Path | tuple[Path, ...]) -> jinja2.Environment:
     )
     env.filters.update(
         money=formatting.money, pct=formatting.pct, delta=formatting.delta,
-        number=formatting.number, usd=formatting.usd, multiple=formatting.multiple,
+        number=formatting.number, usd=formatting.usd,
         points=formatting.points, mark=lambda status: STATUS_MARKS.get(status, ""),
         svg_data_uri=svg_data_uri,
     )

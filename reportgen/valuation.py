@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from reportgen import periods
-from reportgen.formatting import missing, money, number, usd
+from reportgen.formatting import fact, missing, money, number
 from reportgen.metrics import CASH_METRICS
 from reportgen.model import Metrics
 from reportgen.peers import STALE_AFTER_QUARTERS
@@ -112,7 +112,8 @@ def years(value: float) -> str:
 
 
 def usd_cents(value: float) -> str:
-    return usd(value) if value >= 100 else f"${value:,.2f}"
+    """A share price: cents below $100 ($12.89), whole dollars above, in the theme's currency."""
+    return fact(value, "USD")
 
 
 def shares_text(value: float) -> str:

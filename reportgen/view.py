@@ -363,7 +363,7 @@ def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
 
 def _price_figures(row: Any) -> list[tuple[str, str]]:
     """The values one prices.csv row gives, each as (label, text)."""
-    shown = [("close", fmt.usd(row.close) if row.close >= 100 else f"${row.close:,.2f}"),
+    shown = [("close", fmt.fact(row.close, "USD")),
              ("shares outstanding", fmt.number(row.shares_outstanding, "M", 3)),
              ("market capitalization", fmt.money(row.market_cap))]
     values = (row.close, row.shares_outstanding, row.market_cap)

@@ -15,7 +15,7 @@ PARENS = NumberStyle(negative="parentheses")
 EUROPEAN = NumberStyle(currency="€", decimal=",")
 
 
-def test_usd_points_number_and_multiple():
+def test_usd_points_and_number():
     assert fmt.usd(45555.4) == "$45,555"
     assert fmt.usd(-66084) == f"{MINUS}$66,084"
     assert fmt.points(0.3467) == "+34.7 pp"
@@ -24,9 +24,8 @@ def test_usd_points_number_and_multiple():
     assert fmt.number(12.2, "EH/s") == "12.2 EH/s"
     assert fmt.number(1234.56, "MW", 0) == "1,235 MW"
     assert fmt.number(-3.0) == f"{MINUS}3.0"  # no unit: no trailing space
-    assert fmt.multiple(9.94) == "9.9×"
-    assert fmt.multiple(10.4) == "10×"  # ten and above: whole numbers
-    assert fmt.multiple(1234.0) == "1,234×"
+    # A share price: cents below $100, whole dollars above (valuation and the appendix).
+    assert fmt.fact(12.89, "USD") == "$12.89" and fmt.fact(115066, "USD") == "$115,066"
 
 
 def test_missing_is_none_or_nan_only():
@@ -67,7 +66,7 @@ def test_decimal_comma_swaps_separators_and_currency():
         assert fmt.usd(45555) == "€45.555"
         assert fmt.pct(0.6176) == "61,8%"
         assert fmt.number(1234.5, "MW") == "1.234,5 MW"
-        assert fmt.multiple(2.5) == "2,5×"
+        assert fmt.fact(12.89, "USD") == "€12,89"
 
 
 def test_number_styles_nest_and_restore():

@@ -109,8 +109,7 @@ def test_percentages():
 
 @pytest.mark.parametrize("value", [None, math.nan, float("nan")])
 def test_missing_values_print_a_dash(value):
-    for format_ in (money, pct, delta, formatting.usd, formatting.points, formatting.number,
-                    formatting.multiple):
+    for format_ in (money, pct, delta, formatting.usd, formatting.points, formatting.number):
         assert format_(value) == formatting.NOT_DISCLOSED == "—", format_.__name__
     assert formatting.fact(value, "USD_M") == formatting.NOT_DISCLOSED
     assert formatting.missing(value)
