@@ -204,14 +204,14 @@ VALUATION_HEADINGS = ("Miner", "Price date", "Market cap", "Net debt at", "EV", 
                       "EV ÷ contracted revenue a year", "EV per EH/s")
 
 
-def valuation_rows(miners: Sequence[Metrics], lookups: Mapping[str, FigureLookup]
-                   ) -> tuple[list[Row], list[str]]:
+def valuation_rows(miners: Sequence[Metrics], lookups: Mapping[str, FigureLookup],
+                   stale_after: int) -> tuple[list[Row], list[str]]:
     """Each miner's valuation against its contracted capacity, and what each miner lacks for
     EV per contracted MW (said in the table's note, never left to a dash alone)."""
     rows, lacking = [], []
     for miner in miners:
         ticker = miner.company.ticker
-        found = valuation.value(miner, lookup=lookups[ticker])
+        found = valuation.value(miner, lookup=lookups[ticker], stale_after=stale_after)
         stale = found.market_cap is not None and found.market_cap.stale
         rows.append(Row(ticker, (
             Cell(found.price_date + (" (stale)" if stale else "") if found.price_date
@@ -259,7 +259,7 @@ def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
     rows = peer_rows(peers, by_ticker, lookups)
     charted = chart_rows(miners, lookups, period)
     keys = [key for key, _, _, _ in COLUMNS]
-    valued, lacking = valuation_rows(miners, lookups)
+    valued, lacking = valuation_rows(miners, lookups, int(settings["stale_after_quarters"]))
     cited = shown_sources(rows) | shown_sources(valued) | {
         s for row in charted for s in row.cells[1].text.split(", ") if s} | {
         s for claim in claims for f in claim.figures for s in f.sources}

@@ -27,7 +27,6 @@ SHARES_WITHIN_DAYS = 92
 """A close without a share count on its row is valued with the nearest count within a quarter."""
 
 
-
 @dataclass(frozen=True)
 class Valuation:
     """A miner's valuation on one price date; every part ``None`` when it cannot be computed."""

@@ -370,10 +370,11 @@ def _price_figures(row: Any) -> list[tuple[str, str]]:
     return [item for item, value in zip(shown, values, strict=True) if not fmt.missing(value)]
 
 
-def analysis_context(metrics: Metrics, lookup: FigureLookup) -> dict[str, Any]:
+def analysis_context(metrics: Metrics, lookup: FigureLookup, stale_after: int
+                     ) -> dict[str, Any]:
     """The analysis sections' part of a briefing's context: what moved, valuation, capital."""
     what = moves.what_moved(metrics, lookup)
-    value = valuation.value(metrics, lookup=lookup)
+    value = valuation.value(metrics, lookup=lookup, stale_after=stale_after)
     return {
         "what_moved": what,
         "moves_table": analysis_view.moves_table(what),
@@ -707,7 +708,7 @@ def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
         "guidance_table": guidance_table(metrics, lookup),
         "caveats": caveats(metrics),
         "facts_table": facts_table(metrics, market),
-        **analysis_context(metrics, lookup),
+        **analysis_context(metrics, lookup, int(settings["stale_after_quarters"])),
         "sources": cited_sources(metrics, dict(sources), market),
     }
 

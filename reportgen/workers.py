@@ -317,7 +317,8 @@ def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period:
     shared, engine = _state()
     started = time.perf_counter()
     peer_table = shared.peer_table
-    charts = sector_charts.build_sector_charts(miners, peer_table, period)
+    charts = sector_charts.build_sector_charts(miners, peer_table, period,
+                                               shared.config.stale_after_quarters)
     sentences = claims.sector_claims(peer_table, period, silent)
     context = sector_view.context(miners, peer_table, charts, sentences, shared.dataset.sources,
                                   period, settings(shared.config, shared.dataset))
