@@ -112,7 +112,7 @@ def valuation_facts(valuation: Valuation, metrics: Metrics) -> list[Fact]:
                          f"({fmt.number(listed, 'MW', 1)}), which need not match the company's "
                          "own contracted total")
         elif over is not None and over.stale:
-            note = f"not computed: the latest {what} ({over.shown}) is stale"
+            note = f"not computed: the latest {what}, {over.text} of {over.period}, is stale"
         else:
             note = f"not computed: needs EV and {what}"
         facts.append(Fact(label, figure_cell(ratio), note))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from reportgen import periods
 from reportgen.formatting import fact, missing, money, number
-from reportgen.metrics import CASH_METRICS
+from reportgen.metrics import CASH_METRICS, quarters_old
 from reportgen.model import Metrics
 from reportgen.peers import STALE_AFTER_QUARTERS
 from reportgen.provenance import Figure, FigureLookup, weakest
@@ -131,7 +131,7 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
     cap, price, shares = market_cap(rows.assign(_date=pd.to_datetime(rows["date"])))
     contracted_mw = _as_of(lookup, "Contracted critical IT", metrics.pipeline["mw_contracted"],
                            metrics.pipeline["mw_contracted_as_of"], "ai_hpc_mw_contracted",
-                           lambda v: number(v, "MW", 0), metrics.period, stale_after)
+                           lambda v: number(v, "MW", 0), metrics, stale_after)
     if contracted_mw is None:
         contracted_mw = _listed_mw(metrics)
     annual = _contracted_annual(metrics)
@@ -140,7 +140,7 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
         return Valuation(contracted_mw=contracted_mw, contracted_annual_revenue=annual,
                          hashrate=hashrate)
     when = cap.period or ""
-    if _stale(when, metrics.period, stale_after):
+    if _stale(periods.label(pd.Period(pd.Timestamp(when), freq="Q")), metrics, stale_after):
         cap = replace(cap, stale=True)
         return Valuation(price_date=when, price=price, shares=shares, market_cap=cap,
                          contracted_mw=contracted_mw, contracted_annual_revenue=annual,
@@ -172,9 +172,11 @@ def _within(day: str, quarter: str) -> bool:
     return pd.Timestamp(day) == periods.quarter(quarter).end_time.normalize()
 
 
-def _stale(day: str, covered: str, stale_after: int) -> bool:
-    quarter = pd.Period(pd.Timestamp(day), freq="Q")
-    return periods.ordinal(covered) - periods.ordinal(periods.label(quarter)) > stale_after
+def _stale(as_of: str, metrics: Metrics, stale_after: int) -> bool:
+    """Older than ``stale_after`` quarters before the requested period, as peers and claims
+    count it (:func:`reportgen.metrics.quarters_old`)."""
+    age = quarters_old(as_of, metrics.requested_period)
+    return age is not None and age > stale_after
 
 
 def _listed_mw(metrics: Metrics) -> Figure | None:
@@ -189,12 +191,12 @@ def _listed_mw(metrics: Metrics) -> Figure | None:
 
 
 def _as_of(lookup: FigureLookup, label: str, amount: object, as_of: object, metric: str,
-           show: Callable[[float], str], covered: str, stale_after: int) -> Figure | None:
+           show: Callable[[float], str], metrics: Metrics, stale_after: int) -> Figure | None:
     if not isinstance(amount, float | int) or missing(float(amount)) or not isinstance(as_of, str):
         return None
     return Figure(label, float(amount), show(float(amount)), as_of, lookup.status(as_of, metric),
-                  lookup.sources(as_of, metric), dated=as_of != covered,
-                  stale=periods.ordinal(covered) - periods.ordinal(as_of) > stale_after)
+                  lookup.sources(as_of, metric), dated=as_of != metrics.period,
+                  stale=_stale(as_of, metrics, stale_after))
 
 
 def _net_debt(metrics: Metrics, lookup: FigureLookup, day: str) -> Figure | None:
@@ -244,4 +246,4 @@ def _latest_hashrate(metrics: Metrics, lookup: FigureLookup, stale_after: int
     return Figure("Hashrate", amount, number(amount, "EH/s"), as_of,
                   lookup.status(as_of, "hashrate"), lookup.sources(as_of, "hashrate"),
                   dated=as_of != metrics.period,
-                  stale=periods.ordinal(metrics.period) - periods.ordinal(as_of) > stale_after)
+                  stale=_stale(as_of, metrics, stale_after))
