@@ -18,7 +18,7 @@ from reportgen.claims import period_name
 from reportgen.model import Metrics
 from reportgen.moves import BridgeStep, Quarters, WhatMoved
 from reportgen.provenance import Figure, FigureLookup
-from reportgen.valuation import Valuation
+from reportgen.valuation import PER_CONTRACTED_MW, PER_EHS, TO_CONTRACTED_REVENUE, Valuation
 from reportgen.vocabulary import METRICS, STATUS_MARKS
 
 QUARTERS_SHOWN = 8
@@ -96,12 +96,12 @@ def valuation_facts(valuation: Valuation, metrics: Metrics) -> list[Fact]:
         "the price date") if ev is not None and net is not None
         else "not computed: no quarter end within a quarter of the price date gives both cash "
              "and debt"))
-    for ratio, over, what in (
-            (valuation.per_contracted_mw, valuation.contracted_mw, "contracted critical IT"),
-            (valuation.per_ehs, valuation.hashrate, "hashrate"),
-            (valuation.to_contracted_annual_revenue, valuation.contracted_annual_revenue,
-             "contracted revenue a year at full ramp")):
-        label = ratio.label if ratio is not None else _ratio_label(what)
+    for label, ratio, over, what in (
+            (PER_CONTRACTED_MW, valuation.per_contracted_mw, valuation.contracted_mw,
+             "contracted critical IT"),
+            (PER_EHS, valuation.per_ehs, valuation.hashrate, "hashrate"),
+            (TO_CONTRACTED_REVENUE, valuation.to_contracted_annual_revenue,
+             valuation.contracted_annual_revenue, "contracted revenue a year at full ramp")):
         if ratio is not None and over is not None:
             note = f"EV ÷ {over.shown} of {what}"
             if ratio is valuation.to_contracted_annual_revenue:
@@ -117,11 +117,6 @@ def valuation_facts(valuation: Valuation, metrics: Metrics) -> list[Fact]:
             note = f"not computed: needs EV and {what}"
         facts.append(Fact(label, figure_cell(ratio), note))
     return [fact for fact in facts if fact is not None]
-
-
-def _ratio_label(what: str) -> str:
-    return {"contracted critical IT": "EV per contracted MW", "hashrate": "EV per EH/s"}.get(
-        what, "EV ÷ contracted annual revenue")
 
 
 CAPITAL_METRICS: tuple[str, ...] = (

@@ -21,6 +21,10 @@ from reportgen.model import Metrics
 from reportgen.peers import STALE_AFTER_QUARTERS
 from reportgen.provenance import Figure, FigureLookup, weakest
 
+PER_CONTRACTED_MW = "EV per contracted MW"
+PER_EHS = "EV per EH/s"
+TO_CONTRACTED_REVENUE = "EV ÷ contracted annual revenue"
+"""The ratios' names, which the briefing prints also where a ratio cannot be computed."""
 BALANCE_WITHIN_DAYS = 92
 """EV uses the net debt of the quarter end nearest the price date, if within a quarter of it."""
 SHARES_WITHIN_DAYS = 92
@@ -160,10 +164,10 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
     return Valuation(
         price_date=day, price=price, shares=shares, market_cap=cap, net_debt=net,
         enterprise_value=ev,
-        per_contracted_mw=ratio("EV per contracted MW", contracted_mw,
+        per_contracted_mw=ratio(PER_CONTRACTED_MW, contracted_mw,
                                 lambda v: f"{money(v)} per MW"),
-        per_ehs=ratio("EV per EH/s", hashrate, lambda v: f"{money(v)} per EH/s"),
-        to_contracted_annual_revenue=ratio("EV ÷ contracted annual revenue", annual, years),
+        per_ehs=ratio(PER_EHS, hashrate, lambda v: f"{money(v)} per EH/s"),
+        to_contracted_annual_revenue=ratio(TO_CONTRACTED_REVENUE, annual, years),
         contracted_mw=contracted_mw, contracted_annual_revenue=annual, hashrate=hashrate)
 
 
