@@ -6,17 +6,17 @@ Same house style and determinism as :mod:`reportgen.charts` (whose helpers these
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 import numpy as np
 import pandas as pd
 
-from reportgen import periods, valuation
+from reportgen import periods
 from reportgen.charts import QUARTERS_SHOWN, STYLE, TEXT, Chart, _figure, _svg
 from reportgen.formatting import number, pct
 from reportgen.model import Metrics
-from reportgen.peers import STALE_AFTER_QUARTERS
+from reportgen.valuation import Valuation
 
 PALETTE = ("#1f4e79", "#b5893a", "#2e7d4f", "#b03a2e", "#6a4c93", "#4d4d4d", "#0f7c8c",
            "#8c564b")
@@ -34,12 +34,12 @@ def styles_for(tickers: Sequence[str]) -> Styles:
 
 
 def build_sector_charts(miners: Sequence[Metrics], peers: pd.DataFrame, period: str,
-                        stale_after: int = STALE_AFTER_QUARTERS) -> list[Chart]:
+                        valuations: Mapping[str, Valuation]) -> list[Chart]:
     styles = styles_for([m.company.ticker for m in miners])
     with matplotlib.rc_context(STYLE):
         drawn = [share_over_time(miners, period, styles), share_against_non_cash(peers, styles),
                  crossover_timeline(miners, period), contracted_mw(peers),
-                 ev_per_mw_against_share(miners, peers, styles, stale_after)]
+                 ev_per_mw_against_share(miners, peers, styles, valuations)]
     return [chart for chart in drawn if chart is not None]
 
 
@@ -104,13 +104,13 @@ def share_against_non_cash(peers: pd.DataFrame, styles: Styles) -> Chart | None:
 
 
 def ev_per_mw_against_share(miners: Sequence[Metrics], peers: pd.DataFrame, styles: Styles,
-                            stale_after: int) -> Chart | None:
+                            valuations: Mapping[str, Valuation]) -> Chart | None:
     """EV per contracted MW against AI/HPC share: does the market pay for contracts or for
     revenue already earned?"""
     points = []
     for miner in miners:
         ticker = miner.company.ticker
-        found = valuation.value(miner, stale_after=stale_after)
+        found = valuations[ticker]
         share = peers.loc[ticker, "ai_hpc_share"] if ticker in peers.index else float("nan")
         if found.per_contracted_mw is not None and not pd.isna(share):
             points.append((ticker, float(share) * 100, found.per_contracted_mw.value,

@@ -9,13 +9,14 @@ from typing import Any
 import pandas as pd
 
 from reportgen import formatting as fmt
-from reportgen import periods, valuation
+from reportgen import periods
 from reportgen.analysis_view import figure_cell
 from reportgen.claims import Claim
 from reportgen.model import Metrics, Source
 from reportgen.peers import medians
 from reportgen.provenance import FigureLookup, weakest
 from reportgen.sector_charts import chart_window
+from reportgen.valuation import Valuation
 from reportgen.view import Cell, Row, Table, cell, combined, is_negative
 from reportgen.vocabulary import STATUS_MARKS
 
@@ -204,14 +205,14 @@ VALUATION_HEADINGS = ("Miner", "Price date", "Market cap", "Net debt at", "EV", 
                       "EV ÷ contracted revenue a year", "EV per EH/s")
 
 
-def valuation_rows(miners: Sequence[Metrics], lookups: Mapping[str, FigureLookup],
-                   stale_after: int) -> tuple[list[Row], list[str]]:
+def valuation_rows(miners: Sequence[Metrics], valuations: Mapping[str, Valuation]
+                   ) -> tuple[list[Row], list[str]]:
     """Each miner's valuation against its contracted capacity, and what each miner lacks for
     EV per contracted MW (said in the table's note, never left to a dash alone)."""
     rows, lacking = [], []
     for miner in miners:
         ticker = miner.company.ticker
-        found = valuation.value(miner, lookup=lookups[ticker], stale_after=stale_after)
+        found = valuations[ticker]
         stale = found.market_cap is not None and found.market_cap.stale
         rows.append(Row(ticker, (
             Cell(found.price_date + (" (stale)" if stale else "") if found.price_date
@@ -253,13 +254,13 @@ def valuation_table(rows: Sequence[Row], lacking: Sequence[str], gpu_cloud: Sequ
 
 def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
             claims: list[Claim], sources: Mapping[str, Source], period: str,
-            settings: dict[str, Any]) -> dict[str, Any]:
+            settings: dict[str, Any], valuations: Mapping[str, Valuation]) -> dict[str, Any]:
     by_ticker = {m.company.ticker: m for m in miners}
     lookups = {ticker: FigureLookup(m) for ticker, m in by_ticker.items()}
     rows = peer_rows(peers, by_ticker, lookups)
     charted = chart_rows(miners, lookups, period)
     keys = [key for key, _, _, _ in COLUMNS]
-    valued, lacking = valuation_rows(miners, lookups, int(settings["stale_after_quarters"]))
+    valued, lacking = valuation_rows(miners, valuations)
     cited = shown_sources(rows) | shown_sources(valued) | {
         s for row in charted for s in row.cells[1].text.split(", ") if s} | {
         s for claim in claims for f in claim.figures for s in f.sources}

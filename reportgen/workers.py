@@ -312,16 +312,18 @@ def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: 
 
 def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: str,
                    key: str) -> BriefingResult:
-    from reportgen import claims, sector_charts, sector_view, spreadsheet
+    from reportgen import claims, sector_charts, sector_view, spreadsheet, valuation
 
     shared, engine = _state()
     started = time.perf_counter()
     peer_table = shared.peer_table
-    charts = sector_charts.build_sector_charts(miners, peer_table, period,
-                                               shared.config.stale_after_quarters)
+    # Worked out once, for the valuation table and its chart alike.
+    valuations = {m.company.ticker: valuation.value(
+        m, stale_after=shared.config.stale_after_quarters) for m in miners}
+    charts = sector_charts.build_sector_charts(miners, peer_table, period, valuations)
     sentences = claims.sector_claims(peer_table, period, silent)
     context = sector_view.context(miners, peer_table, charts, sentences, shared.dataset.sources,
-                                  period, settings(shared.config, shared.dataset))
+                                  period, settings(shared.config, shared.dataset), valuations)
     tidy = pd.concat([m.tidy for m in miners], ignore_index=True)
     sector_csv = spreadsheet.csv_bytes(tidy)
     outputs, pages = _documents(shared, engine, "sector.html", context, "sector", (

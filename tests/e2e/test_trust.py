@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reportgen import build, claims, config, metrics, peers, sector_view, view
+from reportgen import build, claims, config, metrics, peers, sector_view, valuation, view
 from reportgen.provenance import Figure, FigureLookup
 from tests.conftest import ROOT, pdf_text
 
@@ -76,7 +76,8 @@ def test_every_body_figure_cites_a_listed_source(computed: dict[str, metrics.Met
         assert cited <= listed, f"{ticker}: cited but not listed: {sorted(cited - listed)}"
     sector = sector_view.context(list(computed.values()), table, [],
                                  claims.sector_claims(table, "2026Q1"), dataset.sources,
-                                 "2026Q1", settings)
+                                 "2026Q1", settings, {t: valuation.value(m) for t, m in
+                                                      computed.items()})
     listed = {source.id for source in sector["sources"]}
     charted = sector_view.chart_rows(list(computed.values()), {
         t: FigureLookup(m) for t, m in computed.items()}, "2026Q1")
