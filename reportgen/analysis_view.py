@@ -114,7 +114,9 @@ def valuation_facts(valuation: Valuation, metrics: Metrics) -> list[Fact]:
         elif over is not None and over.stale:
             note = f"not computed: the latest {what}, {over.text} of {over.period}, is stale"
         else:
-            note = f"not computed: needs EV and {what}"
+            lacking = [name for name, part in (("EV", valuation.enterprise_value), (what, over))
+                       if part is None]
+            note = f"not computed: needs {' and '.join(lacking)}"
         facts.append(Fact(label, figure_cell(ratio), note))
     return [fact for fact in facts if fact is not None]
 
