@@ -4,6 +4,7 @@ already formatted, so a template only lays them out."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from reportgen import formatting as fmt
 
@@ -26,8 +27,22 @@ class Cell:
         return self.text == fmt.NOT_DISCLOSED
 
 
+class TileKey(StrEnum):
+    """Which key figure a tile shows. The e-mail and the archive page pick tiles by key, so a
+    reworded label changes what a reader sees, never which figure is picked."""
+
+    REVENUE = "revenue"
+    AI_HPC_REVENUE = "ai_hpc_revenue"
+    AI_HPC_SHARE = "ai_hpc_share"
+    NET_INCOME = "net_income"
+    ADJUSTED_EBITDA = "adjusted_ebitda"
+    NON_CASH = "non_cash"
+    """The non-cash share of a loss, or the result before non-cash items (labelled so)."""
+
+
 @dataclass(frozen=True)
 class Tile:
+    key: TileKey
     label: str
     value: Cell
     changes: tuple[str, ...] = ()

@@ -16,7 +16,7 @@ import pandas as pd
 from reportgen import periods
 from reportgen.formatting import delta, missing, money, number, pct
 from reportgen.metrics import BRIDGE_ITEMS, quarters_old
-from reportgen.model import Metrics
+from reportgen.model import Dated, Metrics
 from reportgen.moves import what_moved
 from reportgen.peers import MIN_VALUES_FOR_MEDIAN, STALE_AFTER_QUARTERS, ai_hpc_ahead, usable
 from reportgen.provenance import Claim, Figure, FigureLookup, Part, weakest
@@ -79,12 +79,12 @@ class Evidence:
         return self.computed(f"mix_{business}", label, money,
                              self.lookup.business_metrics(self.period, business))
 
-    def as_of(self, label: str, value: object, as_of: object, show: Callable[[float], str],
+    def as_of(self, label: str, dated: Dated, show: Callable[[float], str],
               metric: str) -> Figure | None:
         """A point-in-time figure as of its own quarter, dated when that is not the covered one."""
-        if not isinstance(value, float | int) or missing(float(value)):
+        value, when = dated.value, dated.as_of
+        if missing(value):
             return None
-        when = as_of if isinstance(as_of, str) else None
         status = self.lookup.status(when, metric) if when else ""
         sources = self.lookup.sources(when, metric) if when else ()
         age = quarters_old(when, self.metrics.requested_period)
@@ -324,19 +324,19 @@ def guidance(facts: Evidence, metric: str) -> tuple[Figure, Figure] | None:
 
 def pipeline_claim(facts: Evidence) -> Claim | None:
     pipe = facts.metrics.pipeline
-    mw = facts.as_of("AI/HPC MW contracted", pipe["mw_contracted"], pipe["mw_contracted_as_of"],
+    mw = facts.as_of("AI/HPC MW contracted", pipe.mw_contracted,
                      lambda v: number(v, "MW", 0), "ai_hpc_mw_contracted")
-    value = facts.as_of("AI/HPC contracted revenue", pipe["contracted_value"],
-                        pipe["contracted_value_as_of"], money, "ai_hpc_contracted_value")
+    value = facts.as_of("AI/HPC contracted revenue", pipe.contracted_value,
+                        money, "ai_hpc_contracted_value")
     if mw is None and value is None:
         return None
-    if pipe["from_listed_contracts"]:
+    if pipe.from_listed_contracts:
         # Summed here from the listed contracts: as certain as the least certain of them.
         contracts = facts.metrics.company.contracts
         listed = (weakest(c.status for c in contracts), tuple(dict.fromkeys(
             c.source for c in contracts)))
         value = value and Figure(value.label, value.value, value.text, None, *listed)
-        if pipe["mw_contracted_as_of"] is None:
+        if pipe.mw_contracted.as_of is None:
             mw = mw and Figure(mw.label, mw.value, mw.text, None, *listed)
     parts: list[Part] = ["It has "]
     if mw is None:
@@ -345,17 +345,17 @@ def pipeline_claim(facts: Evidence) -> Claim | None:
         parts += [mw, " of AI/HPC capacity under contract"]
         if value is not None:
             parts += [" worth ", value]
-    if pipe["from_listed_contracts"]:
+    if pipe.from_listed_contracts:
         parts += [" (summing its listed contracts)"]
-    annual = pipe["contracted_annual_revenue"]
+    annual = pipe.contracted_annual_revenue
     run_rate = facts.computed("mix_ai_hpc", "AI/HPC revenue", lambda v: money(v * 4),
                               facts.lookup.business_metrics(facts.period, "ai_hpc"))
-    if isinstance(annual, float) and not missing(annual):
+    if not missing(annual):
         contracts = facts.metrics.company.contracts
         used = [c for c in contracts if c.value_usd_m is not None and c.term_years]
         yearly = Figure("Contracted revenue a year", annual, money(annual), None,
                         weakest(c.status for c in used), tuple(c.source for c in used))
-        counted, listed = pipe["contracts_with_terms"], len(contracts)
+        counted, listed = pipe.contracts_with_terms, len(contracts)
         which = (f"its {counted} listed contracts that give a value and a term add up to "
                  if counted == listed and counted > 1 else
                  "its one listed contract, which gives a value and a term, comes to "

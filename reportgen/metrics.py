@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen import periods
-from reportgen.model import Company, Contract, Dataset, Metrics
+from reportgen.model import Company, Contract, Dataset, Dated, Liquidity, Metrics, Pipeline
 from reportgen.vocabulary import BUSINESSES, METRICS, STATUSES, guidance_target
 
 STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
@@ -195,12 +195,12 @@ def _market_wide(market: pd.DataFrame, index: pd.PeriodIndex) -> pd.DataFrame:
     return wide.reindex(index)
 
 
-def latest(wide: pd.DataFrame, metric: str) -> tuple[float, str | None]:
+def latest(wide: pd.DataFrame, metric: str) -> Dated:
     """A point-in-time figure's latest disclosed value and the quarter it is as of."""
     series = _column(wide, metric).dropna()
     if series.empty:
-        return math.nan, None
-    return float(series.iloc[-1]), periods.label(series.index[-1])
+        return Dated(math.nan)
+    return Dated(float(series.iloc[-1]), periods.label(series.index[-1]))
 
 
 def contracted_annual_revenue(contracts: Sequence[Contract]) -> tuple[float, int]:
@@ -228,38 +228,34 @@ def revenue_per_mw_year(contract: Contract) -> float:
     return contract.value_usd_m / contract.term_years / contract.mw
 
 
-def pipeline(wide: pd.DataFrame, company: Company, ai_hpc_revenue: float) -> dict[str, object]:
+def pipeline(wide: pd.DataFrame, company: Company, ai_hpc_revenue: float) -> Pipeline:
     """Contracted and energized AI/HPC MW, contracted value, and contracted annual revenue
     against today's AI/HPC run-rate.
 
     A reported total wins; without one, the listed contracts are summed and flagged so the
     briefing can say the figure is ours, not the miner's.
     """
-    mw_contracted, mw_contracted_as_of = latest(wide, "ai_hpc_mw_contracted")
-    mw_energized, mw_energized_as_of = latest(wide, "ai_hpc_mw_energized")
-    value, value_as_of = latest(wide, "ai_hpc_contracted_value")
+    mw_contracted = latest(wide, "ai_hpc_mw_contracted")
+    value = latest(wide, "ai_hpc_contracted_value")
     listed_mw = sum(c.mw for c in company.contracts if c.mw is not None)
     listed_value = sum(c.value_usd_m for c in company.contracts if c.value_usd_m is not None)
-    from_contracts = value_as_of is None and listed_value > 0
+    from_contracts = value.as_of is None and listed_value > 0
     if from_contracts:
-        value = listed_value
-    if mw_contracted_as_of is None and listed_mw > 0:
+        value = Dated(listed_value)
+    if mw_contracted.as_of is None and listed_mw > 0:
         # MW and value are each the company's total when it gives one: a reported contracted
         # value without a reported MW total still leaves the listed contracts' MW.
-        mw_contracted = listed_mw
+        mw_contracted = Dated(listed_mw)
     annual, with_terms = contracted_annual_revenue(company.contracts)
-    return {
-        "from_listed_contracts": from_contracts,
-        "mw_contracted": mw_contracted, "mw_contracted_as_of": mw_contracted_as_of,
-        "mw_energized": mw_energized, "mw_energized_as_of": mw_energized_as_of,
-        "contracted_value": value, "contracted_value_as_of": value_as_of,
-        "annualized_run_rate": ai_hpc_revenue * 4,
-        "contracted_annual_revenue": annual,
-        "contracts_with_terms": with_terms,
-        "contracts_listed": len(company.contracts),
-        "listed_contracts_mw": listed_mw if company.contracts else math.nan,
-        "listed_contracts_value": listed_value if company.contracts else math.nan,
-    }
+    return Pipeline(
+        mw_contracted=mw_contracted, mw_energized=latest(wide, "ai_hpc_mw_energized"),
+        contracted_value=value, from_listed_contracts=from_contracts,
+        annualized_run_rate=ai_hpc_revenue * 4,
+        contracted_annual_revenue=annual, contracts_with_terms=with_terms,
+        contracts_listed=len(company.contracts),
+        listed_contracts_mw=listed_mw if company.contracts else math.nan,
+        listed_contracts_value=listed_value if company.contracts else math.nan,
+    )
 
 
 def quarters_old(as_of: str | None, period: str) -> int | None:
@@ -271,30 +267,29 @@ def quarters_old(as_of: str | None, period: str) -> int | None:
     return None if as_of is None else periods.ordinal(period) - periods.ordinal(as_of)
 
 
-def liquidity(wide: pd.DataFrame) -> dict[str, object]:
+def liquidity(wide: pd.DataFrame) -> Liquidity:
     """Cash, debt and net debt as of their latest disclosure; net debt only from one quarter.
 
     Miners disclose cash under different definitions (cash, incl. restricted, incl. bitcoin);
     the latest disclosure is used and its definition named, rather than an older, narrower one.
     """
-    disclosed = [(metric, *latest(wide, metric)) for metric in CASH_METRICS]
-    disclosed = [entry for entry in disclosed if entry[2] is not None]
-    cash, cash_as_of, cash_metric = math.nan, None, None
+    disclosed = [(metric, latest(wide, metric)) for metric in CASH_METRICS]
+    disclosed = [(metric, cash) for metric, cash in disclosed if cash.as_of is not None]
+    cash, cash_metric = Dated(math.nan), None
     if disclosed:
         # The most recent quarter wins; within one quarter, the narrowest definition.
-        newest = max(periods.quarter(as_of) for _, _, as_of in disclosed)
-        cash_metric, cash, cash_as_of = next(
-            entry for entry in disclosed if periods.quarter(entry[2]) == newest)
-    debt, debt_as_of = latest(wide, "total_debt")
-    same_quarter = cash_as_of is not None and cash_as_of == debt_as_of
-    return {
-        "cash": cash, "cash_as_of": cash_as_of, "cash_metric": cash_metric,
-        "cash_label": METRICS[cash_metric].label if cash_metric else "Cash",
-        "total_debt": debt, "total_debt_as_of": debt_as_of,
-        "net_debt": debt - cash if same_quarter else math.nan,
-        "convertible_notes": latest(wide, "convertible_notes"),
-        "warrant_liability": latest(wide, "warrant_liability"),
-    }
+        newest = max(periods.ordinal(str(cash.as_of)) for _, cash in disclosed)
+        cash_metric, cash = next((metric, cash) for metric, cash in disclosed
+                                 if periods.ordinal(str(cash.as_of)) == newest)
+    debt = latest(wide, "total_debt")
+    same_quarter = cash.as_of is not None and cash.as_of == debt.as_of
+    return Liquidity(
+        cash=cash, cash_metric=cash_metric,
+        cash_label=METRICS[cash_metric].label if cash_metric else "Cash",
+        total_debt=debt, net_debt=debt.value - cash.value if same_quarter else math.nan,
+        convertible_notes=latest(wide, "convertible_notes"),
+        warrant_liability=latest(wide, "warrant_liability"),
+    )
 
 
 def reported_quarters(facts: pd.DataFrame, company: Company) -> list[str]:

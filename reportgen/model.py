@@ -111,6 +111,54 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class Dated:
+    """A point-in-time figure (MW, cash, debt) and the quarter it is as of.
+
+    Balance-sheet and capacity figures are carried forward from their latest disclosure, so
+    the value never travels without its date: a page that prints it can always say when.
+    ``as_of`` is None when the value was not disclosed, or (a total of the listed contracts)
+    is computed here rather than reported as of a quarter.
+    """
+
+    value: float
+    as_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """Contracted and energized AI/HPC capacity, and what the contracts are worth."""
+
+    mw_contracted: Dated
+    mw_energized: Dated
+    contracted_value: Dated
+    from_listed_contracts: bool
+    """The contracted value is our sum of the listed contracts, not a total the miner gave."""
+    annualized_run_rate: float
+    """The covered quarter's AI/HPC revenue × 4."""
+    contracted_annual_revenue: float
+    """Σ value ÷ term over the listed contracts that give both."""
+    contracts_with_terms: int
+    contracts_listed: int
+    listed_contracts_mw: float
+    listed_contracts_value: float
+
+
+@dataclass(frozen=True)
+class Liquidity:
+    """Cash, debt and net debt as of their latest disclosure."""
+
+    cash: Dated
+    cash_metric: str | None
+    """Which cash definition was disclosed (``cash``, ``cash_and_restricted``, ...)."""
+    cash_label: str
+    total_debt: Dated
+    net_debt: float
+    """Debt − cash, only when both are as of the same quarter end; NaN otherwise."""
+    convertible_notes: Dated
+    warrant_liability: Dated
+
+
+@dataclass(frozen=True)
 class Metrics:
     """What a briefing says about one miner, computed from the dataset for one period.
 
@@ -126,8 +174,8 @@ class Metrics:
     quarters: pd.DataFrame
     bridge: pd.DataFrame
     crossover: str | None
-    pipeline: Mapping[str, object]
-    liquidity: Mapping[str, object]
+    pipeline: Pipeline
+    liquidity: Liquidity
     facts: pd.DataFrame
     """Every input row for this miner up to the covered period (all sources), for citations."""
     disagreements: pd.DataFrame

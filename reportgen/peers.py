@@ -71,16 +71,15 @@ def peer_table(miners: Sequence[Metrics], stale_after: int = STALE_AFTER_QUARTER
         pipe, cash = miner.pipeline, miner.liquidity
         latest_of = {
             "hashrate": latest(miner.quarters, "hashrate"),
-            "mw_contracted": (pipe["mw_contracted"], pipe["mw_contracted_as_of"]),
-            "contracted_value": (pipe["contracted_value"], pipe["contracted_value_as_of"]),
-            "cash": (cash["cash"], cash["cash_as_of"]),
-            "total_debt": (cash["total_debt"], cash["total_debt_as_of"]),
+            "mw_contracted": pipe.mw_contracted,
+            "contracted_value": pipe.contracted_value,
+            "cash": cash.cash,
+            "total_debt": cash.total_debt,
         }
         point_in_time: dict[str, object] = {}
-        for key, (value, as_of) in latest_of.items():
-            age = quarters_old(as_of if isinstance(as_of, str) else None,
-                               miner.requested_period)
-            point_in_time |= {key: value, f"{key}_as_of": as_of,
+        for key, dated in latest_of.items():
+            age = quarters_old(dated.as_of, miner.requested_period)
+            point_in_time |= {key: dated.value, f"{key}_as_of": dated.as_of,
                               f"{key}_stale": age is not None and age > stale_after}
         rows.append({
             "ticker": miner.company.ticker,

@@ -60,7 +60,7 @@ def _metrics_of(names: tuple[str, ...], peer: pd.Series, miner: Metrics,
         if name == "@ai_hpc":
             out += lookup.business_metrics(period, "ai_hpc")
         elif name == "@cash":
-            out += [str(miner.liquidity["cash_metric"])] if miner.liquidity["cash_metric"] else []
+            out += [miner.liquidity.cash_metric] if miner.liquidity.cash_metric else []
         else:
             out.append(name)
     return out
@@ -77,7 +77,7 @@ def _cell(key: str, names: tuple[str, ...], formatter: Callable[[float], str], p
     as_of = peer.get(f"{key}_as_of")
     period = as_of if isinstance(as_of, str) else peer["period"]
     metrics = _metrics_of(names, peer, miner, lookup, period)
-    if key == "contracted_value" and miner.pipeline["from_listed_contracts"]:
+    if key == "contracted_value" and miner.pipeline.from_listed_contracts:
         contracts = miner.company.contracts
         return Cell(formatter(value), sources=tuple(dict.fromkeys(c.source for c in contracts)))
     if key == "mw_contracted" and not isinstance(as_of, str) and not fmt.missing(value):

@@ -17,7 +17,7 @@ import pandas as pd
 from reportgen import periods
 from reportgen.formatting import fact, missing, money, number
 from reportgen.metrics import CASH_METRICS, quarters_old
-from reportgen.model import Metrics
+from reportgen.model import Dated, Metrics
 from reportgen.peers import STALE_AFTER_QUARTERS
 from reportgen.provenance import Figure, FigureLookup, weakest
 
@@ -133,8 +133,8 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
     lookup = lookup or FigureLookup(metrics)
     rows = prices if prices is not None else metrics.prices
     cap, price, shares = market_cap(rows.assign(_date=pd.to_datetime(rows["date"])))
-    contracted_mw = _as_of(lookup, "Contracted critical IT", metrics.pipeline["mw_contracted"],
-                           metrics.pipeline["mw_contracted_as_of"], "ai_hpc_mw_contracted",
+    contracted_mw = _as_of(lookup, "Contracted critical IT", metrics.pipeline.mw_contracted,
+                           "ai_hpc_mw_contracted",
                            lambda v: number(v, "MW", 0), metrics, stale_after)
     if contracted_mw is None:
         contracted_mw = _listed_mw(metrics)
@@ -194,11 +194,12 @@ def _listed_mw(metrics: Metrics) -> Figure | None:
                   tuple(dict.fromkeys(c.source for c in listed)))
 
 
-def _as_of(lookup: FigureLookup, label: str, amount: object, as_of: object, metric: str,
+def _as_of(lookup: FigureLookup, label: str, dated: Dated, metric: str,
            show: Callable[[float], str], metrics: Metrics, stale_after: int) -> Figure | None:
-    if not isinstance(amount, float | int) or missing(float(amount)) or not isinstance(as_of, str):
+    amount, as_of = dated.value, dated.as_of
+    if missing(amount) or as_of is None:
         return None
-    return Figure(label, float(amount), show(float(amount)), as_of, lookup.status(as_of, metric),
+    return Figure(label, amount, show(amount), as_of, lookup.status(as_of, metric),
                   lookup.sources(as_of, metric), dated=as_of != metrics.period,
                   stale=_stale(as_of, metrics, stale_after))
 
@@ -230,8 +231,8 @@ def _net_debt(metrics: Metrics, lookup: FigureLookup, day: str) -> Figure | None
 
 
 def _contracted_annual(metrics: Metrics) -> Figure | None:
-    annual = metrics.pipeline["contracted_annual_revenue"]
-    if not isinstance(annual, float | int) or missing(float(annual)):
+    annual = metrics.pipeline.contracted_annual_revenue
+    if missing(annual):
         return None
     used = [c for c in metrics.company.contracts if c.value_usd_m is not None and c.term_years]
     return Figure("Contracted revenue a year", float(annual), money(float(annual)), None,

@@ -7,14 +7,14 @@ and every input figure carries its status mark and source ids so the reader can 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
 
 from reportgen import analysis_view, moves, periods, valuation
 from reportgen import formatting as fmt
-from reportgen.cells import Cell, Fact, Row, Table, Tile, without_empty_columns
+from reportgen.cells import Cell, Fact, Row, Table, Tile, TileKey, without_empty_columns
 from reportgen.claims import Claim, guidance_verdict, period_name
 from reportgen.metrics import (
     BUSINESSES,
@@ -23,7 +23,7 @@ from reportgen.metrics import (
     published_since,
     revenue_per_mw_year,
 )
-from reportgen.model import Company, Metrics, Source
+from reportgen.model import Company, Dated, Metrics, Pipeline, Source
 from reportgen.peers import RankedMetric, ordinal
 from reportgen.provenance import FigureLookup, weakest
 from reportgen.vocabulary import (
@@ -110,17 +110,22 @@ def kpi_tiles(metrics: Metrics, lookup: FigureLookup) -> list[Tile]:
         for base, lab in ((previous, "QoQ"), (year_ago, "YoY"))
         if not fmt.missing(_value(row, "mix_ai_hpc_share") - _value(base, "mix_ai_hpc_share")))
     ai_lines = lookup.business_metrics(p, "ai_hpc")
+    share_of = [*ai_lines, "revenue_total"]
     return [
-        Tile("Revenue", cell(lookup, p, "revenue_total", fmt.money(row["mix_total"])),
+        Tile(TileKey.REVENUE, "Revenue",
+             cell(lookup, p, "revenue_total", fmt.money(row["mix_total"])),
              change_pct("revenue_qoq", "revenue_yoy")),
-        Tile("AI/HPC revenue", combined(lookup, p, ai_lines, fmt.money(row["mix_ai_hpc"])),
+        Tile(TileKey.AI_HPC_REVENUE, "AI/HPC revenue",
+             combined(lookup, p, ai_lines, fmt.money(row["mix_ai_hpc"])),
              change_pct("ai_hpc_qoq", "ai_hpc_yoy")),
-        Tile("AI/HPC share", combined(lookup, p, [*ai_lines, "revenue_total"],
-                                      fmt.pct(row["mix_ai_hpc_share"])), share_change),
-        Tile("Net income", cell(lookup, p, "net_income", fmt.money(row["net_income"]),
-                                row["net_income"]), change_money("net_income")),
-        Tile("Adjusted EBITDA", cell(lookup, p, "adjusted_ebitda",
-                                     fmt.money(row["adjusted_ebitda"]), row["adjusted_ebitda"]),
+        Tile(TileKey.AI_HPC_SHARE, "AI/HPC share",
+             combined(lookup, p, share_of, fmt.pct(row["mix_ai_hpc_share"])), share_change),
+        Tile(TileKey.NET_INCOME, "Net income",
+             cell(lookup, p, "net_income", fmt.money(row["net_income"]), row["net_income"]),
+             change_money("net_income")),
+        Tile(TileKey.ADJUSTED_EBITDA, "Adjusted EBITDA",
+             cell(lookup, p, "adjusted_ebitda", fmt.money(row["adjusted_ebitda"]),
+                  row["adjusted_ebitda"]),
              change_money("adjusted_ebitda")),
         _non_cash_tile(metrics, lookup, row),
     ]
@@ -133,12 +138,12 @@ def _non_cash_tile(metrics: Metrics, lookup: FigureLookup, row: pd.Series) -> Ti
     effect, before = _value(row, "non_cash_effect"), _value(row, "before_non_cash")
     if not fmt.missing(effect) and effect < 0 and not fmt.missing(before) and before >= 0 and (
             _value(row, "net_income") < 0):
-        return Tile("Before non-cash items", combined(lookup, metrics.period,
-                                                      ["net_income", *items],
-                                                      fmt.money(before), before),
+        return Tile(TileKey.NON_CASH, "Before non-cash items",
+                    combined(lookup, metrics.period, ["net_income", *items], fmt.money(before),
+                             before),
                     (f"{fmt.money(-effect)} of non-cash items exceed the loss",))
     share = row["non_cash_share"]
-    return Tile("Non-cash share of loss",
+    return Tile(TileKey.NON_CASH, "Non-cash share of loss",
                 combined(lookup, metrics.period, ["net_income", *items], fmt.pct(share, 0)),
                 ("disclosed items",) if not fmt.missing(share) else ())
 
@@ -568,11 +573,12 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
         css_class="keep")
 
 
-def _latest_cell(lookup: FigureLookup, metric: str, value: object, as_of: object,
-                 show: Any = fmt.money) -> tuple[Cell, str]:
-    if not isinstance(as_of, str):
-        return Cell(show(value)), ""
-    return cell(lookup, as_of, metric, show(value), float(value)), f"as of {as_of}"  # type: ignore[arg-type]
+def _latest_cell(lookup: FigureLookup, metric: str, dated: Dated,
+                 show: Callable[[float], str] = fmt.money) -> tuple[Cell, str]:
+    if dated.as_of is None:
+        return Cell(show(dated.value)), ""
+    return cell(lookup, dated.as_of, metric, show(dated.value), dated.value), \
+        f"as of {dated.as_of}"
 
 
 def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
@@ -582,66 +588,66 @@ def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
     listed_status = weakest_mark(c.status for c in contracts)
     listed_sources = tuple(dict.fromkeys(c.source for c in contracts))
     facts = []
-    mw, note = _latest_cell(lookup, "ai_hpc_mw_contracted", pipe["mw_contracted"],
-                            pipe["mw_contracted_as_of"], lambda v: fmt.number(v, "MW", 0))
-    if pipe["mw_contracted_as_of"] is None and pipe["from_listed_contracts"]:
+    mw, note = _latest_cell(lookup, "ai_hpc_mw_contracted", pipe.mw_contracted,
+                            lambda v: fmt.number(v, "MW", 0))
+    if pipe.mw_contracted.as_of is None and pipe.from_listed_contracts:
         mw, note = Cell(mw.text, listed_status, listed_sources), summed
     facts.append(Fact("Contracted critical IT", mw, note))
     facts.append(Fact("Energized for AI/HPC", *_latest_cell(
-        lookup, "ai_hpc_mw_energized", pipe["mw_energized"], pipe["mw_energized_as_of"],
-        lambda v: fmt.number(v, "MW", 1))))
-    value, note = _latest_cell(lookup, "ai_hpc_contracted_value", pipe["contracted_value"],
-                               pipe["contracted_value_as_of"])
-    if pipe["from_listed_contracts"]:
+        lookup, "ai_hpc_mw_energized", pipe.mw_energized, lambda v: fmt.number(v, "MW", 1))))
+    value, note = _latest_cell(lookup, "ai_hpc_contracted_value", pipe.contracted_value)
+    if pipe.from_listed_contracts:
         value, note = Cell(value.text, listed_status, listed_sources), summed
     facts.append(Fact("Contracted revenue, total", value, note))
     used = [c for c in contracts if c.value_usd_m is not None and c.term_years]
-    annual = Cell(fmt.money(pipe["contracted_annual_revenue"]),  # type: ignore[arg-type]
+    annual = Cell(fmt.money(pipe.contracted_annual_revenue),
                   weakest_mark(c.status for c in used), tuple(c.source for c in used))
     facts.append(Fact("Contracted revenue a year at full ramp", annual,
                       f"value ÷ term at each contract's full value, over the "
-                      f"{pipe['contracts_with_terms']} of {pipe['contracts_listed']} listed "
+                      f"{pipe.contracts_with_terms} of {pipe.contracts_listed} listed "
                       "contracts that give both" if used else ""))
-    energized, contracted = pipe["mw_energized"], pipe["mw_contracted"]
-    if isinstance(energized, float | int) and isinstance(contracted, float | int) and (
-            contracted > 0 and not fmt.missing(energized)):
-        as_of = [q for q in (pipe["mw_energized_as_of"], pipe["mw_contracted_as_of"])
-                 if isinstance(q, str)]
-        ends = [(pipe["mw_energized_as_of"], "ai_hpc_mw_energized"),
-                (pipe["mw_contracted_as_of"], "ai_hpc_mw_contracted")]
-        known = [(str(q), m) for q, m in ends if isinstance(q, str)]
-        share = Cell(fmt.pct(energized / contracted),
+    energized, contracted = pipe.mw_energized, pipe.mw_contracted
+    if contracted.value > 0 and not fmt.missing(energized.value):
+        known = [(q, m) for q, m in ((energized.as_of, "ai_hpc_mw_energized"),
+                                     (contracted.as_of, "ai_hpc_mw_contracted")) if q is not None]
+        share = Cell(fmt.pct(energized.value / contracted.value),
                      weakest_mark(lookup.status(q, m) for q, m in known),
                      tuple(dict.fromkeys(s for q, m in known for s in lookup.sources(q, m))))
+        as_of = " and ".join(dict.fromkeys(q for q, _ in known))
         facts.append(Fact("Energized ÷ contracted", share,
-                          "energized MW ÷ contracted MW" + (
-                              f", as of {' and '.join(dict.fromkeys(as_of))}" if as_of else "")))
-    run_rate = pipe["annualized_run_rate"]
+                          "energized MW ÷ contracted MW" + (f", as of {as_of}" if as_of else "")))
+    run_rate = pipe.annualized_run_rate
     ai_lines = lookup.business_metrics(metrics.period, "ai_hpc")
     facts.append(Fact("AI/HPC revenue run-rate, a year",
-                      combined(lookup, metrics.period, ai_lines, fmt.money(run_rate)),  # type: ignore[arg-type]
+                      combined(lookup, metrics.period, ai_lines, fmt.money(run_rate)),
                       "" if fmt.missing(run_rate) else f"{period_name(metrics)} × 4"))
     return facts
 
 
+def listed_contracts_sum(pipeline: Pipeline) -> dict[str, str] | None:
+    """When the company gives its own totals, what the listed contracts add up to (``mw`` and
+    ``value``, formatted), so a reader who sums the contracts table is not left wondering."""
+    if pipeline.from_listed_contracts or fmt.missing(pipeline.listed_contracts_mw):
+        return None
+    return {"mw": fmt.number(pipeline.listed_contracts_mw, "MW", 1),
+            "value": fmt.money(pipeline.listed_contracts_value)}
+
+
 def liquidity_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
     cash = metrics.liquidity
-    metric = str(cash["cash_metric"] or "cash")
+    metric = cash.cash_metric or "cash"
     facts = [
-        Fact(str(cash["cash_label"]), *_latest_cell(lookup, metric, cash["cash"],
-                                                    cash["cash_as_of"])),
-        Fact("Total debt", *_latest_cell(lookup, "total_debt", cash["total_debt"],
-                                         cash["total_debt_as_of"])),
+        Fact(cash.cash_label, *_latest_cell(lookup, metric, cash.cash)),
+        Fact("Total debt", *_latest_cell(lookup, "total_debt", cash.total_debt)),
     ]
-    net = cash["net_debt"]
-    facts.append(Fact("Net debt", combined(lookup, str(cash["cash_as_of"]),
-                                           [metric, "total_debt"], fmt.money(net)),  # type: ignore[arg-type]
-                      "needs cash and debt at the same quarter end" if fmt.missing(net)  # type: ignore[arg-type]
-                      else f"debt − {str(cash['cash_label']).lower()}"))
-    for key, label in (("convertible_notes", "Convertible notes"),
-                       ("warrant_liability", "Warrant liability")):
-        value, as_of = cash[key]  # type: ignore[misc]
-        facts.append(Fact(label, *_latest_cell(lookup, key, value, as_of)))
+    net = cash.net_debt
+    facts.append(Fact("Net debt", combined(lookup, str(cash.cash.as_of),
+                                           [metric, "total_debt"], fmt.money(net)),
+                      "needs cash and debt at the same quarter end" if fmt.missing(net)
+                      else f"debt − {cash.cash_label.lower()}"))
+    for key, label, dated in (("convertible_notes", "Convertible notes", cash.convertible_notes),
+                              ("warrant_liability", "Warrant liability", cash.warrant_liability)):
+        facts.append(Fact(label, *_latest_cell(lookup, key, dated)))
     return facts
 
 
@@ -653,14 +659,14 @@ def section_dates(metrics: Metrics) -> dict[str, str]:
     """For each section whose latest figure predates the covered quarter, the quarter it
     stops at, so the section can say so in its first line."""
     economics = _recent(metrics, ECONOMICS_INPUTS)
-    liquidity = [metrics.liquidity["cash_as_of"], metrics.liquidity["total_debt_as_of"]]
-    pipeline = [metrics.pipeline["mw_contracted_as_of"], metrics.pipeline["mw_energized_as_of"],
-                metrics.pipeline["contracted_value_as_of"]]
+    cash, pipe = metrics.liquidity, metrics.pipeline
+    liquidity = [cash.cash.as_of, cash.total_debt.as_of]
+    pipeline = [pipe.mw_contracted.as_of, pipe.mw_energized.as_of, pipe.contracted_value.as_of]
     latest = {
         "mining": periods.label(economics.index[-1]) if not economics.empty else None,
-        "liquidity": max((q for q in liquidity if isinstance(q, str)), key=periods.ordinal,
+        "liquidity": max((q for q in liquidity if q is not None), key=periods.ordinal,
                          default=None),
-        "pipeline": max((q for q in pipeline if isinstance(q, str)), key=periods.ordinal,
+        "pipeline": max((q for q in pipeline if q is not None), key=periods.ordinal,
                         default=None),
     }
     # Every section is a key, so a template can test one without StrictUndefined failing.
@@ -691,7 +697,7 @@ def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
         "claims": claims,
         "charts": charts,
         "revenue_table": revenue_table(metrics, lookup),
-        "pipeline": metrics.pipeline,
+        "listed_contracts": listed_contracts_sum(metrics.pipeline),
         "pipeline_facts": pipeline_facts(metrics, lookup),
         "liquidity_facts": liquidity_facts(metrics, lookup),
         "contracts_table": contracts_table(metrics),
@@ -702,7 +708,6 @@ def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
         "economics_table": economics_table(metrics, lookup, market),
         "section_dates": section_dates(metrics),
         "peers_table": peers_table(metrics, ranked),
-        "liquidity": metrics.liquidity,
         "other_periods_table": other_periods_table(metrics),
         "disagreements_table": disagreements_table(metrics),
         "guidance_table": guidance_table(metrics, lookup),

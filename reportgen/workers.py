@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from reportgen import __version__, render
+from reportgen.cells import TileKey
 from reportgen.config import Config
 from reportgen.errors import OutputError, RenderError, RenderTimeout, ReportgenError, cannot_write
 from reportgen.files import atomic_write
@@ -268,7 +269,7 @@ def _render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> Brief
                           _peak_rss_mb(), headline=headline(context))
 
 
-HEADLINE = ("Revenue", "AI/HPC share", "Net income")
+HEADLINE = (TileKey.REVENUE, TileKey.AI_HPC_SHARE, TileKey.NET_INCOME)
 """The KPI tiles the archive page lists for each briefing."""
 
 
@@ -277,13 +278,13 @@ def headline(context: dict[str, Any]) -> dict[str, Any]:
     the quarter covered (with its fiscal label) and the :data:`HEADLINE` figures with their
     S/D/E marks (none beside a missing figure). Kept in the manifest, so the archive page
     never recomputes a briefing."""
-    tiles = {tile.label: tile for tile in context["tiles"]}
+    tiles = {tile.key: tile for tile in context["tiles"]}
     figures = []
-    for label in HEADLINE:
-        if label not in tiles:
+    for key in HEADLINE:
+        if key not in tiles:
             continue
-        cell = tiles[label].value
-        figures.append({"label": label, "text": str(cell.text),
+        cell = tiles[key].value
+        figures.append({"label": tiles[key].label, "text": str(cell.text),
                         "mark": "" if cell.missing else str(cell.mark),
                         "negative": bool(cell.negative)})
     return {"name": context["company"].name, "title": context["period_title"],

@@ -80,18 +80,18 @@ def test_wulf_non_cash_share(computed):
 
 def test_wulf_pipeline(computed):
     pipe = computed["WULF"].pipeline
-    assert pipe["from_listed_contracts"] is False
-    assert (pipe["mw_contracted"], pipe["mw_contracted_as_of"]) == (approx(522.0), "2025Q4")
-    assert (pipe["contracted_value"], pipe["contracted_value_as_of"]) == (approx(12800.0),
+    assert pipe.from_listed_contracts is False
+    assert (pipe.mw_contracted.value, pipe.mw_contracted.as_of) == (approx(522.0), "2025Q4")
+    assert (pipe.contracted_value.value, pipe.contracted_value.as_of) == (approx(12800.0),
                                                                          "2025Q4")
-    assert pipe["annualized_run_rate"] == approx(21.0 * 4)
+    assert pipe.annualized_run_rate == approx(21.0 * 4)
     # Σ value ÷ term over the contracts giving both: Core42 1000/10, CB-3/4 3700/10, Abernathy
     # 9500/25; CB-5 gives no value. Never a multiple of the quarter's run-rate.
-    assert pipe["contracted_annual_revenue"] == approx(100.0 + 370.0 + 380.0)
-    assert pipe["contracts_with_terms"] == 3
-    assert pipe["annualized_run_rate"] == approx(21.0 * 4)
-    assert "backlog_multiple" not in pipe
-    assert pipe["listed_contracts_value"] == approx(1000.0 + 3700.0 + 9500.0)
+    assert pipe.contracted_annual_revenue == approx(100.0 + 370.0 + 380.0)
+    assert pipe.contracts_with_terms == 3
+    assert pipe.annualized_run_rate == approx(21.0 * 4)
+    assert not hasattr(pipe, "backlog_multiple")
+    assert pipe.listed_contracts_value == approx(1000.0 + 3700.0 + 9500.0)
 
 
 def test_wulf_revenue_per_btc(computed):
@@ -104,14 +104,14 @@ def test_wulf_revenue_per_btc(computed):
 
 def test_wulf_debt(computed):
     liquidity = computed["WULF"].liquidity
-    assert (liquidity["total_debt"], liquidity["total_debt_as_of"]) == (approx(5800.0), "2026Q1")
+    assert (liquidity.total_debt.value, liquidity.total_debt.as_of) == (approx(5800.0), "2026Q1")
 
 
 def test_wulf_liquidity_uses_latest_cash(computed):
     liquidity = computed["WULF"].liquidity
-    assert liquidity["cash_metric"] == "cash_and_restricted"
-    assert (liquidity["cash"], liquidity["cash_as_of"]) == (approx(3100.0), "2026Q1")
-    assert liquidity["net_debt"] == approx(5800.0 - 3100.0)
+    assert liquidity.cash_metric == "cash_and_restricted"
+    assert (liquidity.cash.value, liquidity.cash.as_of) == (approx(3100.0), "2026Q1")
+    assert liquidity.net_debt == approx(5800.0 - 3100.0)
 
 
 # --- CORZ -------------------------------------------------------------------------------
@@ -136,20 +136,20 @@ def test_corz_reported_value_wins_and_its_mw_comes_from_listed_contracts(compute
     # CORZ reports an HPC backlog ($10.2B, 2026Q1) but no contracted MW total: the value is
     # its own, the MW the sum of its listed contracts.
     pipe = computed["CORZ"].pipeline
-    assert pipe["from_listed_contracts"] is False
-    assert (pipe["contracted_value"], pipe["contracted_value_as_of"]) == (approx(10200.0),
+    assert pipe.from_listed_contracts is False
+    assert (pipe.contracted_value.value, pipe.contracted_value.as_of) == (approx(10200.0),
                                                                           "2026Q1")
-    assert (pipe["mw_contracted"], pipe["mw_contracted_as_of"]) == (approx(590.0), None)
-    assert pipe["contracted_annual_revenue"] == approx(8700.0 / 12)
+    assert (pipe.mw_contracted.value, pipe.mw_contracted.as_of) == (approx(590.0), None)
+    assert pipe.contracted_annual_revenue == approx(8700.0 / 12)
 
 
 def test_hut_contracted_value_from_listed_contracts(computed):
     pipe = computed["HUT"].pipeline
-    assert pipe["from_listed_contracts"] is True
-    assert pipe["contracted_value"] == approx(7000.0)
-    assert pipe["contracted_value_as_of"] is None
-    assert pipe["mw_contracted"] == approx(245.0)
-    assert pipe["contracted_annual_revenue"] == approx(7000.0 / 15)
+    assert pipe.from_listed_contracts is True
+    assert pipe.contracted_value.value == approx(7000.0)
+    assert pipe.contracted_value.as_of is None
+    assert pipe.mw_contracted.value == approx(245.0)
+    assert pipe.contracted_annual_revenue == approx(7000.0 / 15)
 
 
 def test_corz_non_cash_share_can_approach_whole_loss(computed):
@@ -208,7 +208,7 @@ def test_cifr_covers_2026q1_without_split(computed):
     assert math.isnan(row["mix_ai_hpc"])
     assert math.isnan(row["mix_ai_hpc_share"])
     assert cifr.crossover is None
-    assert math.isnan(cifr.pipeline["annualized_run_rate"])
+    assert math.isnan(cifr.pipeline.annualized_run_rate)
 
 
 def test_cifr_full_year_rows_kept_apart(computed):

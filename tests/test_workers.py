@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from reportgen import workers
-from reportgen.cells import Cell, Tile
+from reportgen.cells import Cell, Tile, TileKey
 from reportgen.errors import InputError, OutputError, Problem, RenderError
 from reportgen.formatting import NOT_DISCLOSED
 
@@ -25,10 +25,12 @@ def _result(ticker: str, *warnings: tuple[str, str], period: str = "2026Q1"
 
 def test_headline_lists_the_three_archive_figures_with_marks():
     context = {"company": SimpleNamespace(name="TeraWulf Inc."), "period_title": "2026Q1",
-               "tiles": [Tile("Revenue", Cell("$34.0M", "S")),
-                         Tile("Adjusted EBITDA", Cell("−$4.1M", "S", negative=True)),
-                         Tile("AI/HPC share", Cell(NOT_DISCLOSED, "S")),
-                         Tile("Net income", Cell("−$427.6M", "E", negative=True))]}
+               "tiles": [Tile(TileKey.REVENUE, "Revenue", Cell("$34.0M", "S")),
+                         Tile(TileKey.ADJUSTED_EBITDA, "Adjusted EBITDA",
+                              Cell("−$4.1M", "S", negative=True)),
+                         Tile(TileKey.AI_HPC_SHARE, "AI/HPC share", Cell(NOT_DISCLOSED, "S")),
+                         Tile(TileKey.NET_INCOME, "Net income",
+                              Cell("−$427.6M", "E", negative=True))]}
     assert workers.headline(context) == {"name": "TeraWulf Inc.", "title": "2026Q1", "figures": [
         {"label": "Revenue", "text": "$34.0M", "mark": "S", "negative": False},
         {"label": "AI/HPC share", "text": NOT_DISCLOSED, "mark": "", "negative": False},

@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 
 from reportgen import formatting, provenance, view
+from reportgen.cells import TileKey
 from reportgen.claims import Claim, miner_claims, period_name
 from reportgen.errors import HeaderInjectionError
 from reportgen.mail.recipients import Recipient, has_line_break
@@ -33,7 +34,8 @@ from reportgen.peers import STALE_AFTER_QUARTERS
 from reportgen.vocabulary import STATUS_MARKS
 
 LEAD_SENTENCES = 3
-SUMMARY_TILES = ("Revenue", "AI/HPC revenue", "AI/HPC share", "Net income")
+SUMMARY_TILES = (TileKey.REVENUE, TileKey.AI_HPC_REVENUE, TileKey.AI_HPC_SHARE,
+                 TileKey.NET_INCOME)
 ESTIMATE = STATUS_MARKS["estimate"]
 MARK_MEANINGS = {
     "secondary": "secondary (press coverage of a release, or a machine-written page)",
@@ -144,8 +146,8 @@ class Composed:
 def summarize(miner: Metrics, stale_after: int = STALE_AFTER_QUARTERS) -> MinerSummary:
     """Key figures with their QoQ change and the lead claims of the miner's briefing."""
     lookup = provenance.FigureLookup(miner)
-    tiles = {tile.label: tile for tile in view.kpi_tiles(miner, lookup)}
-    figures = tuple(_figure(tiles[label]) for label in SUMMARY_TILES)
+    tiles = {tile.key: tile for tile in view.kpi_tiles(miner, lookup)}
+    figures = tuple(_figure(tiles[key]) for key in SUMMARY_TILES)
     return MinerSummary(miner.company.ticker, miner.company.name, period_name(miner),
                         miner.is_stale, figures,
                         lead(miner_claims(miner, lookup, stale_after)))
