@@ -241,7 +241,7 @@ def net_result_claim(facts: Evidence) -> Claim | None:
     rest = _residual(facts)
     # 'Most' is a conclusion: never drawn from an estimated net loss (a placeholder).
     if (share.value >= MOST_NON_CASH and rest is not None and unexplained <= MAX_UNEXPLAINED
-            and net.status != "estimate"):
+            and net.of_record):
         tail: list[Part] = ["."]
         if unexplained > MATERIAL_RESIDUAL:
             tail = ["; ", rest, f" ({pct(unexplained, 0)} of it) is not explained by the items "

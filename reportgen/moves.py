@@ -21,7 +21,7 @@ from reportgen import periods
 from reportgen.formatting import delta, money, number
 from reportgen.metrics import CASH_METRICS
 from reportgen.model import Metrics
-from reportgen.provenance import Claim, Figure, FigureLookup, Part, weakest
+from reportgen.provenance import Claim, Figure, FigureLookup, Part, of_record, weakest
 from reportgen.vocabulary import BUSINESSES, METRICS
 
 HALVED = 0.50
@@ -165,7 +165,7 @@ class Quarters:
         """As :meth:`figure`, but None for an estimate: a move or a threshold is said only
         between figures of record, never from a placeholder (an EPS × share-count guess)."""
         found = self.figure(period, column, label, show)
-        return None if found is None or found.status == "estimate" else found
+        return found if found is not None and found.of_record else None
 
     def oldest(self, column: str, label: str, quarters: int = LOOKBACK_QUARTERS,
                show: Callable[[float], str] = money) -> Figure | None:
@@ -364,7 +364,7 @@ def share_counts(figures: Quarters) -> list[tuple[pd.Timestamp, Figure]]:
             counts.append((quarter.end_time.normalize(), found))
     prices = figures.metrics.prices
     for row in prices.itertuples() if not prices.empty else ():
-        if pd.isna(row.shares_outstanding) or row.status == "estimate":
+        if pd.isna(row.shares_outstanding) or not of_record(str(row.status)):
             continue
         day = pd.Timestamp(row.date)
         counts.append((day, Figure("Shares outstanding", float(row.shares_outstanding),

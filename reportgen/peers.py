@@ -23,6 +23,7 @@ from reportgen.metrics import (
     quarters_old,
 )
 from reportgen.model import Metrics
+from reportgen.provenance import of_record
 
 NUMERIC = SECTOR_SORTS
 
@@ -98,7 +99,7 @@ def peer_table(miners: Sequence[Metrics], stale_after: int = STALE_AFTER_QUARTER
             "crossover": miner.crossover,
             "ai_hpc_ahead": ai_hpc_ahead(row),
             "net_income": row["net_income"],
-            "net_income_estimated": _status(miner, "net_income") == "estimate",
+            "net_income_estimated": not of_record(_status(miner, "net_income")),
             "eps_diluted": row["eps_diluted"],
             "non_cash_effect": row["non_cash_effect"],
             "non_cash_share": row["non_cash_share"],

@@ -16,6 +16,16 @@ from reportgen.model import Metrics
 from reportgen.vocabulary import STATUS_MARKS, STATUSES
 
 
+def of_record(status: str) -> bool:
+    """Whether a figure with this input status may end a change, a count or a conclusion.
+
+    An estimate (EPS × shares, say) is a placeholder for a figure not published: printed with
+    its mark, never the end of a move, a KPI change, a sector count or "most of the loss is
+    non-cash". One rule, so the briefing, the e-mail and the sector overview agree.
+    """
+    return status != "estimate"
+
+
 @dataclass(frozen=True)
 class Figure:
     """One figure as a sentence or a cell prints it: formatted once, with its provenance.
@@ -40,6 +50,10 @@ class Figure:
     @property
     def mark(self) -> str:
         return STATUS_MARKS.get(self.status, "")
+
+    @property
+    def of_record(self) -> bool:
+        return of_record(self.status)
 
     @property
     def negative(self) -> bool:
@@ -101,6 +115,9 @@ class FigureLookup:
     def status(self, period: str, metric: str) -> str:
         row = self._rows.get((period, metric))
         return str(row.status) if row is not None else ""
+
+    def of_record(self, period: str, metric: str) -> bool:
+        return of_record(self.status(period, metric))
 
     def sources(self, period: str, metric: str) -> tuple[str, ...]:
         row = self._rows.get((period, metric))

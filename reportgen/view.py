@@ -91,10 +91,10 @@ def kpi_tiles(metrics: Metrics, lookup: FigureLookup) -> list[Tile]:
     def change_money(column: str) -> tuple[str, ...]:
         """Changes against figures of record only: never from an estimate (a placeholder)."""
         out = []
-        if lookup.status(p, column) == "estimate":
+        if not lookup.of_record(p, column):
             return ()
         for label, base, back in (("QoQ", previous, 1), ("YoY", year_ago, 4)):
-            if lookup.status(periods.shift(p, -back), column) == "estimate":
+            if not lookup.of_record(periods.shift(p, -back), column):
                 continue
             if not fmt.missing(_value(base, column)) and not fmt.missing(_value(row, column)):
                 out.append(f"{fmt.money(_value(row, column) - _value(base, column), plus=True)}"
