@@ -79,14 +79,11 @@ class Evidence:
         return self.computed(f"mix_{business}", label, money,
                              self.lookup.business_metrics(self.period, business))
 
-    def as_of(self, label: str, dated: Dated, show: Callable[[float], str],
-              metric: str) -> Figure | None:
+    def as_of(self, label: str, dated: Dated, show: Callable[[float], str]) -> Figure | None:
         """A point-in-time figure as of its own quarter, dated when that is not the covered one."""
-        value, when = dated.value, dated.as_of
+        value, when, status, sources = dated.value, dated.as_of, dated.status, dated.sources
         if missing(value):
             return None
-        status = self.lookup.status(when, metric) if when else ""
-        sources = self.lookup.sources(when, metric) if when else ()
         age = quarters_old(when, self.metrics.requested_period)
         return Figure(label, float(value), show(float(value)), when, status, sources,
                       dated=when is not None and when != self.period,
@@ -324,20 +321,10 @@ def guidance(facts: Evidence, metric: str) -> tuple[Figure, Figure] | None:
 
 def pipeline_claim(facts: Evidence) -> Claim | None:
     pipe = facts.metrics.pipeline
-    mw = facts.as_of("AI/HPC MW contracted", pipe.mw_contracted,
-                     lambda v: number(v, "MW", 0), "ai_hpc_mw_contracted")
-    value = facts.as_of("AI/HPC contracted revenue", pipe.contracted_value,
-                        money, "ai_hpc_contracted_value")
+    mw = facts.as_of("AI/HPC MW contracted", pipe.mw_contracted, lambda v: number(v, "MW", 0))
+    value = facts.as_of("AI/HPC contracted revenue", pipe.contracted_value, money)
     if mw is None and value is None:
         return None
-    if pipe.from_listed_contracts:
-        # Summed here from the listed contracts: as certain as the least certain of them.
-        contracts = facts.metrics.company.contracts
-        listed = (weakest(c.status for c in contracts), tuple(dict.fromkeys(
-            c.source for c in contracts)))
-        value = value and Figure(value.label, value.value, value.text, None, *listed)
-        if pipe.mw_contracted.as_of is None:
-            mw = mw and Figure(mw.label, mw.value, mw.text, None, *listed)
     parts: list[Part] = ["It has "]
     if mw is None:
         parts += ["AI/HPC contracts worth ", value]  # type: ignore[list-item]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from reportgen import periods
 from reportgen.model import Company, Contract, Dataset, Dated, Liquidity, Metrics, Pipeline
-from reportgen.vocabulary import BUSINESSES, METRICS, STATUSES, guidance_target
+from reportgen.vocabulary import BUSINESSES, METRICS, STATUSES, guidance_target, weakest
 
 STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 DISAGREEMENT_TOLERANCE = 0.005
@@ -195,12 +195,31 @@ def _market_wide(market: pd.DataFrame, index: pd.PeriodIndex) -> pd.DataFrame:
     return wide.reindex(index)
 
 
-def latest(wide: pd.DataFrame, metric: str) -> Dated:
-    """A point-in-time figure's latest disclosed value and the quarter it is as of."""
+Cited = Mapping[tuple[str, str], tuple[str, tuple[str, ...]]]
+"""(period, metric) → (status, sources) of the input row a figure comes from."""
+
+
+def cited(best: pd.DataFrame) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
+    """The status and sources of each best figure, so a value can carry its own."""
+    return {(row.period, row.metric): (str(row.status), tuple(str(row.source).split(";")))
+            for row in best[["period", "metric", "status", "source"]].itertuples()}
+
+
+def latest(wide: pd.DataFrame, metric: str, provenance: Cited | None = None) -> Dated:
+    """A point-in-time figure's latest disclosed value, the quarter it is as of and, given the
+    ``provenance`` of the rows, its status and sources."""
     series = _column(wide, metric).dropna()
     if series.empty:
-        return Dated(math.nan)
-    return Dated(float(series.iloc[-1]), periods.label(series.index[-1]))
+        return Dated(math.nan, metric=metric)
+    as_of = periods.label(series.index[-1])
+    status, sources = (provenance or {}).get((as_of, metric), ("", ()))
+    return Dated(float(series.iloc[-1]), as_of, metric, status, sources)
+
+
+def listed(contracts: Sequence[Contract], total: float, metric: str) -> Dated:
+    """A total of the listed contracts, as certain as the least certain of them."""
+    return Dated(total, None, metric, weakest(c.status for c in contracts),
+                 tuple(dict.fromkeys(c.source for c in contracts)))
 
 
 def contracted_annual_revenue(contracts: Sequence[Contract]) -> tuple[float, int]:
@@ -228,27 +247,29 @@ def revenue_per_mw_year(contract: Contract) -> float:
     return contract.value_usd_m / contract.term_years / contract.mw
 
 
-def pipeline(wide: pd.DataFrame, company: Company, ai_hpc_revenue: float) -> Pipeline:
+def pipeline(wide: pd.DataFrame, company: Company, ai_hpc_revenue: float,
+             provenance: Cited | None = None) -> Pipeline:
     """Contracted and energized AI/HPC MW, contracted value, and contracted annual revenue
     against today's AI/HPC run-rate.
 
     A reported total wins; without one, the listed contracts are summed and flagged so the
     briefing can say the figure is ours, not the miner's.
     """
-    mw_contracted = latest(wide, "ai_hpc_mw_contracted")
-    value = latest(wide, "ai_hpc_contracted_value")
+    mw_contracted = latest(wide, "ai_hpc_mw_contracted", provenance)
+    value = latest(wide, "ai_hpc_contracted_value", provenance)
     listed_mw = sum(c.mw for c in company.contracts if c.mw is not None)
     listed_value = sum(c.value_usd_m for c in company.contracts if c.value_usd_m is not None)
     from_contracts = value.as_of is None and listed_value > 0
     if from_contracts:
-        value = Dated(listed_value)
+        value = listed(company.contracts, listed_value, value.metric)
     if mw_contracted.as_of is None and listed_mw > 0:
         # MW and value are each the company's total when it gives one: a reported contracted
         # value without a reported MW total still leaves the listed contracts' MW.
-        mw_contracted = Dated(listed_mw)
+        mw_contracted = listed(company.contracts, listed_mw, mw_contracted.metric)
     annual, with_terms = contracted_annual_revenue(company.contracts)
     return Pipeline(
-        mw_contracted=mw_contracted, mw_energized=latest(wide, "ai_hpc_mw_energized"),
+        mw_contracted=mw_contracted,
+        mw_energized=latest(wide, "ai_hpc_mw_energized", provenance),
         contracted_value=value, from_listed_contracts=from_contracts,
         annualized_run_rate=ai_hpc_revenue * 4,
         contracted_annual_revenue=annual, contracts_with_terms=with_terms,
@@ -267,28 +288,26 @@ def quarters_old(as_of: str | None, period: str) -> int | None:
     return None if as_of is None else periods.ordinal(period) - periods.ordinal(as_of)
 
 
-def liquidity(wide: pd.DataFrame) -> Liquidity:
+def liquidity(wide: pd.DataFrame, provenance: Cited | None = None) -> Liquidity:
     """Cash, debt and net debt as of their latest disclosure; net debt only from one quarter.
 
     Miners disclose cash under different definitions (cash, incl. restricted, incl. bitcoin);
     the latest disclosure is used and its definition named, rather than an older, narrower one.
     """
-    disclosed = [(metric, latest(wide, metric)) for metric in CASH_METRICS]
-    disclosed = [(metric, cash) for metric, cash in disclosed if cash.as_of is not None]
-    cash, cash_metric = Dated(math.nan), None
+    disclosed = [latest(wide, metric, provenance) for metric in CASH_METRICS]
+    disclosed = [cash for cash in disclosed if cash.as_of is not None]
+    cash = Dated(math.nan, metric="cash")
     if disclosed:
         # The most recent quarter wins; within one quarter, the narrowest definition.
-        newest = max(periods.ordinal(str(cash.as_of)) for _, cash in disclosed)
-        cash_metric, cash = next((metric, cash) for metric, cash in disclosed
-                                 if periods.ordinal(str(cash.as_of)) == newest)
-    debt = latest(wide, "total_debt")
+        newest = max(periods.ordinal(str(cash.as_of)) for cash in disclosed)
+        cash = next(c for c in disclosed if periods.ordinal(str(c.as_of)) == newest)
+    debt = latest(wide, "total_debt", provenance)
     same_quarter = cash.as_of is not None and cash.as_of == debt.as_of
     return Liquidity(
-        cash=cash, cash_metric=cash_metric,
-        cash_label=METRICS[cash_metric].label if cash_metric else "Cash",
+        cash=cash, cash_label=METRICS[cash.metric].label if cash.as_of else "Cash",
         total_debt=debt, net_debt=debt.value - cash.value if same_quarter else math.nan,
-        convertible_notes=latest(wide, "convertible_notes"),
-        warrant_liability=latest(wide, "warrant_liability"),
+        convertible_notes=latest(wide, "convertible_notes", provenance),
+        warrant_liability=latest(wide, "warrant_liability", provenance),
     )
 
 
@@ -365,12 +384,14 @@ def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
         "other", "amount"]
     cross = crossover(mix)
     ai_hpc_now = current["mix_ai_hpc"]
-    pipe = pipeline(wide, company, float(ai_hpc_now) if pd.notna(ai_hpc_now) else math.nan)
+    provenance = cited(best)
+    pipe = pipeline(wide, company, float(ai_hpc_now) if pd.notna(ai_hpc_now) else math.nan,
+                    provenance)
     return Metrics(
         company=company, requested_period=period, period=covered, quarters=table, bridge=bridge,
         crossover=periods.label(cross) if cross is not None else None, pipeline=pipe,
-        liquidity=liquidity(wide), facts=in_range, disagreements=disagreements(in_range),
-        other_periods=in_range[~quarter_rows],
+        liquidity=liquidity(wide, provenance), facts=in_range,
+        disagreements=disagreements(in_range), other_periods=in_range[~quarter_rows],
         market=dataset.market,
         prices=usable_prices(dataset.prices, ticker, covered),
     )

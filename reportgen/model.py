@@ -122,6 +122,12 @@ class Dated:
 
     value: float
     as_of: str | None = None
+    metric: str = ""
+    """The input metric it is the latest of ("" for a total computed here)."""
+    status: str = ""
+    """The input status of the row it comes from; for a total of the listed contracts, the
+    weakest of theirs. The value never travels without its mark."""
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,8 +154,8 @@ class Liquidity:
     """Cash, debt and net debt as of their latest disclosure."""
 
     cash: Dated
-    cash_metric: str | None
-    """Which cash definition was disclosed (``cash``, ``cash_and_restricted``, ...)."""
+    """Of the definition disclosed latest (``cash.metric``: ``cash``, ``cash_and_restricted``,
+    ...), which the briefing names."""
     cash_label: str
     total_debt: Dated
     net_debt: float

@@ -13,7 +13,7 @@ import pandas as pd
 
 from reportgen.metrics import best_facts
 from reportgen.model import Metrics
-from reportgen.vocabulary import STATUS_MARKS, STATUSES
+from reportgen.vocabulary import STATUS_MARKS, weakest
 
 
 def of_record(status: str) -> bool:
@@ -97,12 +97,6 @@ class Claim:
         """Plain text with each figure's status mark in brackets, for the e-mail's text part."""
         return "".join(p if isinstance(p, str) else p.shown + (f" [{p.mark}]" if p.mark else "")
                        for p in self.parts)
-
-
-def weakest(statuses: Iterable[str]) -> str:
-    """The least certain of several input statuses: a figure built from them is no better."""
-    known = [s for s in statuses if s in STATUSES]
-    return max(known, key=STATUSES.index) if known else ""
 
 
 class FigureLookup:

@@ -60,7 +60,8 @@ def _metrics_of(names: tuple[str, ...], peer: pd.Series, miner: Metrics,
         if name == "@ai_hpc":
             out += lookup.business_metrics(period, "ai_hpc")
         elif name == "@cash":
-            out += [miner.liquidity.cash_metric] if miner.liquidity.cash_metric else []
+            cash = miner.liquidity.cash
+            out += [cash.metric] if cash.as_of is not None else []
         else:
             out.append(name)
     return out

@@ -133,8 +133,7 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
     lookup = lookup or FigureLookup(metrics)
     rows = prices if prices is not None else metrics.prices
     cap, price, shares = market_cap(rows.assign(_date=pd.to_datetime(rows["date"])))
-    contracted_mw = _as_of(lookup, "Contracted critical IT", metrics.pipeline.mw_contracted,
-                           "ai_hpc_mw_contracted",
+    contracted_mw = _as_of("Contracted critical IT", metrics.pipeline.mw_contracted,
                            lambda v: number(v, "MW", 0), metrics, stale_after)
     if contracted_mw is None:
         contracted_mw = _listed_mw(metrics)
@@ -194,13 +193,13 @@ def _listed_mw(metrics: Metrics) -> Figure | None:
                   tuple(dict.fromkeys(c.source for c in listed)))
 
 
-def _as_of(lookup: FigureLookup, label: str, dated: Dated, metric: str,
-           show: Callable[[float], str], metrics: Metrics, stale_after: int) -> Figure | None:
+def _as_of(label: str, dated: Dated, show: Callable[[float], str], metrics: Metrics,
+           stale_after: int) -> Figure | None:
     amount, as_of = dated.value, dated.as_of
     if missing(amount) or as_of is None:
         return None
-    return Figure(label, amount, show(amount), as_of, lookup.status(as_of, metric),
-                  lookup.sources(as_of, metric), dated=as_of != metrics.period,
+    return Figure(label, amount, show(amount), as_of, dated.status, dated.sources,
+                  dated=as_of != metrics.period,
                   stale=_stale(as_of, metrics, stale_after))
 
 

@@ -573,32 +573,31 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
         css_class="keep")
 
 
-def _latest_cell(lookup: FigureLookup, metric: str, dated: Dated,
-                 show: Callable[[float], str] = fmt.money) -> tuple[Cell, str]:
+def dated_cell(dated: Dated, show: Callable[[float], str] = fmt.money) -> Cell:
+    """A point-in-time figure's cell, with the mark and sources it carries."""
+    return Cell(show(dated.value), STATUS_MARKS.get(dated.status, ""), dated.sources,
+                is_negative(dated.value))
+
+
+def _latest(dated: Dated, show: Callable[[float], str] = fmt.money,
+            summed: str = "") -> tuple[Cell, str]:
+    """The cell and its note: the quarter it is as of, or ``summed`` for a total computed
+    here from the listed contracts."""
     if dated.as_of is None:
-        return Cell(show(dated.value)), ""
-    return cell(lookup, dated.as_of, metric, show(dated.value), dated.value), \
-        f"as of {dated.as_of}"
+        return dated_cell(dated, show), summed if dated.sources else ""
+    return dated_cell(dated, show), f"as of {dated.as_of}"
 
 
 def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
     pipe = metrics.pipeline
     contracts = metrics.company.contracts
     summed = "sum of the contracts listed below, computed here"
-    listed_status = weakest_mark(c.status for c in contracts)
-    listed_sources = tuple(dict.fromkeys(c.source for c in contracts))
-    facts = []
-    mw, note = _latest_cell(lookup, "ai_hpc_mw_contracted", pipe.mw_contracted,
-                            lambda v: fmt.number(v, "MW", 0))
-    if pipe.mw_contracted.as_of is None and pipe.from_listed_contracts:
-        mw, note = Cell(mw.text, listed_status, listed_sources), summed
-    facts.append(Fact("Contracted critical IT", mw, note))
-    facts.append(Fact("Energized for AI/HPC", *_latest_cell(
-        lookup, "ai_hpc_mw_energized", pipe.mw_energized, lambda v: fmt.number(v, "MW", 1))))
-    value, note = _latest_cell(lookup, "ai_hpc_contracted_value", pipe.contracted_value)
-    if pipe.from_listed_contracts:
-        value, note = Cell(value.text, listed_status, listed_sources), summed
-    facts.append(Fact("Contracted revenue, total", value, note))
+    facts = [
+        Fact("Contracted critical IT",
+             *_latest(pipe.mw_contracted, lambda v: fmt.number(v, "MW", 0), summed)),
+        Fact("Energized for AI/HPC", *_latest(pipe.mw_energized, lambda v: fmt.number(v, "MW", 1))),
+        Fact("Contracted revenue, total", *_latest(pipe.contracted_value, summed=summed)),
+    ]
     used = [c for c in contracts if c.value_usd_m is not None and c.term_years]
     annual = Cell(fmt.money(pipe.contracted_annual_revenue),
                   weakest_mark(c.status for c in used), tuple(c.source for c in used))
@@ -608,12 +607,11 @@ def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
                       "contracts that give both" if used else ""))
     energized, contracted = pipe.mw_energized, pipe.mw_contracted
     if contracted.value > 0 and not fmt.missing(energized.value):
-        known = [(q, m) for q, m in ((energized.as_of, "ai_hpc_mw_energized"),
-                                     (contracted.as_of, "ai_hpc_mw_contracted")) if q is not None]
+        known = [d for d in (energized, contracted) if d.as_of is not None]
         share = Cell(fmt.pct(energized.value / contracted.value),
-                     weakest_mark(lookup.status(q, m) for q, m in known),
-                     tuple(dict.fromkeys(s for q, m in known for s in lookup.sources(q, m))))
-        as_of = " and ".join(dict.fromkeys(q for q, _ in known))
+                     weakest_mark(d.status for d in known),
+                     tuple(dict.fromkeys(s for d in known for s in d.sources)))
+        as_of = " and ".join(dict.fromkeys(str(d.as_of) for d in known))
         facts.append(Fact("Energized ÷ contracted", share,
                           "energized MW ÷ contracted MW" + (f", as of {as_of}" if as_of else "")))
     run_rate = pipe.annualized_run_rate
@@ -635,20 +633,17 @@ def listed_contracts_sum(pipeline: Pipeline) -> dict[str, str] | None:
 
 def liquidity_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
     cash = metrics.liquidity
-    metric = cash.cash_metric or "cash"
-    facts = [
-        Fact(cash.cash_label, *_latest_cell(lookup, metric, cash.cash)),
-        Fact("Total debt", *_latest_cell(lookup, "total_debt", cash.total_debt)),
-    ]
     net = cash.net_debt
-    facts.append(Fact("Net debt", combined(lookup, str(cash.cash.as_of),
-                                           [metric, "total_debt"], fmt.money(net)),
-                      "needs cash and debt at the same quarter end" if fmt.missing(net)
-                      else f"debt − {cash.cash_label.lower()}"))
-    for key, label, dated in (("convertible_notes", "Convertible notes", cash.convertible_notes),
-                              ("warrant_liability", "Warrant liability", cash.warrant_liability)):
-        facts.append(Fact(label, *_latest_cell(lookup, key, dated)))
-    return facts
+    return [
+        Fact(cash.cash_label, *_latest(cash.cash)),
+        Fact("Total debt", *_latest(cash.total_debt)),
+        Fact("Net debt", combined(lookup, str(cash.cash.as_of),
+                                  [cash.cash.metric, "total_debt"], fmt.money(net)),
+             "needs cash and debt at the same quarter end" if fmt.missing(net)
+             else f"debt − {cash.cash_label.lower()}"),
+        Fact("Convertible notes", *_latest(cash.convertible_notes)),
+        Fact("Warrant liability", *_latest(cash.warrant_liability)),
+    ]
 
 
 def weakest_mark(statuses: Iterable[str]) -> str:

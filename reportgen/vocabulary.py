@@ -17,6 +17,12 @@ from typing import Any
 
 BUSINESSES = ("mining", "ai_hpc", "other")
 STATUSES = ("reported", "secondary", "derived", "estimate")
+
+
+def weakest(statuses: Iterable[str]) -> str:
+    """The least certain of several input statuses: a figure built from them is no better."""
+    known = [s for s in statuses if s in STATUSES]
+    return max(known, key=STATUSES.index) if known else ""
 """Best first: when two sources give the same figure, the earlier status wins."""
 
 

@@ -109,7 +109,8 @@ def test_wulf_debt(computed):
 
 def test_wulf_liquidity_uses_latest_cash(computed):
     liquidity = computed["WULF"].liquidity
-    assert liquidity.cash_metric == "cash_and_restricted"
+    assert liquidity.cash.metric == "cash_and_restricted"
+    assert liquidity.cash.status == "secondary" and liquidity.cash.sources
     assert (liquidity.cash.value, liquidity.cash.as_of) == (approx(3100.0), "2026Q1")
     assert liquidity.net_debt == approx(5800.0 - 3100.0)
 

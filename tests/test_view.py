@@ -129,3 +129,15 @@ def test_weakest_mark_and_is_negative():
     assert view.is_negative(-0.1) and not view.is_negative(0.0)
     assert not view.is_negative(None) and not view.is_negative(float("nan"))
     assert NOT_DISCLOSED == "—"
+
+
+def test_contracted_mw_summed_from_listed_contracts_says_so_and_cites_them(dataset):
+    # CORZ gives its own backlog ($10.2B, 2026Q1) but no contracted-MW total: the 590 MW is
+    # the CoreWeave contract's (companies.yaml), summed here, so the fact cites the contract
+    # and says it is our sum, even though the value beside it is the company's own.
+    corz = metrics.compute(dataset, "CORZ", "2026Q1")
+    facts = {f.label: f for f in view.pipeline_facts(corz, FigureLookup(corz))}
+    mw = facts["Contracted critical IT"]
+    assert (mw.value.text, mw.value.mark, mw.value.sources) == ("590 MW", "", ("corz_coreweave",))
+    assert mw.note == "sum of the contracts listed below, computed here"
+    assert facts["Contracted revenue, total"].note == "as of 2026Q1"
