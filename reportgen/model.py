@@ -193,13 +193,27 @@ class Metrics:
     """The dataset's market rows, for :attr:`tidy`."""
 
     @cached_property
+    def best(self) -> pd.DataFrame:
+        """:attr:`facts` with one row per (period, metric), the one each figure comes from.
+        Worked out once per process that needs it: status marks, sources, guidance, CSV."""
+        from reportgen.metrics import best_facts
+
+        return best_facts(self.facts)
+
+    @cached_property
     def tidy(self) -> pd.DataFrame:
         """The long table of the miner's metrics CSV. Worked out on first use, in the process
         that writes the CSV: a build that re-renders one miner need not work out all of them."""
-        from reportgen.metrics import best_facts, tidy
+        from reportgen.metrics import tidy
 
-        best = best_facts(self.facts)
-        return tidy(self.company.ticker, self.quarters, best, self.company, self.market)
+        return tidy(self.company.ticker, self.quarters, self.best, self.company, self.market)
+
+    CACHED = ("best", "tidy")
+
+    def __getstate__(self) -> dict[str, object]:
+        """What a worker is sent: never the caches, which would double what a job carries
+        (workers run under a memory limit); the worker works out what it needs itself."""
+        return {k: v for k, v in self.__dict__.items() if k not in self.CACHED}
 
     @property
     def is_stale(self) -> bool:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reportgen.metrics import best_facts
 from reportgen.model import Metrics
 from reportgen.vocabulary import STATUS_MARKS, weakest
 
@@ -103,7 +102,7 @@ class FigureLookup:
     """Status and sources of the figure used for (period, metric), from the best input row."""
 
     def __init__(self, metrics: Metrics) -> None:
-        self._rows = {(r.period, r.metric): r for r in best_facts(metrics.facts).itertuples()}
+        self._rows = {(r.period, r.metric): r for r in metrics.best.itertuples()}
         self._company = metrics.company
 
     def status(self, period: str, metric: str) -> str:

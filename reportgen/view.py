@@ -18,7 +18,6 @@ from reportgen.cells import Cell, Fact, Row, Table, Tile, TileKey, without_empty
 from reportgen.claims import Claim, guidance_verdict, period_name
 from reportgen.metrics import (
     BUSINESSES,
-    best_facts,
     is_forecast,
     published_since,
     revenue_per_mw_year,
@@ -467,7 +466,7 @@ def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
     ``below`` only when the actual is beyond all of them, else ``between estimates``.
     """
     guided: dict[tuple[str, str], dict[str, float]] = {}
-    for fact in best_facts(metrics.facts).itertuples():
+    for fact in metrics.best.itertuples():
         target = guidance_target(str(fact.metric))
         if target is not None and periods.is_quarter(str(fact.period)):
             guided.setdefault((str(fact.period), target[0]), {})[target[1]] = float(fact.value)

@@ -399,3 +399,15 @@ def test_realized_hashprice_and_revenue_per_btc_by_hand():
     assert row["realized_hashprice"] == approx(43.38e6 / (12.8 * 1000 * 92))
     assert row["revenue_per_btc"] == approx(43.38e6 / 377)
     assert row["market_hashprice"] == 55.0
+
+
+def test_caches_are_not_sent_to_workers(computed):
+    # A worker is sent Metrics by pickle; the best-row table and the CSV table are worked
+    # out where needed, never shipped (they would double what a job carries).
+    import pickle
+
+    wulf = computed["WULF"]
+    assert len(wulf.best) and len(wulf.tidy)
+    copy = pickle.loads(pickle.dumps(wulf))
+    assert "best" not in copy.__dict__ and "tidy" not in copy.__dict__
+    assert copy.best.equals(wulf.best)
