@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="on an error, also print the Python traceback")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    for add in (_build_parser, _project_parsers, _mail_parsers, _sec_parser, _filing_parsers):
+        add(commands)
+    return parser
+
+
+def _build_parser(commands: Any) -> None:
     build = commands.add_parser(
         "build", help="validate inputs/ and write briefings to outputs/<period>/",
         description="Validate inputs/, then write each miner's PDF, HTML and metrics CSV to "
@@ -63,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                        help="print nothing but errors (--explain still prints)")
 
+
+def _project_parsers(commands: Any) -> None:
+    """validate, init and metrics: the commands that set up and check a project."""
     commands.add_parser("validate", help="check inputs/ and report every problem; writes nothing")
 
     init = commands.add_parser(
@@ -86,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     reference.add_argument("--miner", action="append", metavar="TICKER",
                            help="only this miner's revenue lines (repeatable)")
 
+
+def _mail_parsers(commands: Any) -> None:
+    """send and status: the deliveries and their ledger."""
     send = commands.add_parser(
         "send", help="e-mail each stakeholder the current briefings they follow",
         description="E-mail each recipient in inputs/stakeholders.yaml one message per period: "
@@ -110,6 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="list who got what, when, and what failed")
     status.add_argument("--period", help="only this calendar quarter")
 
+
+def _sec_parser(commands: Any) -> None:
     sec_import = commands.add_parser(
         "import-sec", help="import figures from an SEC XBRL companyfacts JSON document",
         description="Read an SEC XBRL companyfacts document and print one facts.csv row per "
@@ -131,8 +145,6 @@ def _parser() -> argparse.ArgumentParser:
     sec_import.add_argument("--fetch", type=int, metavar="CIK",
                             help="download the document from data.sec.gov first (User-Agent "
                                  "from $REPORTGEN_SEC_USER_AGENT)")
-    _filing_parsers(commands)
-    return parser
 
 
 def _filing_parsers(commands: Any) -> None:
