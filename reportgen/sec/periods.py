@@ -224,17 +224,12 @@ def _choose(facts: list[Fact], as_first_reported: bool) -> _Window:
     return _Window(latest.start, latest.end, latest.value, (cited.filing,))
 
 
-def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window],
-                     fiscal_year_end_month: int = 12) -> Iterator[tuple[str, Figure]]:
-    """Quarters taken directly, then quarters worked out from year-to-date differences.
-
-    Only the first figure of each period counts (:func:`_first_per_period`), so only it is
-    built: direct quarters by end date, then derived ones by end date (first found on a tie).
-    The work is linear in the number of windows, which a hostile document may make large.
+def _differences(durations: dict[tuple[date | None, date], _Window],
+                 taken: set[tuple[date | None, date]],
+                 fiscal_year_end_month: int) -> list[_Window]:
+    """Quarters worked out as a longer year-to-date window less the shorter one of the same
+    start, for quarters no window gives directly (``taken``); by end date, first found on a tie.
     """
-    durations = {(w.start, w.end): w for w in windows if w.start is not None}
-    direct = [w for w in durations.values() if w.days in QUARTER_DAYS]
-    taken = {(w.start, w.end) for w in direct}
     order = {key: index for index, key in enumerate(durations)}
     ends: dict[date | None, list[date]] = {}
     for start, end in durations:
@@ -264,10 +259,23 @@ def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window],
             found += 1
             if period not in best or (longer.end, found) < best[period][:2]:
                 best[period] = (longer.end, found, longer, shorter)
-    derived = [_Window(shorter.end + timedelta(days=1), longer.end,
-                       longer.value - shorter.value, (longer.filings[0], shorter.filings[0]),
-                       (longer, shorter))
-               for _, _, longer, shorter in sorted(best.values(), key=lambda b: b[:2])]
+    return [_Window(shorter.end + timedelta(days=1), longer.end,
+                    longer.value - shorter.value, (longer.filings[0], shorter.filings[0]),
+                    (longer, shorter))
+            for _, _, longer, shorter in sorted(best.values(), key=lambda b: b[:2])]
+
+
+def _quarter_figures(metric: str, rule: TagRule, windows: list[_Window],
+                     fiscal_year_end_month: int = 12) -> Iterator[tuple[str, Figure]]:
+    """Quarters taken directly, then quarters worked out from year-to-date differences.
+
+    Only the first figure of each period counts (:func:`_first_per_period`), so only it is
+    built: direct quarters by end date, then derived ones by end date (first found on a tie).
+    The work is linear in the number of windows, which a hostile document may make large.
+    """
+    durations = {(w.start, w.end): w for w in windows if w.start is not None}
+    direct = [w for w in durations.values() if w.days in QUARTER_DAYS]
+    derived = _differences(durations, {(w.start, w.end) for w in direct}, fiscal_year_end_month)
     scale = UNIT_SCALE.get(rule.unit, 1.0) * rule.sign
     yielded: set[str] = set()
     for window in [*sorted(direct, key=_end), *derived]:
