@@ -164,6 +164,8 @@ class Setting:
     allowed: tuple[str, ...] = ()
     """The values it may take (each item of a list), if a fixed set."""
     check: Check | None = None
+    shapes_documents: bool = False
+    """A change rebuilds every document: it enters each output's content key."""
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -249,35 +251,41 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("miners", MINERS, "all", "The miners to build: all, or a list of tickers such as "
             "[WULF, CORZ]; the sector overview always compares every miner.", "miners"),
     Setting("formats", NAMES, FORMATS, "The documents to write.", "formats",
-            allowed=FORMATS),
-    Setting("paper_size", TEXT, "A4", "The page size.", "paper_size", allowed=PAPER_SIZES),
+            allowed=FORMATS, shapes_documents=True),
+    Setting("paper_size", TEXT, "A4", "The page size.", "paper_size", allowed=PAPER_SIZES,
+            shapes_documents=True),
     Setting("pdf_variant", TEXT, "pdf/a-3u", "The kind of PDF (archival PDF/A-3u, tagged, "
             "carrying its data; accessible PDF/UA-1; or untagged).", "pdf_variant",
-            allowed=PDF_VARIANTS),
+            allowed=PDF_VARIANTS, shapes_documents=True),
     Setting("stale_after_quarters", WHOLE, 2, "A point-in-time figure (cash, debt, MW, EH/s) "
             "more than this many quarters older than the document's quarter is marked stale "
-            "and left out of medians, ranks and totals.", "stale_after_quarters", check=COUNT),
+            "and left out of medians, ranks and totals.", "stale_after_quarters", check=COUNT,
+            shapes_documents=True),
     Setting("theme.firm_name", TEXT_OR_EMPTY, "", "Printed on the cover and the running "
-            "header when set.", "firm_name"),
+            "header when set.", "firm_name", shapes_documents=True),
     Setting("theme.accent_color", TEXT, "#1f4e79", "The colour of headings and rules, as "
-            "#rrggbb.", "accent_color", check=_matches(HEX_COLOUR, "a colour like #1f4e79")),
+            "#rrggbb.", "accent_color", check=_matches(HEX_COLOUR, "a colour like #1f4e79"),
+            shapes_documents=True),
     Setting("theme.font_family", TEXT, '"DejaVu Sans", sans-serif', "A CSS font list (font "
             "names, quotes and commas only).", "font_family",
-            check=_matches(FONT_FAMILY, """a CSS font list such as '"DejaVu Sans", sans-serif'""")),
+            check=_matches(FONT_FAMILY, """a CSS font list such as '"DejaVu Sans", sans-serif'"""),
+            shapes_documents=True),
     Setting("theme.logo", OPTIONAL_PATH, None, "An SVG or PNG under assets/ (or templates/), "
-            "such as assets/logo.svg, shown in each briefing.", "logo", check=_logo),
+            "such as assets/logo.svg, shown in each briefing.", "logo", check=_logo,
+            shapes_documents=True),
     Setting("theme.templates", OPTIONAL_PATH, None, "A folder of templates, such as "
             "my_templates, looked in first: each file overrides the one of the same name.",
-            "user_templates", check=_folder),
+            "user_templates", check=_folder, shapes_documents=True),
     Setting("theme.currency_symbol", TEXT, "$", "The currency symbol before amounts.",
-            "number_style.currency", check=_currency),
+            "number_style.currency", check=_currency, shapes_documents=True),
     Setting("theme.negative_numbers", TEXT, "minus", "How a negative amount is written, "
             "−$4.1M or ($4.1M).", "number_style.negative",
-            allowed=("minus", "parentheses")),
+            allowed=("minus", "parentheses"), shapes_documents=True),
     Setting("theme.decimal_mark", TEXT, ".", "The decimal mark, as in $1,234.5M or $1.234,5M.",
-            "number_style.decimal", allowed=(".", ",")),
+            "number_style.decimal", allowed=(".", ","), shapes_documents=True),
     Setting("sector.sort_by", TEXT, "ai_hpc_share", "The column the sector peer table is "
-            "sorted by, highest first.", "sector_sort", allowed=SECTOR_SORTS),
+            "sorted by, highest first.", "sector_sort", allowed=SECTOR_SORTS,
+            shapes_documents=True),
     Setting("smtp.host", TEXT, "localhost", "The mail server reportgen send delivers through.",
             "smtp.host"),
     Setting("smtp.port", WHOLE, 25, "Its port.", "smtp.port", check=_port),

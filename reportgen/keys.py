@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from reportgen import __version__
-from reportgen.config import Config
+from reportgen.config import SETTINGS, Config
 from reportgen.model import Company, Dataset, Metrics
 from reportgen.peers import RANKED, RankedMetric
 from reportgen.view import cited_sources
@@ -86,16 +86,13 @@ def _fonts() -> str:
     return "\n".join(sorted(listing.splitlines()))
 
 
-KEY_SETTINGS = {
-    "formats": "formats", "paper_size": "paper_size", "firm_name": "theme.firm_name",
-    "accent_color": "theme.accent_color", "sector_sort": "sector.sort_by",
-    "stale_after_quarters": "stale_after_quarters", "pdf_variant": "pdf_variant",
-    "font_family": "theme.font_family", "number_style": "theme",
-    "logo": "theme.logo", "user_templates": "theme.templates",
-}
-"""The config settings that enter every key, and how ``reportgen.yaml`` names them."""
-NUMBER_STYLE_SETTINGS = {"currency": "theme.currency_symbol",
-                         "negative": "theme.negative_numbers", "decimal": "theme.decimal_mark"}
+KEY_SETTINGS = {setting.attr.partition(".")[0]: setting.key.partition(".")[0]
+                if "." in setting.attr else setting.key
+                for setting in SETTINGS if setting.shapes_documents}
+"""The config attributes that enter every key, and how ``reportgen.yaml`` names them (one
+name for a group: ``number_style`` is the theme's currency, negative and decimal settings)."""
+NUMBER_STYLE_SETTINGS = {setting.attr.removeprefix("number_style."): setting.key
+                         for setting in SETTINGS if setting.attr.startswith("number_style.")}
 VERSIONED = ("weasyprint", "matplotlib", "pandas", "jinja2")
 
 
