@@ -7,7 +7,7 @@ and every input figure carries its status mark and source ids so the reader can 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -16,6 +16,7 @@ from reportgen import analysis_view, moves, periods, valuation
 from reportgen import formatting as fmt
 from reportgen.cells import Cell, Fact, Row, Table, Tile, without_empty_columns
 from reportgen.claims import Claim, guidance_verdict, period_name
+from reportgen.formatting import Formatter
 from reportgen.metrics import (
     BUSINESSES,
     best_facts,
@@ -81,7 +82,7 @@ def _value(row: pd.Series, column: str) -> float:
     return float(value) if value is not None else math.nan
 
 
-def kpi_tiles(metrics: Metrics, lookup: FigureLookup) -> list[Tile]:
+def kpi_tiles(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> list[Tile]:
     quarter = periods.quarter(metrics.period)
     row = metrics.quarters.loc[quarter]
     previous = metrics.quarters.shift(1).loc[quarter]
@@ -122,11 +123,12 @@ def kpi_tiles(metrics: Metrics, lookup: FigureLookup) -> list[Tile]:
         Tile("Adjusted EBITDA", cell(lookup, p, "adjusted_ebitda",
                                      fmt.money(row["adjusted_ebitda"]), row["adjusted_ebitda"]),
              change_money("adjusted_ebitda")),
-        _non_cash_tile(metrics, lookup, row),
+        _non_cash_tile(metrics, lookup, row, fmt),
     ]
 
 
-def _non_cash_tile(metrics: Metrics, lookup: FigureLookup, row: pd.Series) -> Tile:
+def _non_cash_tile(metrics: Metrics, lookup: FigureLookup, row: pd.Series, fmt: Formatter
+                   ) -> Tile:
     """The non-cash share of a loss; when the items exceed the loss, the result before them,
     since a share above 100% tells the reader nothing."""
     items = [m for m in metrics.bridge["metric"][metrics.bridge["non_cash"]]]
@@ -149,7 +151,7 @@ def _recent(metrics: Metrics, columns: list[str]) -> pd.DataFrame:
     return window[has]
 
 
-def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
+def revenue_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Table:
     table = _recent(metrics, ["mix_total", "mix_mining", "mix_ai_hpc"])
     rows = []
     for period, row in table.iterrows():
@@ -187,7 +189,7 @@ def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
     return Table("Revenue by business, USD", header, kept, tuple(notes), css_class="keep")
 
 
-def bridge_table(metrics: Metrics, lookup: FigureLookup) -> Table:
+def bridge_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Table:
     """Adjusted EBITDA to net income; items the sources do not disclose are named in the note
     (they are inside the residual) rather than printed as rows without a figure."""
     rows = []
@@ -227,7 +229,8 @@ ECONOMICS_INPUTS = ["btc_mined", "hashrate", "fleet_efficiency", "power_cost_per
                     "cost_per_btc_cash", "power_price", "btc_held", "revenue_per_btc"]
 
 
-def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame) -> Table:
+def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame,
+                    fmt: Formatter) -> Table:
     """Mining unit economics by quarter, the miner's own against the market's hashprice and
     median hashcost of the same quarter."""
     table = _recent(metrics, ECONOMICS_INPUTS)
@@ -281,7 +284,7 @@ def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame
 CONTRACT_KINDS = {"colocation": "Colocation", "gpu_cloud": "GPU cloud", "lease": "Lease"}
 
 
-def contracts_table(metrics: Metrics) -> Table:
+def contracts_table(metrics: Metrics, fmt: Formatter) -> Table:
     """Each contract with its terms and what a megawatt of it earns a year; a GPU-cloud deal is
     named as such, since its revenue pays for the GPUs too and is not comparable per MW."""
     rows = []
@@ -315,7 +318,7 @@ def contracts_table(metrics: Metrics) -> Table:
     return Table("AI/HPC contracts announced", header, kept, tuple(notes), css_class="keep")
 
 
-def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
+def facts_table(metrics: Metrics, market: pd.DataFrame, fmt: Formatter) -> Table:
     facts = metrics.facts.assign(_order=metrics.facts["period"].map(periods.sort_key))
     facts = facts.sort_values(["_order", "metric", "line"], ascending=[False, True, True])
     rows = [
@@ -353,7 +356,7 @@ def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
             Cell(f"prices.csv:{fact.line}", wrap=True),
         ), fact.note)
         for fact in (metrics.prices.itertuples() if not metrics.prices.empty else ())
-        for label, shown in _price_figures(fact)
+        for label, shown in _price_figures(fact, fmt)
     ]
     return Table(f"Every figure in the inputs for {metrics.company.ticker} up to "
                  f"{period_name(metrics)}, with its source", ("Period", "Figure", "Value", "Status",
@@ -361,7 +364,7 @@ def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
                  tuple(rows), css_class="dense")
 
 
-def _price_figures(row: Any) -> list[tuple[str, str]]:
+def _price_figures(row: Any, fmt: Formatter) -> list[tuple[str, str]]:
     """The values one prices.csv row gives, each as (label, text)."""
     shown = [("close", fmt.fact(row.close, "USD")),
              ("shares outstanding", fmt.number(row.shares_outstanding, "M", 3)),
@@ -370,18 +373,18 @@ def _price_figures(row: Any) -> list[tuple[str, str]]:
     return [item for item, value in zip(shown, values, strict=True) if not fmt.missing(value)]
 
 
-def analysis_context(metrics: Metrics, lookup: FigureLookup, stale_after: int
+def analysis_context(metrics: Metrics, lookup: FigureLookup, stale_after: int, fmt: Formatter
                      ) -> dict[str, Any]:
     """The analysis sections' part of a briefing's context: what moved, valuation, capital."""
-    what = moves.what_moved(metrics, lookup)
-    value = valuation.value(metrics, lookup=lookup, stale_after=stale_after)
+    what = moves.what_moved(metrics, fmt, lookup)
+    value = valuation.value(metrics, fmt, lookup=lookup, stale_after=stale_after)
     return {
         "what_moved": what,
-        "moves_table": analysis_view.moves_table(what),
+        "moves_table": analysis_view.moves_table(what, fmt),
         "move_bridges": analysis_view.bridges(what, metrics),
         "valuation": value,
-        "valuation_facts": analysis_view.valuation_facts(value, metrics),
-        "capital_table": analysis_view.capital_table(metrics, lookup),
+        "valuation_facts": analysis_view.valuation_facts(value, metrics, fmt),
+        "capital_table": analysis_view.capital_table(metrics, lookup, fmt),
     }
 
 
@@ -422,7 +425,7 @@ def caveats(metrics: Metrics) -> list[str]:
         if (r.period, r.metric) not in tabled | guided and not is_forecast(r.metric)]
 
 
-def other_periods_table(metrics: Metrics) -> Table:
+def other_periods_table(metrics: Metrics, fmt: Formatter) -> Table:
     facts = metrics.other_periods.assign(
         _order=metrics.other_periods["period"].map(periods.sort_key)).sort_values(
         ["_order", "line"], ascending=[False, True])
@@ -438,7 +441,7 @@ def other_periods_table(metrics: Metrics) -> Table:
                                                                     "Note"), rows)
 
 
-def disagreements_table(metrics: Metrics) -> Table:
+def disagreements_table(metrics: Metrics, fmt: Formatter) -> Table:
     rows = tuple(
         Row(row.period, (
             Cell(metric_label(row.metric, metrics.company)),
@@ -453,7 +456,7 @@ def disagreements_table(metrics: Metrics) -> Table:
                         "on a tie, the first row in the inputs.",))
 
 
-def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
+def guidance_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Table:
     """Each actual against the company's guidance and the sell-side consensus for the same
     quarter, where the actual and at least one of them are in the inputs.
 
@@ -537,7 +540,7 @@ def exceeds_loss(metrics: Metrics) -> bool:
             and not fmt.missing(before) and before > 0)
 
 
-def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
+def peers_table(metrics: Metrics, ranked: list[RankedMetric], fmt: Formatter) -> Table:
     formatters = {"ai_hpc_share": fmt.pct, "revenue_qoq": fmt.delta,
                   "non_cash_share": lambda v: fmt.pct(v, 0),
                   "contracted_annual_revenue": fmt.money}
@@ -569,13 +572,13 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
 
 
 def _latest_cell(lookup: FigureLookup, metric: str, value: object, as_of: object,
-                 show: Any = fmt.money) -> tuple[Cell, str]:
+                 show: Callable[[Any], str]) -> tuple[Cell, str]:
     if not isinstance(as_of, str):
         return Cell(show(value)), ""
     return cell(lookup, as_of, metric, show(value), float(value)), f"as of {as_of}"  # type: ignore[arg-type]
 
 
-def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
+def pipeline_facts(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> list[Fact]:
     pipe = metrics.pipeline
     contracts = metrics.company.contracts
     summed = "sum of the contracts listed below, computed here"
@@ -591,7 +594,7 @@ def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
         lookup, "ai_hpc_mw_energized", pipe["mw_energized"], pipe["mw_energized_as_of"],
         lambda v: fmt.number(v, "MW", 1))))
     value, note = _latest_cell(lookup, "ai_hpc_contracted_value", pipe["contracted_value"],
-                               pipe["contracted_value_as_of"])
+                               pipe["contracted_value_as_of"], fmt.money)
     if pipe["from_listed_contracts"]:
         value, note = Cell(value.text, listed_status, listed_sources), summed
     facts.append(Fact("Contracted revenue, total", value, note))
@@ -624,14 +627,14 @@ def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
     return facts
 
 
-def liquidity_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
+def liquidity_facts(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> list[Fact]:
     cash = metrics.liquidity
     metric = str(cash["cash_metric"] or "cash")
     facts = [
         Fact(str(cash["cash_label"]), *_latest_cell(lookup, metric, cash["cash"],
-                                                    cash["cash_as_of"])),
+                                                    cash["cash_as_of"], fmt.money)),
         Fact("Total debt", *_latest_cell(lookup, "total_debt", cash["total_debt"],
-                                         cash["total_debt_as_of"])),
+                                         cash["total_debt_as_of"], fmt.money)),
     ]
     net = cash["net_debt"]
     facts.append(Fact("Net debt", combined(lookup, str(cash["cash_as_of"]),
@@ -641,7 +644,7 @@ def liquidity_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
     for key, label in (("convertible_notes", "Convertible notes"),
                        ("warrant_liability", "Warrant liability")):
         value, as_of = cash[key]  # type: ignore[misc]
-        facts.append(Fact(label, *_latest_cell(lookup, key, value, as_of)))
+        facts.append(Fact(label, *_latest_cell(lookup, key, value, as_of, fmt.money)))
     return facts
 
 
@@ -670,8 +673,9 @@ def section_dates(metrics: Metrics) -> dict[str, str]:
 
 def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
             sources: dict[str, Source], settings: dict[str, Any],
-            ranked: list[RankedMetric], market: pd.DataFrame) -> dict[str, Any]:
-    """Everything briefing.html prints, already formatted; ``settings`` carries theme and paper."""
+            ranked: list[RankedMetric], market: pd.DataFrame, fmt: Formatter) -> dict[str, Any]:
+    """Everything briefing.html prints, already formatted in ``fmt``'s number style;
+    ``settings`` carries theme and paper."""
     lookup = FigureLookup(metrics)
     amounts = metrics.bridge.set_index("metric")["amount"]
     company = metrics.company
@@ -687,28 +691,28 @@ def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
         "requested_period": metrics.requested_period,
         "stale": metrics.is_stale,
         "published_since": ", ".join(published_since(metrics)),
-        "tiles": kpi_tiles(metrics, lookup),
+        "tiles": kpi_tiles(metrics, lookup, fmt),
         "claims": claims,
         "charts": charts,
-        "revenue_table": revenue_table(metrics, lookup),
+        "revenue_table": revenue_table(metrics, lookup, fmt),
         "pipeline": metrics.pipeline,
-        "pipeline_facts": pipeline_facts(metrics, lookup),
-        "liquidity_facts": liquidity_facts(metrics, lookup),
-        "contracts_table": contracts_table(metrics),
-        "bridge_table": bridge_table(metrics, lookup),
+        "pipeline_facts": pipeline_facts(metrics, lookup, fmt),
+        "liquidity_facts": liquidity_facts(metrics, lookup, fmt),
+        "contracts_table": contracts_table(metrics, fmt),
+        "bridge_table": bridge_table(metrics, lookup, fmt),
         "bridge_complete": not (fmt.missing(amounts["net_income"])
                                 or fmt.missing(amounts["adjusted_ebitda"])),
         "bridge_missing_net": fmt.missing(amounts["net_income"]),
-        "economics_table": economics_table(metrics, lookup, market),
+        "economics_table": economics_table(metrics, lookup, market, fmt),
         "section_dates": section_dates(metrics),
-        "peers_table": peers_table(metrics, ranked),
+        "peers_table": peers_table(metrics, ranked, fmt),
         "liquidity": metrics.liquidity,
-        "other_periods_table": other_periods_table(metrics),
-        "disagreements_table": disagreements_table(metrics),
-        "guidance_table": guidance_table(metrics, lookup),
+        "other_periods_table": other_periods_table(metrics, fmt),
+        "disagreements_table": disagreements_table(metrics, fmt),
+        "guidance_table": guidance_table(metrics, lookup, fmt),
         "caveats": caveats(metrics),
-        "facts_table": facts_table(metrics, market),
-        **analysis_context(metrics, lookup, int(settings["stale_after_quarters"])),
+        "facts_table": facts_table(metrics, market, fmt),
+        **analysis_context(metrics, lookup, int(settings["stale_after_quarters"]), fmt),
         "sources": cited_sources(metrics, dict(sources), market),
     }
 

@@ -8,11 +8,12 @@ import math
 
 import pytest
 
-from reportgen import formatting as fmt
-from reportgen.formatting import MINUS, NOT_DISCLOSED, NumberStyle, number_style
+from reportgen import formatting
+from reportgen.formatting import MINUS, NOT_DISCLOSED, PLAIN, Formatter, NumberStyle
 
-PARENS = NumberStyle(negative="parentheses")
-EUROPEAN = NumberStyle(currency="€", decimal=",")
+fmt = PLAIN
+PARENS = Formatter(NumberStyle(negative="parentheses"))
+EUROPEAN = Formatter(NumberStyle(currency="€", decimal=","))
 
 
 def test_usd_points_and_number():
@@ -29,8 +30,9 @@ def test_usd_points_and_number():
 
 
 def test_missing_is_none_or_nan_only():
-    assert fmt.missing(None) and fmt.missing(math.nan) and fmt.missing(float("nan"))
-    assert not fmt.missing(0.0) and not fmt.missing(0) and not fmt.missing("")
+    for missing in (formatting.missing, fmt.missing):  # the module's, and a formatter's
+        assert missing(None) and missing(math.nan) and missing(float("nan"))
+        assert not missing(0.0) and not missing(0) and not missing("")
 
 
 @pytest.mark.parametrize(("value", "unit", "expected"), [
@@ -50,28 +52,17 @@ def test_fact_prints_each_unit_as_the_facts_table_does(value, unit, expected):
 
 
 def test_parentheses_style_for_negatives_only():
-    with number_style(PARENS):
-        assert fmt.money(-427.6) == "($427.6M)"
-        assert fmt.delta(-0.05) == "(5.0%)"
-        assert fmt.usd(-66084) == "($66,084)"
-        assert fmt.money(3100) == "$3.1B"
-        assert fmt.delta(0.05) == "+5.0%"
-    assert fmt.money(-427.6) == f"{MINUS}$427.6M"  # the style ends with the block
+    assert PARENS.money(-427.6) == "($427.6M)"
+    assert PARENS.delta(-0.05) == "(5.0%)"
+    assert PARENS.usd(-66084) == "($66,084)"
+    assert PARENS.money(3100) == "$3.1B"
+    assert PARENS.delta(0.05) == "+5.0%"
 
 
 def test_decimal_comma_swaps_separators_and_currency():
-    with number_style(EUROPEAN):
-        assert fmt.money(1234.5) == "€1,2B"
-        assert fmt.money(216.3) == "€216,3M"
-        assert fmt.usd(45555) == "€45.555"
-        assert fmt.pct(0.6176) == "61,8%"
-        assert fmt.number(1234.5, "MW") == "1.234,5 MW"
-        assert fmt.fact(12.89, "USD") == "€12,89"
-
-
-def test_number_styles_nest_and_restore():
-    with number_style(PARENS):
-        with number_style(EUROPEAN):
-            assert fmt.money(-2.5) == f"{MINUS}€2,5M"
-        assert fmt.money(-2.5) == "($2.5M)"
-    assert fmt.money(-2.5) == f"{MINUS}$2.5M"
+    assert EUROPEAN.money(1234.5) == "€1,2B"
+    assert EUROPEAN.money(216.3) == "€216,3M"
+    assert EUROPEAN.usd(45555) == "€45.555"
+    assert EUROPEAN.pct(0.6176) == "61,8%"
+    assert EUROPEAN.number(1234.5, "MW") == "1.234,5 MW"
+    assert EUROPEAN.fact(12.89, "USD") == "€12,89"

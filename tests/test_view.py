@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from reportgen import build, config, metrics, view
-from reportgen.formatting import MINUS, NOT_DISCLOSED
+from reportgen.formatting import MINUS, NOT_DISCLOSED, PLAIN
 from reportgen.provenance import FigureLookup
 from tests.conftest import ROOT
 
@@ -28,7 +28,7 @@ def lookup(wulf):
 
 
 def test_kpi_tiles_carry_text_marks_sources_and_changes(wulf, lookup):
-    tiles = {t.label: t for t in view.kpi_tiles(wulf, lookup)}
+    tiles = {t.label: t for t in view.kpi_tiles(wulf, lookup, PLAIN)}
     revenue = tiles["Revenue"]
     # 34.0 against 35.8 (2025Q4) is -5.03%; against 34.4 (2025Q1) -1.16%.
     assert (revenue.value.text, revenue.value.mark, revenue.value.sources) == (
@@ -52,7 +52,7 @@ def test_kpi_tiles_carry_text_marks_sources_and_changes(wulf, lookup):
 
 
 def test_liquidity_facts_net_debt_is_debt_less_cash(wulf, lookup):
-    facts = {f.label: f for f in view.liquidity_facts(wulf, lookup)}
+    facts = {f.label: f for f in view.liquidity_facts(wulf, lookup, PLAIN)}
     assert facts["Cash incl. restricted"].value.text == "$3.1B"  # 3100
     assert facts["Cash incl. restricted"].note == "as of 2026Q1"
     assert facts["Total debt"].value.text == "$5.8B"  # 5800
@@ -62,7 +62,7 @@ def test_liquidity_facts_net_debt_is_debt_less_cash(wulf, lookup):
 
 
 def test_pipeline_facts_ratio_and_run_rate(wulf, lookup):
-    facts = {f.label: f for f in view.pipeline_facts(wulf, lookup)}
+    facts = {f.label: f for f in view.pipeline_facts(wulf, lookup, PLAIN)}
     # 522 MW contracted (reported, 2025Q4: no mark), 18 MW energized (secondary).
     assert (facts["Contracted critical IT"].value.text,
             facts["Contracted critical IT"].value.mark) == ("522 MW", "")
@@ -76,7 +76,7 @@ def test_pipeline_facts_ratio_and_run_rate(wulf, lookup):
 
 
 def test_guidance_table_verdicts(wulf, lookup):
-    table = view.guidance_table(wulf, lookup)
+    table = view.guidance_table(wulf, lookup, PLAIN)
     rows = {r.label: tuple(c.text for c in r.cells) for r in table.rows}
     # EBITDA -4.1 against guidance 0 to 3 (lines 160-161): below.
     assert rows["2026Q1 Adjusted EBITDA"] == (f"{MINUS}$4.1M", "$0.0M to $3.0M", "below", "", "")
