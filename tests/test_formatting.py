@@ -4,10 +4,13 @@ Each expected string is written out by hand."""
 
 from __future__ import annotations
 
+import ast
 import math
+from pathlib import Path
 
 import pytest
 
+import reportgen
 from reportgen import formatting
 from reportgen.formatting import MINUS, NOT_DISCLOSED, PLAIN, Formatter, NumberStyle
 
@@ -66,3 +69,48 @@ def test_decimal_comma_swaps_separators_and_currency():
     assert EUROPEAN.pct(0.6176) == "61,8%"
     assert EUROPEAN.number(1234.5, "MW") == "1.234,5 MW"
     assert EUROPEAN.fact(12.89, "USD") == "€12,89"
+
+
+def test_styles_side_by_side_each_formatter_keeps_its_own():
+    """Two styles in one process, interleaved: each formatter words numbers in its own style,
+    whatever was used before it (with a style in force for a block, an interleaving like this
+    was right only if every caller remembered to set it)."""
+    both = Formatter(NumberStyle(currency="€", negative="parentheses", decimal=","))
+    assert [f.money(-2.5) for f in (PLAIN, both, PARENS, EUROPEAN, PLAIN)] == [
+        f"{MINUS}$2.5M", "(€2,5M)", "($2.5M)", f"{MINUS}€2,5M", f"{MINUS}$2.5M"]
+    plain_money, euro_pct = PLAIN.money, EUROPEAN.pct  # as a view's column table keeps them
+    assert (euro_pct(0.6176), plain_money(1234.5), euro_pct(-0.05)) == (
+        "61,8%", "$1.2B", f"{MINUS}5,0%")
+
+
+def test_a_formatter_is_a_value():
+    assert Formatter(NumberStyle()) == PLAIN and hash(Formatter(NumberStyle())) == hash(PLAIN)
+    assert EUROPEAN != PLAIN
+    assert fmt.NOT_DISCLOSED == NOT_DISCLOSED  # the style-free helpers, from a formatter too
+    with pytest.raises(AttributeError):
+        EUROPEAN.style = NumberStyle()  # type: ignore[misc]
+    assert not hasattr(formatting, "money")  # no module-level wording in an ambient style
+
+
+def test_production_code_never_falls_back_to_the_default_style():
+    """PLAIN is for doctests and tests. In reportgen itself no module but formatting names it,
+    and every Formatter is built from a config's ``number_style``, so a render cannot end up
+    in the default style by forgetting to pass one."""
+    package = Path(reportgen.__file__).parent
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "formatting.py" and path.parent == package:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            name = node.id if isinstance(node, ast.Name) else (
+                node.attr if isinstance(node, ast.Attribute) else None)
+            if name == "PLAIN" or (isinstance(node, ast.alias) and node.name == "PLAIN"):
+                offenders.append(f"{path.name}:{node.lineno}: PLAIN")
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(
+                    node.func, "attr", None)) == "Formatter":
+                given = node.args[0] if len(node.args) == 1 and not node.keywords else None
+                if not (isinstance(given, ast.Attribute) and given.attr == "number_style"):
+                    offenders.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    assert not offenders
+    assert "Formatter(NumberStyle())" not in "".join(
+        p.read_text() for p in package.rglob("*.py") if p.name != "formatting.py")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen import build, config, metrics, view
-from reportgen.formatting import MINUS, NOT_DISCLOSED, PLAIN
+from reportgen import build, claims, config, metrics, render, view
+from reportgen.formatting import MINUS, NOT_DISCLOSED, PLAIN, Formatter, NumberStyle
 from reportgen.provenance import FigureLookup
 from tests.conftest import ROOT
 
@@ -129,3 +129,28 @@ def test_weakest_mark_and_is_negative():
     assert view.is_negative(-0.1) and not view.is_negative(0.0)
     assert not view.is_negative(None) and not view.is_negative(float("nan"))
     assert NOT_DISCLOSED == "—"
+
+
+def test_two_number_styles_side_by_side_in_one_process(wulf, lookup):
+    """Each document is worded by the formatter it is given, whichever was used before or
+    after it: the tiles, the claims and a template's number filters of a European briefing
+    and a plain one, built interleaved. (With a style in force for the length of a block, an
+    environment or a lazily built part used outside its block silently fell back to the
+    default: right only as long as every caller remembered.)"""
+    euro = Formatter(NumberStyle(currency="€", negative="parentheses", decimal=","))
+    euro_env = render.environment(ROOT / "templates", euro)
+    plain_env = render.environment(ROOT / "templates", PLAIN)
+    euro_tiles = {t.label: t.value.text for t in view.kpi_tiles(wulf, lookup, euro)}
+    plain_tiles = {t.label: t.value.text for t in view.kpi_tiles(wulf, lookup, PLAIN)}
+    euro_claims = " ".join(c.text for c in claims.miner_claims(wulf, euro, lookup))
+    plain_claims = " ".join(c.text for c in claims.miner_claims(wulf, PLAIN, lookup))
+
+    # Net income -427.6, AI/HPC share 21.0 / 34.0 = 61.76%.
+    assert (euro_tiles["Net income"], euro_tiles["AI/HPC share"]) == ("(€427,6M)", "61,8%")
+    assert (plain_tiles["Net income"], plain_tiles["AI/HPC share"]) == (
+        f"{MINUS}$427.6M", "61.8%")
+    assert "€427,6M" in euro_claims and "$" not in euro_claims
+    assert "$427.6M" in plain_claims and "€" not in plain_claims
+    template = "{{ -4.1 | money }} {{ 0.6176 | pct }} {{ 1234.5 | number('MW') }}"
+    assert euro_env.from_string(template).render() == "(€4,1M) 61,8% 1.234,5 MW"
+    assert plain_env.from_string(template).render() == f"{MINUS}$4.1M 61.8% 1,234.5 MW"
