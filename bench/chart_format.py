@@ -15,7 +15,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reportgen import analysis, build, charts, config, narrative, peers, render, view, workers
+from reportgen import analysis, build, charts, claims, config, peers, render, view, workers
+from reportgen.formatting import Formatter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,10 +26,12 @@ def _html(settings: config.Config, ticker: str) -> str:
     chosen = analysis.analyse(settings, dataset)
     table = peers.sort_peers(peers.peer_table(chosen.peers))
     miner = next(m for m in chosen.peers if m.company.ticker == ticker)
-    context = view.context(miner, charts.build_charts(miner), narrative.sentences(miner),
+    fmt = Formatter(settings.number_style)
+    found = claims.miner_claims(miner, fmt, stale_after=settings.stale_after_quarters)
+    context = view.context(miner, charts.build_charts(miner, fmt), found,
                            dict(dataset.sources), workers.settings(settings, dataset),
-                           peers.ranks(table, ticker))
-    return render.html(render.environment(settings.template_dirs), "briefing.html", context)
+                           peers.ranks(table, ticker), dataset.market, fmt)
+    return render.html(render.environment(settings.template_dirs, fmt), "briefing.html", context)
 
 
 def _png_svg(figure: object) -> str:

@@ -15,6 +15,7 @@ from reportgen import formatting as fmt
 from reportgen import periods
 from reportgen.cells import Cell, Fact, Row, Table
 from reportgen.claims import period_name
+from reportgen.formatting import Formatter
 from reportgen.model import Metrics
 from reportgen.moves import BridgeStep, Quarters, WhatMoved
 from reportgen.provenance import Figure, FigureLookup
@@ -35,10 +36,10 @@ def figure_cell(figure: Figure | None, show_date: bool = True) -> Cell:
                 stale=figure.stale)
 
 
-def moves_table(what: WhatMoved) -> Table:
+def moves_table(what: WhatMoved, fmt: Formatter) -> Table:
     rows = tuple(Row(move.label, (
         figure_cell(move.before), figure_cell(move.after),
-        figure_cell(move.change_figure, show_date=False),
+        figure_cell(move.change_figure(fmt), show_date=False),
         Cell("" if fmt.missing(move.relative) else fmt.delta(move.relative),
              negative=move.relative < 0),
     )) for move in what.moves)
@@ -71,7 +72,7 @@ def bridges(what: WhatMoved, metrics: Metrics) -> list[Table]:
     return found
 
 
-def valuation_facts(valuation: Valuation, metrics: Metrics) -> list[Fact]:
+def valuation_facts(valuation: Valuation, metrics: Metrics, fmt: Formatter) -> list[Fact]:
     """Market cap, EV and the EV ratios, each with the dates it rests on; empty without a
     price, so the template can say what is missing instead."""
     if valuation.market_cap is None:
@@ -128,9 +129,9 @@ CAPITAL_METRICS: tuple[str, ...] = (
 for. Listed one figure a line, since miners disclose them in different quarters."""
 
 
-def capital_table(metrics: Metrics, lookup: FigureLookup) -> Table:
+def capital_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Table:
     """Debt, issuance, capex and share count by quarter, newest first, one figure a line."""
-    figures = Quarters(metrics, lookup)
+    figures = Quarters(metrics, lookup, fmt)
     shown = [m for m in CAPITAL_METRICS if m in metrics.quarters.columns]
     rows = []
     for quarter in reversed(metrics.quarters.tail(QUARTERS_SHOWN).index):

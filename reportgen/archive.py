@@ -31,7 +31,7 @@ from reportgen import manifest as manifests
 from reportgen.config import Config
 from reportgen.errors import OutputError
 from reportgen.files import atomic_write
-from reportgen.formatting import NOT_DISCLOSED
+from reportgen.formatting import NOT_DISCLOSED, Formatter
 
 INDEX = "index.html"
 TEMPLATE = "archive.html"
@@ -99,7 +99,8 @@ def write_index(config: Config) -> Path:
                              for f in e.figures)],
             "dated": any(f.as_of for p in found for e in p.miners for f in e.figures),
         }
-        text = render.html(render.environment(config.template_dirs), TEMPLATE, context)
+        env = render.environment(config.template_dirs, Formatter(config.number_style))
+        text = render.html(env, TEMPLATE, context)
         try:
             atomic_write(path, text.encode("utf-8"))
         except OSError as error:

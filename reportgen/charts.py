@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from reportgen import periods
-from reportgen.formatting import money, number, pct, usd
+from reportgen.formatting import Formatter
 from reportgen.model import Metrics
 from reportgen.moves import what_moved
 
@@ -79,17 +79,19 @@ def _recent(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return window.loc[has_data.idxmax():]
 
 
-def build_charts(metrics: Metrics) -> list[Chart]:
-    """Every chart the data supports for this briefing, in reading order."""
+def build_charts(metrics: Metrics, fmt: Formatter) -> list[Chart]:
+    """Every chart the data supports for this briefing, in reading order; labels and alt text
+    worded by ``fmt``."""
     with matplotlib.rc_context(STYLE):
-        drawn = [revenue_bridge(metrics), revenue_mix(metrics), ai_hpc_share(metrics),
-                 loss_bridge(metrics), mining_economics(metrics)]
+        drawn = [revenue_bridge(metrics, fmt), revenue_mix(metrics, fmt),
+                 ai_hpc_share(metrics, fmt), loss_bridge(metrics, fmt),
+                 mining_economics(metrics, fmt)]
     return [chart for chart in drawn if chart is not None]
 
 
-def revenue_bridge(metrics: Metrics) -> Chart | None:
+def revenue_bridge(metrics: Metrics, fmt: Formatter) -> Chart | None:
     """Last quarter's revenue, each business's change, this quarter's revenue: a waterfall."""
-    steps = what_moved(metrics).revenue_bridge
+    steps = what_moved(metrics, fmt).revenue_bridge
     if not steps:
         return None
     colours = {"mining": MINING, "ai/hpc": AI_HPC}
@@ -124,7 +126,7 @@ def revenue_bridge(metrics: Metrics) -> Chart | None:
                  "revenue this quarter.", f"Revenue bridge: {described}.", _svg(figure))
 
 
-def revenue_mix(metrics: Metrics) -> Chart | None:
+def revenue_mix(metrics: Metrics, fmt: Formatter) -> Chart | None:
     table = _recent(metrics.quarters, ["mix_total", "mix_mining", "mix_ai_hpc"])
     if table.empty:
         return None
@@ -147,7 +149,7 @@ def revenue_mix(metrics: Metrics) -> Chart | None:
     tops = mining + ai_hpc + other
     for position, top, total in zip(x, tops, table["mix_total"], strict=True):
         if not math.isnan(total):
-            axes.annotate(money(total), (position, top), textcoords="offset points",
+            axes.annotate(fmt.money(total), (position, top), textcoords="offset points",
                           xytext=(0, 2), ha="center", fontsize=7)
     if metrics.crossover in labels:
         where = labels.index(metrics.crossover)
@@ -162,10 +164,10 @@ def revenue_mix(metrics: Metrics) -> Chart | None:
 
     parts = []
     for label, row in zip(labels, table.itertuples(), strict=True):
-        split = (f"mining {money(row.mix_mining)}, AI/HPC {money(row.mix_ai_hpc)}"
+        split = (f"mining {fmt.money(row.mix_mining)}, AI/HPC {fmt.money(row.mix_ai_hpc)}"
                  if not (math.isnan(row.mix_mining) and math.isnan(row.mix_ai_hpc))
                  else "no split disclosed")
-        parts.append(f"{label}: total {money(row.mix_total)} ({split})")
+        parts.append(f"{label}: total {fmt.money(row.mix_total)} ({split})")
     cross = (f" AI/HPC revenue first exceeded mining in {metrics.crossover}."
              if metrics.crossover else "")
     return Chart("revenue-mix", "Revenue by business",
@@ -174,7 +176,7 @@ def revenue_mix(metrics: Metrics) -> Chart | None:
                  "Revenue by business. " + "; ".join(parts) + "." + cross, _svg(figure))
 
 
-def ai_hpc_share(metrics: Metrics) -> Chart | None:
+def ai_hpc_share(metrics: Metrics, fmt: Formatter) -> Chart | None:
     table = _recent(metrics.quarters, ["mix_ai_hpc_share"])
     shares = table["mix_ai_hpc_share"]
     if shares.notna().sum() < MIN_TREND_POINTS:
@@ -195,14 +197,14 @@ def ai_hpc_share(metrics: Metrics) -> Chart | None:
     axes.set_xticks(x, labels)
     axes.set_ylim(0, 100)
     axes.set_ylabel("% of revenue")
-    points = [f"{label} {pct(value)}" for label, value in zip(labels, shares, strict=True)
+    points = [f"{label} {fmt.pct(value)}" for label, value in zip(labels, shares, strict=True)
               if not math.isnan(value)]
     return Chart("ai-hpc-share", "AI/HPC share of revenue",
                  "AI/HPC revenue as a share of total revenue; gaps are quarters without a split.",
                  "AI/HPC share of revenue: " + ", ".join(points) + ".", _svg(figure))
 
 
-def loss_bridge(metrics: Metrics) -> Chart | None:
+def loss_bridge(metrics: Metrics, fmt: Formatter) -> Chart | None:
     bridge = metrics.bridge
     ends = bridge.set_index("metric")["amount"]
     shown = bridge[bridge["amount"].notna()]
@@ -223,7 +225,7 @@ def loss_bridge(metrics: Metrics) -> Chart | None:
         axes.barh(row, width, left=left, color=colour, hatch=hatch, edgecolor="white",
                   height=0.6)
         end = left + width
-        axes.annotate(money(item.amount), (min(left, end), row), xytext=(-3, 0),
+        axes.annotate(fmt.money(item.amount), (min(left, end), row), xytext=(-3, 0),
                       textcoords="offset points", ha="right", va="center", fontsize=7)
     axes.set_yticks(range(len(shown)), [textwrap.fill(label, 26) for label in shown["label"]])
     axes.invert_yaxis()
@@ -231,7 +233,7 @@ def loss_bridge(metrics: Metrics) -> Chart | None:
     axes.set_xlabel("USD millions")
     low = min(0.0, *(np.cumsum(shown["amount"].where(shown["kind"] != "end", 0))))
     axes.set_xlim(low * 1.3 - 1, max(0.0, float(shown["amount"].max())) * 1.1 + 1)
-    steps = "; ".join(f"{label} {money(amount)}" for label, amount in
+    steps = "; ".join(f"{label} {fmt.money(amount)}" for label, amount in
                       zip(shown["label"], shown["amount"], strict=True))
     return Chart("loss-bridge", f"From adjusted EBITDA to net income, {metrics.period}",
                  "Each bar is an item's effect on net income; the hatched bar is the residual "
@@ -239,7 +241,7 @@ def loss_bridge(metrics: Metrics) -> Chart | None:
                  f"Bridge for {metrics.period}: {steps}.", _svg(figure))
 
 
-def mining_economics(metrics: Metrics) -> Chart | None:
+def mining_economics(metrics: Metrics, fmt: Formatter) -> Chart | None:
     table = _recent(metrics.quarters, ["btc_mined"])
     if table["btc_mined"].notna().sum() < MIN_TREND_POINTS:
         return None
@@ -265,11 +267,11 @@ def mining_economics(metrics: Metrics) -> Chart | None:
     right.legend(frameon=False, fontsize=7, loc="lower left")
     parts = []
     for label, row in zip(labels, table.itertuples(), strict=True):
-        bits = [f"{number(row.btc_mined, 'BTC', 0)} mined"]
+        bits = [f"{fmt.number(row.btc_mined, 'BTC', 0)} mined"]
         if not math.isnan(row.revenue_per_btc):
-            bits.append(f"revenue {usd(row.revenue_per_btc)} per BTC")
+            bits.append(f"revenue {fmt.usd(row.revenue_per_btc)} per BTC")
         if not math.isnan(row.power_cost_per_btc):
-            bits.append(f"power cost {usd(row.power_cost_per_btc)} per BTC")
+            bits.append(f"power cost {fmt.usd(row.power_cost_per_btc)} per BTC")
         parts.append(f"{label}: " + ", ".join(bits))
     return Chart("mining-economics", "Mining economics",
                  "Bitcoin mined per quarter, and mining revenue and power cost per bitcoin "

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from reportgen import periods
-from reportgen.formatting import delta, missing, money, number, pct
+from reportgen.formatting import Formatter, missing
 from reportgen.metrics import BRIDGE_ITEMS, quarters_old
 from reportgen.model import Dated, Metrics
 from reportgen.moves import what_moved
@@ -42,11 +42,13 @@ def period_name(metrics: Metrics, period: str | None = None) -> str:
 
 
 class Evidence:
-    """The covered quarter's figures of one miner, as typed :class:`Figure` values."""
+    """The covered quarter's figures of one miner, as typed :class:`Figure` values worded by
+    ``fmt``."""
 
-    def __init__(self, metrics: Metrics, lookup: FigureLookup | None = None,
+    def __init__(self, metrics: Metrics, fmt: Formatter, lookup: FigureLookup | None = None,
                  stale_after: int = STALE_AFTER_QUARTERS) -> None:
         self.metrics = metrics
+        self.fmt = fmt
         self.lookup = lookup or FigureLookup(metrics)
         self.stale_after = stale_after
         self.period = metrics.period
@@ -56,13 +58,14 @@ class Evidence:
         value = self.row.get(column, math.nan)
         return math.nan if value is None or pd.isna(value) else float(value)
 
-    def input(self, metric: str, label: str, show: Callable[[float], str] = money
+    def input(self, metric: str, label: str, show: Callable[[float], str] | None = None
               ) -> Figure | None:
-        """A figure straight from the inputs for the covered quarter, or None."""
+        """A figure straight from the inputs for the covered quarter (money unless ``show``
+        says otherwise), or None."""
         value = self.value(metric)
         if missing(value):
             return None
-        return Figure(label, value, show(value), self.period,
+        return Figure(label, value, (show or self.fmt.money)(value), self.period,
                       self.lookup.status(self.period, metric),
                       self.lookup.sources(self.period, metric))
 
@@ -76,7 +79,7 @@ class Evidence:
         return Figure(label, value, show(value), self.period, status, sources)
 
     def business(self, business: str, label: str) -> Figure | None:
-        return self.computed(f"mix_{business}", label, money,
+        return self.computed(f"mix_{business}", label, self.fmt.money,
                              self.lookup.business_metrics(self.period, business))
 
     def as_of(self, label: str, dated: Dated, show: Callable[[float], str]) -> Figure | None:
@@ -90,12 +93,12 @@ class Evidence:
                       stale=age is not None and age > self.stale_after)
 
 
-def miner_claims(metrics: Metrics, lookup: FigureLookup | None = None,
+def miner_claims(metrics: Metrics, fmt: Formatter, lookup: FigureLookup | None = None,
                  stale_after: int = STALE_AFTER_QUARTERS) -> list[Claim]:
     """The claims a miner's briefing makes, most important first."""
-    facts = Evidence(metrics, lookup, stale_after)
+    facts = Evidence(metrics, fmt, lookup, stale_after)
     found = [
-        *what_moved(metrics, facts.lookup).claims,
+        *what_moved(metrics, fmt, facts.lookup).claims,
         revenue_claim(facts),
         ai_hpc_claim(facts),
         crossover_claim(facts),
@@ -109,12 +112,12 @@ def miner_claims(metrics: Metrics, lookup: FigureLookup | None = None,
 def revenue_claim(facts: Evidence) -> Claim | None:
     total = facts.input("revenue_total", "Revenue")
     if total is None:
-        total = facts.computed("mix_total", "Revenue", money, [])
+        total = facts.computed("mix_total", "Revenue", facts.fmt.money, [])
     if total is None:
         return None
     changes: list[Part] = []
     for column, label, back in (("revenue_qoq", "QoQ", 1), ("revenue_yoy", "YoY", 4)):
-        change = facts.computed(column, f"Revenue {label}", delta, ["revenue_total"])
+        change = facts.computed(column, f"Revenue {label}", facts.fmt.delta, ["revenue_total"])
         if change is not None:
             base = periods.shift(facts.period, -back)
             status = weakest([total.status, facts.lookup.status(base, "revenue_total")])
@@ -135,10 +138,11 @@ def ai_hpc_claim(facts: Evidence) -> Claim | None:
         return None
     parts: list[Part] = ["AI/HPC revenue was ", ai_hpc]
     lines = facts.lookup.business_metrics(facts.period, "ai_hpc")
-    share = facts.computed("mix_ai_hpc_share", "AI/HPC share", pct, [*lines, "revenue_total"])
+    share = facts.computed("mix_ai_hpc_share", "AI/HPC share", facts.fmt.pct,
+                           [*lines, "revenue_total"])
     if share is not None:
         parts += [", ", share, " of the total"]
-    growth = facts.computed("ai_hpc_qoq", "AI/HPC revenue QoQ", delta, lines)
+    growth = facts.computed("ai_hpc_qoq", "AI/HPC revenue QoQ", facts.fmt.delta, lines)
     if growth is not None:
         parts += [", ", growth, " QoQ"]
     return _claim("ai_hpc_revenue", "needs the quarter's AI/HPC revenue lines", *parts, ".")
@@ -156,7 +160,8 @@ def crossover_claim(facts: Evidence) -> Claim | None:
         return _claim("crossover_this_quarter", rule,
                       "AI/HPC revenue overtook mining revenue this quarter (", ai_hpc,
                       " against ", mining, "), the first quarter in the data in which it did.")
-    unsplit = facts.computed("mix_unallocated", "Revenue not split", money, ["revenue_total"])
+    unsplit = facts.computed("mix_unallocated", "Revenue not split", facts.fmt.money,
+                             ["revenue_total"])
     if crossover is not None:
         # The same test as the crossover itself: revenue not split by business counts as mining.
         still = "and still does" if ai_hpc_ahead(facts.row) else (
@@ -184,7 +189,8 @@ def _non_cash_items(facts: Evidence) -> list[Part]:
     parts: list[Part] = []
     for metric, amount in zip(items["metric"], items["amount"], strict=True):
         parts += ["; " if parts else "", f"{labels[metric].lower()} ",
-                  Figure(labels[metric], float(amount), money(float(amount)), facts.period,
+                  Figure(labels[metric], float(amount), facts.fmt.money(float(amount)),
+                         facts.period,
                          facts.lookup.status(facts.period, metric),
                          facts.lookup.sources(facts.period, metric))]
     return parts
@@ -201,16 +207,17 @@ def net_result_claim(facts: Evidence) -> Claim | None:
     if net is None:
         return None
     inputs = [m for m, _, _, non_cash in BRIDGE_ITEMS if non_cash]
-    effect = facts.computed("non_cash_effect", "Disclosed non-cash items", money, inputs)
-    before = facts.computed("before_non_cash", "Result before non-cash items", money,
+    effect = facts.computed("non_cash_effect", "Disclosed non-cash items", facts.fmt.money,
+                            inputs)
+    before = facts.computed("before_non_cash", "Result before non-cash items", facts.fmt.money,
                             ["net_income", *inputs])
     if net.value >= 0:
         if effect is not None and before is not None and effect.value < 0:
             return _claim("profit_after_non_cash", "a profit, with disclosed non-cash charges",
-                          "Net income was ", net, "; before ", _abs(effect),
+                          "Net income was ", net, "; before ", _abs(effect, facts.fmt),
                           " of disclosed non-cash items, it was ", before, ".")
         return _claim("net_income", "a profit", "Net income was ", net, ".")
-    loss = _abs(net)
+    loss = _abs(net, facts.fmt)
     if effect is None or effect.value >= 0:
         return _claim("loss_no_non_cash", "a loss with no non-cash charges disclosed",
                       "The net loss was ", loss, "; no non-cash charges that add to it are in "
@@ -218,19 +225,19 @@ def net_result_claim(facts: Evidence) -> Claim | None:
     items = _non_cash_items(facts)
     if before is not None and round(before.value, 1) == 0:
         return _claim("non_cash_equals_loss", "disclosed non-cash charges equal to the loss",
-                      "Disclosed non-cash items (", *items, ") of ", _abs(effect),
+                      "Disclosed non-cash items (", *items, ") of ", _abs(effect, facts.fmt),
                       " match the ", loss, " net loss: before them, the result was break-even.")
     if before is not None and before.value > 0:
         return _claim("non_cash_exceeds_loss", "disclosed non-cash charges larger than the loss",
-                      "Disclosed non-cash items (", *items, ") of ", _abs(effect),
+                      "Disclosed non-cash items (", *items, ") of ", _abs(effect, facts.fmt),
                       " exceed the ", loss, " net loss: before them, the result was a profit "
                       "of ", before, ".")
     share = facts.computed("non_cash_share", "Non-cash share of the loss",
-                           lambda v: pct(v, 0), ["net_income", *inputs])
+                           lambda v: facts.fmt.pct(v, 0), ["net_income", *inputs])
     residual = facts.value("bridge_other")
     unexplained = abs(residual) / abs(net.value) if not missing(residual) else math.nan
     opening: list[Part] = ["Of the ", loss, " net loss, disclosed non-cash items (", *items,
-                           ") account for ", _abs(effect)]
+                           ") account for ", _abs(effect, facts.fmt)]
     if share is None:
         return None
     rule = (f"'most' needs non-cash ≥ {MOST_NON_CASH:.0%} of the loss and an unexplained "
@@ -241,15 +248,15 @@ def net_result_claim(facts: Evidence) -> Claim | None:
             and net.of_record):
         tail: list[Part] = ["."]
         if unexplained > MATERIAL_RESIDUAL:
-            tail = ["; ", rest, f" ({pct(unexplained, 0)} of it) is not explained by the items "
-                    "disclosed."]
+            tail = ["; ", rest, f" ({facts.fmt.pct(unexplained, 0)} of it) is not explained by "
+                    "the items disclosed."]
         return _claim("loss_mostly_non_cash", rule, *opening, ", ", share,
                       " of it, so most of the loss is non-cash", *tail)
     if rest is None:
         return _claim("loss_partly_non_cash", rule, *opening, ", ", share, " of it; the rest "
                       "cannot be broken down, as adjusted EBITDA is not in the inputs.")
     # A share is never above 100%: a residual larger than the loss is said as such.
-    of_loss = (f"{pct(unexplained, 0)} of the loss" if unexplained <= 1
+    of_loss = (f"{facts.fmt.pct(unexplained, 0)} of the loss" if unexplained <= 1
                else "more than the loss itself")
     return _claim("loss_partly_non_cash", rule, *opening, ", ", share, " of it; ", rest,
                   f" ({of_loss}) is not explained by the items disclosed.")
@@ -263,14 +270,15 @@ def _residual(facts: Evidence) -> Figure | None:
         return None
     inputs = ["adjusted_ebitda", "net_income", *(m for m, _, _, _ in BRIDGE_ITEMS)]
     status, sources = facts.lookup.provenance(facts.period, inputs)
-    return Figure("Unexplained residual", abs(residual), money(abs(residual)), facts.period,
+    return Figure("Unexplained residual", abs(residual), facts.fmt.money(abs(residual)),
+                  facts.period,
                   status, sources)
 
 
-def _abs(figure: Figure) -> Figure:
+def _abs(figure: Figure, fmt: Formatter) -> Figure:
     """The same figure as a size (a loss of $427.6M), for sentences that name its direction."""
     value = abs(figure.value)
-    return Figure(figure.label, value, money(value), figure.period, figure.status,
+    return Figure(figure.label, value, fmt.money(value), figure.period, figure.status,
                   figure.sources, figure.dated, figure.stale)
 
 
@@ -321,8 +329,9 @@ def guidance(facts: Evidence, metric: str) -> tuple[Figure, Figure] | None:
 
 def pipeline_claim(facts: Evidence) -> Claim | None:
     pipe = facts.metrics.pipeline
-    mw = facts.as_of("AI/HPC MW contracted", pipe.mw_contracted, lambda v: number(v, "MW", 0))
-    value = facts.as_of("AI/HPC contracted revenue", pipe.contracted_value, money)
+    mw = facts.as_of("AI/HPC MW contracted", pipe.mw_contracted,
+                     lambda v: facts.fmt.number(v, "MW", 0))
+    value = facts.as_of("AI/HPC contracted revenue", pipe.contracted_value, facts.fmt.money)
     if mw is None and value is None:
         return None
     parts: list[Part] = ["It has "]
@@ -335,12 +344,12 @@ def pipeline_claim(facts: Evidence) -> Claim | None:
     if pipe.from_listed_contracts:
         parts += [" (summing its listed contracts)"]
     annual = pipe.contracted_annual_revenue
-    run_rate = facts.computed("mix_ai_hpc", "AI/HPC revenue", lambda v: money(v * 4),
+    run_rate = facts.computed("mix_ai_hpc", "AI/HPC revenue", lambda v: facts.fmt.money(v * 4),
                               facts.lookup.business_metrics(facts.period, "ai_hpc"))
     if not missing(annual):
         contracts = facts.metrics.company.contracts
         used = [c for c in contracts if c.value_usd_m is not None and c.term_years]
-        yearly = Figure("Contracted revenue a year", annual, money(annual), None,
+        yearly = Figure("Contracted revenue a year", annual, facts.fmt.money(annual), None,
                         weakest(c.status for c in used), tuple(c.source for c in used))
         counted, listed = pipe.contracts_with_terms, len(contracts)
         which = (f"its {counted} listed contracts that give a value and a term add up to "
@@ -365,10 +374,12 @@ def _names(tickers: Sequence[str]) -> str:
     return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
-def sector_claims(peers: pd.DataFrame, period: str, silent: Sequence[str] = ()) -> list[Claim]:
+def sector_claims(peers: pd.DataFrame, period: str, fmt: Formatter, silent: Sequence[str] = ()
+                  ) -> list[Claim]:
     """What the peer table supports saying about the sector; counts say how many disclose."""
     found = [coverage_claim(peers, period, silent), split_claim(peers),
-             share_median_claim(peers, period), loss_count_claim(peers), contracted_mw_claim(peers)]
+             share_median_claim(peers, period, fmt), loss_count_claim(peers),
+             contracted_mw_claim(peers, fmt)]
     return [claim for claim in found if claim is not None][:MAX_SENTENCES]
 
 
@@ -402,7 +413,7 @@ def split_claim(peers: pd.DataFrame) -> Claim | None:
     return _claim("ai_hpc_ahead_count", "counts only miners that split revenue", text + ".")
 
 
-def share_median_claim(peers: pd.DataFrame, period: str) -> Claim | None:
+def share_median_claim(peers: pd.DataFrame, period: str, fmt: Formatter) -> Claim | None:
     shares = peers["ai_hpc_share"].dropna()
     if len(shares) < MIN_VALUES_FOR_MEDIAN:
         return None
@@ -414,8 +425,8 @@ def share_median_claim(peers: pd.DataFrame, period: str) -> Claim | None:
     low, high = shares.idxmin(), shares.idxmax()
     return _claim("ai_hpc_share_median", f"a median needs {MIN_VALUES_FOR_MEDIAN} values",
                   f"The median AI/HPC share of revenue among the {len(shares)} that disclose it "
-                  f"is {pct(shares.median())}, from {pct(shares.min())} ({who(low)}) to "
-                  f"{pct(shares.max())} ({who(high)}).")
+                  f"is {fmt.pct(shares.median())}, from {fmt.pct(shares.min())} ({who(low)}) to "
+                  f"{fmt.pct(shares.max())} ({who(high)}).")
 
 
 def mostly_non_cash(peer: pd.Series) -> bool:
@@ -463,7 +474,7 @@ def loss_count_claim(peers: pd.DataFrame) -> Claim | None:
                   text + ".")
 
 
-def contracted_mw_claim(peers: pd.DataFrame) -> Claim | None:
+def contracted_mw_claim(peers: pd.DataFrame, fmt: Formatter) -> Claim | None:
     contracted = usable(peers, "mw_contracted")
     if contracted.empty:
         return None
@@ -472,12 +483,12 @@ def contracted_mw_claim(peers: pd.DataFrame) -> Claim | None:
     summed = sorted(t for t, q in as_of.items() if not isinstance(q, str))
     basis = [*dated, *([f"{_names(summed)} summed from listed contracts"] if summed else [])]
     miners = "one miner has" if len(contracted) == 1 else f"{len(contracted)} miners have"
-    text = (f"Together, {miners} {number(contracted.sum(), 'MW', 0)} of AI/HPC capacity under "
+    text = (f"Together, {miners} {fmt.number(contracted.sum(), 'MW', 0)} of AI/HPC capacity under "
             f"contract ({'; '.join(basis)})")
     if not (dated and summed):
         # A leader is named only among figures of one kind: a company's own total and a sum of
         # its listed contracts are not counted the same way.
         leader = str(contracted.idxmax())
-        text += f", the most at {leader} ({number(contracted.max(), 'MW', 0)})"
+        text += f", the most at {leader} ({fmt.number(contracted.max(), 'MW', 0)})"
     text += "."
     return _claim("contracted_mw_total", "sums the latest disclosures that are not stale", text)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reportgen import periods
-from reportgen.formatting import delta, money, number
+from reportgen.formatting import Formatter
 from reportgen.metrics import CASH_METRICS
 from reportgen.model import Metrics
 from reportgen.provenance import Claim, Figure, FigureLookup, Part, of_record, weakest
@@ -108,10 +108,9 @@ class Move:
         """Change as a fraction of the earlier level; NaN from a base of 0 or less."""
         return self.change / self.before.value if self.before.value > 0 else math.nan
 
-    @property
-    def change_figure(self) -> Figure:
+    def change_figure(self, fmt: Formatter) -> Figure:
         """The change as a figure: marked like the weaker end, citing both ends' sources."""
-        return Figure(f"{self.label}, change", self.change, money(self.change, plus=True),
+        return Figure(f"{self.label}, change", self.change, fmt.money(self.change, plus=True),
                       self.after.period, weakest((self.before.status, self.after.status)),
                       tuple(dict.fromkeys(self.before.sources + self.after.sources)))
 
@@ -137,14 +136,16 @@ class WhatMoved:
 
 class Quarters:
     """Figures of one miner by quarter, each with its status and sources (dated when it is not
-    of the covered quarter)."""
+    of the covered quarter), worded by ``fmt`` (money unless told otherwise)."""
 
-    def __init__(self, metrics: Metrics, lookup: FigureLookup) -> None:
+    def __init__(self, metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> None:
         self.metrics, self.lookup, self.period = metrics, lookup, metrics.period
+        self.fmt = fmt
 
     def figure(self, period: str, column: str, label: str,
-               show: Callable[[float], str] = money) -> Figure | None:
+               show: Callable[[float], str] | None = None) -> Figure | None:
         """The figure of ``column`` for ``period``, with its provenance, or None."""
+        show = show or self.fmt.money
         quarter = periods.quarter(period)
         table = self.metrics.quarters
         if quarter not in table.index or column not in table.columns:
@@ -161,14 +162,14 @@ class Quarters:
                       dated=period != self.period, margin=margin)
 
     def recorded(self, period: str, column: str, label: str,
-                 show: Callable[[float], str] = money) -> Figure | None:
+                 show: Callable[[float], str] | None = None) -> Figure | None:
         """As :meth:`figure`, but None for an estimate: a move or a threshold is said only
         between figures of record, never from a placeholder (an EPS × share-count guess)."""
         found = self.figure(period, column, label, show)
         return found if found is not None and found.of_record else None
 
     def oldest(self, column: str, label: str, quarters: int = LOOKBACK_QUARTERS,
-               show: Callable[[float], str] = money) -> Figure | None:
+               show: Callable[[float], str] | None = None) -> Figure | None:
         """The oldest figure of ``column`` within ``quarters`` before the covered one."""
         for back in range(quarters, 0, -1):
             found = self.recorded(periods.shift(self.period, -back), column, label, show)
@@ -177,11 +178,12 @@ class Quarters:
         return None
 
 
-def what_moved(metrics: Metrics, lookup: FigureLookup | None = None) -> WhatMoved:
-    figures = Quarters(metrics, lookup or FigureLookup(metrics))
+def what_moved(metrics: Metrics, fmt: Formatter, lookup: FigureLookup | None = None
+               ) -> WhatMoved:
+    figures = Quarters(metrics, lookup or FigureLookup(metrics), fmt)
     previous = periods.shift(metrics.period, -1)
     moves = largest_moves(figures, previous)
-    found = [moves_claim(moves, previous), halved_claim(figures, previous),
+    found = [moves_claim(moves, previous, fmt), halved_claim(figures, previous),
              demand_response_claim(figures), interest_claim(figures), debt_claim(figures),
              dilution_claim(figures)]
     return WhatMoved(previous, revenue_bridge(figures, previous), ebitda_bridge(figures, previous),
@@ -205,14 +207,15 @@ def revenue_bridge(figures: Quarters, previous: str) -> tuple[BridgeStep, ...]:
             return ()
         if before is not None and after is not None:
             move = Move(column, BUSINESS_LABELS[business], before, after)
-            steps.append(BridgeStep(BUSINESS_LABELS[business], move.change_figure, "step"))
+            steps.append(BridgeStep(BUSINESS_LABELS[business], move.change_figure(figures.fmt),
+                                    "step"))
     if len(steps) == 1:
         return ()
     split = sum(step.amount.value for step in steps[1:])
     rest = round(end.value - start.value - split, 6) + 0.0
     if rest:
         steps.append(BridgeStep("Not split by business", Figure(
-            "Revenue not split, change", rest, money(rest, plus=True), figures.period,
+            "Revenue not split, change", rest, figures.fmt.money(rest, plus=True), figures.period,
             weakest((start.status, end.status)), tuple(dict.fromkeys(start.sources + end.sources))),
             "step"))
     steps.append(BridgeStep(f"Revenue, {figures.period}", end, "end"))
@@ -235,9 +238,10 @@ def ebitda_bridge(figures: Quarters, previous: str) -> tuple[BridgeStep, ...]:
                                   for s in f.sources))
     return (
         BridgeStep(f"Adjusted EBITDA, {previous}", start, "start"),  # type: ignore[arg-type]
-        BridgeStep("Change in revenue", revenue_move.change_figure, "step"),
+        BridgeStep("Change in revenue", revenue_move.change_figure(figures.fmt), "step"),
         BridgeStep("Change in costs and other items (the difference)", Figure(
-            "Costs and other items, change", rest, money(rest, plus=True), figures.period,
+            "Costs and other items, change", rest, figures.fmt.money(rest, plus=True),
+            figures.period,
             weakest(statuses), sources), "step"),
         BridgeStep(f"Adjusted EBITDA, {figures.period}", end, "end"),  # type: ignore[arg-type]
     )
@@ -275,14 +279,15 @@ def in_sentence(label: str) -> str:
     return f"{word} {rest}" if rest else word
 
 
-def _from_to(move: Move) -> list[Part]:
+def _from_to(move: Move, fmt: Formatter) -> list[Part]:
+    change = move.change_figure(fmt)
     return [f"{in_sentence(move.label)} {'+' if move.change > 0 else '−'}",
-            Figure(move.change_figure.label, abs(move.change), money(abs(move.change)),
-                   move.after.period, move.change_figure.status, move.change_figure.sources),
+            Figure(change.label, abs(move.change), fmt.money(abs(move.change)),
+                   move.after.period, change.status, change.sources),
             " (from ", move.before, " to ", move.after, ")"]
 
 
-def moves_claim(moves: Sequence[Move], previous: str) -> Claim | None:
+def moves_claim(moves: Sequence[Move], previous: str, fmt: Formatter) -> Claim | None:
     """The top moves by size, each from its level to its level, against ``previous`` (a balance
     compared with an earlier quarter carries that quarter)."""
     if not moves:
@@ -290,7 +295,7 @@ def moves_claim(moves: Sequence[Move], previous: str) -> Claim | None:
     parts: list[Part] = [f"Largest moves against {previous}: "]
     for n, move in enumerate(moves[:MOVES_IN_LEAD]):
         parts += ([", " if n < min(len(moves), MOVES_IN_LEAD) - 1 else " and "] if n else [])
-        parts += _from_to(move)
+        parts += _from_to(move, fmt)
     parts.append(".")
     return Claim("moves", "largest absolute changes in USD", tuple(parts))
 
@@ -311,7 +316,7 @@ def halved_claim(figures: Quarters, previous: str) -> Claim | None:
     parts: list[Part] = []
     for n, move in enumerate(fallen):
         parts += ["; " if n else "", f"{move.label} fell by half or more: from ", move.before,
-                  " to ", move.after, f" ({delta(move.relative)})"]
+                  " to ", move.after, f" ({figures.fmt.delta(move.relative)})"]
     return Claim("halved", f"a business line at most {1 - HALVED:.0%} of the previous quarter",
                  (*parts, "."))
 
@@ -349,13 +354,14 @@ def debt_claim(figures: Quarters) -> Claim | None:
     return Claim("debt", f"total debt over {DEBT_MULTIPLE:g}× within {LOOKBACK_QUARTERS} "
                  "quarters", ("Total debt rose from ", before, " to ", after,
                               f" in {span} quarter{'s' if span > 1 else ''}: "
-                              f"{number(after.value / before.value, '', 1)} times its level."))
+                              f"{figures.fmt.number(after.value / before.value, '', 1)} times "
+                              "its level."))
 
 
 def share_counts(figures: Quarters) -> list[tuple[pd.Timestamp, Figure]]:
     """Every share count of record, oldest first: quarter-end counts from facts.csv (dated by
     their quarter) and dated counts from prices.csv (dated by their day)."""
-    show: Callable[[float], str] = lambda v: number(v, "M shares", 1)  # noqa: E731
+    show: Callable[[float], str] = lambda v: figures.fmt.number(v, "M shares", 1)  # noqa: E731
     counts = []
     for quarter in figures.metrics.quarters.index:
         found = figures.recorded(periods.label(quarter), "shares_outstanding",
@@ -407,5 +413,5 @@ def dilution_claim(figures: Quarters) -> Claim | None:
         return None
     return Claim("dilution", f"share count growing over {DILUTION_A_YEAR:.0%} a year", (
         "Shares outstanding grew from ", before, " to ", after,
-        f" ({delta(after.value / before.value - 1)} in {span}, about "
-        f"{delta(yearly, 0)} a year)."))
+        f" ({figures.fmt.delta(after.value / before.value - 1)} in {span}, about "
+        f"{figures.fmt.delta(yearly, 0)} a year)."))

@@ -32,8 +32,8 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from reportgen import formatting
 from reportgen.errors import RenderError, TemplateRefused
+from reportgen.formatting import Formatter
 from reportgen.vocabulary import STATUS_MARKS
 
 log = logging.getLogger(__name__)
@@ -197,11 +197,12 @@ def _template_error(error: jinja2.TemplateError, trace: Any) -> str:
     return _clean(f"{where}: {what}")
 
 
-def environment(template_dirs: Path | tuple[Path, ...]) -> jinja2.Environment:
+def environment(template_dirs: Path | tuple[Path, ...], fmt: Formatter) -> jinja2.Environment:
     """Templates from ``template_dirs`` in order (:attr:`reportgen.config.Config.template_dirs`:
     the theme's folder, the project's ``templates/``, the built-in templates): a folder can
     override any single template or partial, the rest come from the next. Every template runs
-    in the immutable sandbox and is loaded by :class:`TemplateFolderLoader`."""
+    in the immutable sandbox and is loaded by :class:`TemplateFolderLoader`. The number filters
+    (``money``, ``pct``, ...) word numbers in ``fmt``'s style."""
     dirs = (template_dirs,) if isinstance(template_dirs, Path) else template_dirs
     env = _Sandbox(
         loader=TemplateFolderLoader(list(dirs)),
@@ -214,9 +215,9 @@ def environment(template_dirs: Path | tuple[Path, ...]) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        money=formatting.money, pct=formatting.pct, delta=formatting.delta,
-        number=formatting.number, usd=formatting.usd,
-        points=formatting.points, mark=lambda status: STATUS_MARKS.get(status, ""),
+        money=fmt.money, pct=fmt.pct, delta=fmt.delta,
+        number=fmt.number, usd=fmt.usd,
+        points=fmt.points, mark=lambda status: STATUS_MARKS.get(status, ""),
         svg_data_uri=svg_data_uri,
     )
     return env

@@ -14,7 +14,7 @@ import pandas as pd
 
 from reportgen import periods
 from reportgen.charts import QUARTERS_SHOWN, STYLE, TEXT, Chart, _figure, _svg
-from reportgen.formatting import number, pct
+from reportgen.formatting import Formatter
 from reportgen.model import Metrics
 from reportgen.valuation import Valuation
 
@@ -34,11 +34,12 @@ def styles_for(tickers: Sequence[str]) -> Styles:
 
 
 def build_sector_charts(miners: Sequence[Metrics], peers: pd.DataFrame, period: str,
-                        valuations: Mapping[str, Valuation]) -> list[Chart]:
+                        valuations: Mapping[str, Valuation], fmt: Formatter) -> list[Chart]:
     styles = styles_for([m.company.ticker for m in miners])
     with matplotlib.rc_context(STYLE):
-        drawn = [share_over_time(miners, period, styles), share_against_non_cash(peers, styles),
-                 crossover_timeline(miners, period), contracted_mw(peers),
+        drawn = [share_over_time(miners, period, styles, fmt),
+                 share_against_non_cash(peers, styles, fmt),
+                 crossover_timeline(miners, period), contracted_mw(peers, fmt),
                  ev_per_mw_against_share(miners, peers, styles, valuations)]
     return [chart for chart in drawn if chart is not None]
 
@@ -49,7 +50,8 @@ def chart_window(period: str) -> pd.PeriodIndex:
     return pd.period_range(end - (QUARTERS_SHOWN - 1), end, freq="Q")
 
 
-def share_over_time(miners: Sequence[Metrics], period: str, styles: Styles) -> Chart | None:
+def share_over_time(miners: Sequence[Metrics], period: str, styles: Styles, fmt: Formatter
+                    ) -> Chart | None:
     window = chart_window(period)
     labels = [periods.label(p) for p in window]
     figure = _figure()
@@ -62,7 +64,8 @@ def share_over_time(miners: Sequence[Metrics], period: str, styles: Styles) -> C
         colour, marker = styles[miner.company.ticker]
         axes.plot(np.arange(len(window)), shares.to_numpy() * 100, color=colour, marker=marker,
                   label=miner.company.ticker, linewidth=1.4)
-        points = ", ".join(f"{periods.label(p)} {pct(v)}" for p, v in shares.dropna().items())
+        points = ", ".join(f"{periods.label(p)} {fmt.pct(v)}"
+                           for p, v in shares.dropna().items())
         described.append(f"{miner.company.ticker}: {points}")
     if not described:
         return None
@@ -77,7 +80,8 @@ def share_over_time(miners: Sequence[Metrics], period: str, styles: Styles) -> C
                  "AI/HPC share by miner. " + "; ".join(described) + ".", _svg(figure))
 
 
-def share_against_non_cash(peers: pd.DataFrame, styles: Styles) -> Chart | None:
+def share_against_non_cash(peers: pd.DataFrame, styles: Styles, fmt: Formatter
+                           ) -> Chart | None:
     both = peers.dropna(subset=["ai_hpc_share", "non_cash_share"])
     if both.empty:
         return None
@@ -94,7 +98,8 @@ def share_against_non_cash(peers: pd.DataFrame, styles: Styles) -> Chart | None:
     axes.set_xlabel("AI/HPC share of revenue, %")
     axes.set_ylabel("Non-cash share of net loss, %")
     missing = sorted(set(peers.index) - set(both.index))
-    points = "; ".join(f"{t}: AI/HPC {pct(r['ai_hpc_share'])}, non-cash {pct(r['non_cash_share'])}"
+    points = "; ".join(f"{t}: AI/HPC {fmt.pct(r['ai_hpc_share'])}, "
+                       f"non-cash {fmt.pct(r['non_cash_share'])}"
                        for t, r in both.iterrows())
     left_out = f" Not drawn (a figure not disclosed): {', '.join(missing)}." if missing else ""
     return Chart("sector-scatter", "How far the pivot has gone, and how much of the loss is "
@@ -182,14 +187,14 @@ def _as_of(peer: pd.Series) -> str:
     return f" ({as_of}{', stale' if peer['mw_contracted_stale'] else ''})"
 
 
-def contracted_mw(peers: pd.DataFrame) -> Chart | None:
+def contracted_mw(peers: pd.DataFrame, fmt: Formatter) -> Chart | None:
     shown = peers.dropna(subset=["mw_contracted"]).sort_values("mw_contracted")
     if shown.empty:
         return None
     figure = _figure()
     axes = figure.add_axes((0.1, 0.16, 0.84, 0.76))
     bars = axes.barh(list(shown.index), shown["mw_contracted"], color=PALETTE[0])
-    labels = {t: number(v, "MW", 0) + _as_of(shown.loc[t]) for t, v in
+    labels = {t: fmt.number(v, "MW", 0) + _as_of(shown.loc[t]) for t, v in
               shown["mw_contracted"].items()}
     for bar, label in zip(bars, labels.values(), strict=True):
         axes.annotate(label, (bar.get_width(), bar.get_y() + bar.get_height() / 2),

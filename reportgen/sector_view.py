@@ -4,6 +4,7 @@ their sources, and the sources list, all from the one set of cells the table pri
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -12,6 +13,7 @@ from reportgen import formatting as fmt
 from reportgen import periods
 from reportgen.analysis_view import figure_cell
 from reportgen.claims import Claim
+from reportgen.formatting import Formatter
 from reportgen.model import Metrics, Source
 from reportgen.peers import medians
 from reportgen.provenance import FigureLookup, weakest
@@ -20,24 +22,25 @@ from reportgen.valuation import Valuation
 from reportgen.view import Cell, Row, Table, cell, combined, is_negative
 from reportgen.vocabulary import STATUS_MARKS
 
-Column = tuple[str, str, Callable[[float], str], tuple[str, ...]]
-"""(peer table column, heading, formatter, input metrics the cell's provenance comes from)."""
+Column = tuple[str, str, Callable[[Formatter, float], str], tuple[str, ...]]
+"""(peer table column, heading, how a :class:`Formatter` words it, input metrics the cell's
+provenance comes from)."""
 
 NON_CASH_INPUTS = ("net_income", "depreciation_amortization", "impairment", "fair_value_change",
                    "digital_asset_fair_value_change", "stock_based_compensation")
 
 COLUMNS: tuple[Column, ...] = (
-    ("revenue", "Revenue", fmt.money, ("revenue_total",)),
-    ("revenue_qoq", "QoQ", fmt.delta, ("revenue_total",)),
-    ("ai_hpc_share", "AI/HPC share", fmt.pct, ("revenue_total", "@ai_hpc")),
-    ("net_income", "Net result", fmt.money, ("net_income",)),
-    ("non_cash_share", "Non-cash share", lambda v: fmt.pct(v, 0), NON_CASH_INPUTS),
-    ("adjusted_ebitda", "Adj. EBITDA", fmt.money, ("adjusted_ebitda",)),
-    ("hashrate", "Hashrate", lambda v: fmt.number(v, "EH/s"), ("hashrate",)),
-    ("mw_contracted", "AI/HPC MW", lambda v: fmt.number(v, "MW", 0), ("ai_hpc_mw_contracted",)),
-    ("contracted_value", "Contracted", lambda v: fmt.money(v, 1), ("ai_hpc_contracted_value",)),
-    ("cash", "Cash", fmt.money, ("@cash",)),
-    ("total_debt", "Debt", fmt.money, ("total_debt",)),
+    ("revenue", "Revenue", Formatter.money, ("revenue_total",)),
+    ("revenue_qoq", "QoQ", Formatter.delta, ("revenue_total",)),
+    ("ai_hpc_share", "AI/HPC share", Formatter.pct, ("revenue_total", "@ai_hpc")),
+    ("net_income", "Net result", Formatter.money, ("net_income",)),
+    ("non_cash_share", "Non-cash share", lambda f, v: f.pct(v, 0), NON_CASH_INPUTS),
+    ("adjusted_ebitda", "Adj. EBITDA", Formatter.money, ("adjusted_ebitda",)),
+    ("hashrate", "Hashrate", lambda f, v: f.number(v, "EH/s"), ("hashrate",)),
+    ("mw_contracted", "AI/HPC MW", lambda f, v: f.number(v, "MW", 0), ("ai_hpc_mw_contracted",)),
+    ("contracted_value", "Contracted", lambda f, v: f.money(v, 1), ("ai_hpc_contracted_value",)),
+    ("cash", "Cash", Formatter.money, ("@cash",)),
+    ("total_debt", "Debt", Formatter.money, ("total_debt",)),
 )
 """``@ai_hpc``: the miner's AI/HPC revenue lines; ``@cash``: the cash definition it used."""
 
@@ -101,22 +104,22 @@ def _cell(key: str, names: tuple[str, ...], formatter: Callable[[float], str], p
 
 
 def peer_rows(peers: pd.DataFrame, miners: Mapping[str, Metrics],
-              lookups: Mapping[str, FigureLookup]) -> list[Row]:
+              lookups: Mapping[str, FigureLookup], fmt: Formatter) -> list[Row]:
     rows = []
     for ticker, peer in peers.iterrows():
         miner, lookup = miners[str(ticker)], lookups[str(ticker)]
         cells = [Cell(peer["period_title"]), Cell(crossover_text(peer))]
-        cells += [_cell(key, names, formatter, peer, miner, lookup)
+        cells += [_cell(key, names, partial(formatter, fmt), peer, miner, lookup)
                   for key, _, formatter, names in COLUMNS]
         rows.append(Row(str(ticker), tuple(cells), "", "stale" if peer["stale"] else ""))
     return rows
 
 
-def peer_table(rows: Sequence[Row], peers: pd.DataFrame, period: str, stale_after: int
-               ) -> Table:
+def peer_table(rows: Sequence[Row], peers: pd.DataFrame, period: str, stale_after: int,
+               fmt: Formatter) -> Table:
     middle = medians(peers)
     median_cells = tuple(
-        Cell(f"{formatter(middle.loc[key, 'median'])} ({middle.loc[key, 'count']})"
+        Cell(f"{formatter(fmt, middle.loc[key, 'median'])} ({middle.loc[key, 'count']})"
              if not fmt.missing(middle.loc[key, "median"]) else fmt.NOT_DISCLOSED,
              negative=is_negative(middle.loc[key, "median"]))
         for key, _, formatter, _ in COLUMNS)
@@ -255,10 +258,11 @@ def valuation_table(rows: Sequence[Row], lacking: Sequence[str], gpu_cloud: Sequ
 
 def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
             claims: list[Claim], sources: Mapping[str, Source], period: str,
-            settings: dict[str, Any], valuations: Mapping[str, Valuation]) -> dict[str, Any]:
+            settings: dict[str, Any], valuations: Mapping[str, Valuation], fmt: Formatter
+            ) -> dict[str, Any]:
     by_ticker = {m.company.ticker: m for m in miners}
     lookups = {ticker: FigureLookup(m) for ticker, m in by_ticker.items()}
-    rows = peer_rows(peers, by_ticker, lookups)
+    rows = peer_rows(peers, by_ticker, lookups, fmt)
     charted = chart_rows(miners, lookups, period)
     keys = [key for key, _, _, _ in COLUMNS]
     valued, lacking = valuation_rows(miners, valuations)
@@ -273,7 +277,8 @@ def context(miners: Sequence[Metrics], peers: pd.DataFrame, charts: list[Any],
         "running_header": f"Sector overview · {period}",
         "period": period,
         "claims": claims,
-        "peer_table": peer_table(rows, peers, period, int(settings["stale_after_quarters"])),
+        "peer_table": peer_table(rows, peers, period, int(settings["stale_after_quarters"]),
+                                 fmt),
         "valuation_table": valuation_table(valued, lacking, [
             m.company.ticker for m in miners if any(c.kind == "gpu_cloud" and c.term_years
                                                     for c in m.company.contracts)], period),

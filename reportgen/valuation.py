@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from reportgen import periods
-from reportgen.formatting import fact, missing, money, number
+from reportgen.formatting import Formatter, missing
 from reportgen.metrics import CASH_METRICS, quarters_old
 from reportgen.model import Dated, Metrics
 from reportgen.peers import STALE_AFTER_QUARTERS
@@ -74,27 +74,29 @@ def _combined(label: str, value: float, show: Callable[[float], str], when: str,
                   tuple(dict.fromkeys(s for p in parts for s in p.sources)), dated=True)
 
 
-def market_cap(rows: pd.DataFrame) -> tuple[Figure | None, Figure | None, Figure | None]:
+def market_cap(rows: pd.DataFrame, fmt: Formatter
+               ) -> tuple[Figure | None, Figure | None, Figure | None]:
     """(market cap, price, shares) on the newest date that gives a market cap, or a close with
     a share count on its row or within SHARES_WITHIN_DAYS of it."""
     for _, row in rows.iterrows():
-        price = _row_figure(row, "close", "Share price", usd_cents)
-        shares = _row_figure(row, "shares_outstanding", "Shares outstanding", shares_text)
-        given = _row_figure(row, "market_cap", "Market capitalization", money)
+        price = _row_figure(row, "close", "Share price", lambda v: usd_cents(v, fmt))
+        shares = _row_figure(row, "shares_outstanding", "Shares outstanding",
+                             lambda v: shares_text(v, fmt))
+        given = _row_figure(row, "market_cap", "Market capitalization", fmt.money)
         if given is not None:
             return given, price, shares
         if price is None:
             continue
         if shares is None:
-            shares = _nearest_shares(rows, row["_date"])
+            shares = _nearest_shares(rows, row["_date"], fmt)
         if shares is not None:
             value = price.value * shares.value
-            return _combined("Market capitalization", value, money, price.period or "",
+            return _combined("Market capitalization", value, fmt.money, price.period or "",
                              price, shares), price, shares
     return None, None, None
 
 
-def _nearest_shares(rows: pd.DataFrame, day: pd.Timestamp) -> Figure | None:
+def _nearest_shares(rows: pd.DataFrame, day: pd.Timestamp, fmt: Formatter) -> Figure | None:
     counted = rows[rows["shares_outstanding"].notna()]
     if counted.empty:
         return None
@@ -102,28 +104,30 @@ def _nearest_shares(rows: pd.DataFrame, day: pd.Timestamp) -> Figure | None:
     nearest = counted.loc[gaps.idxmin()]
     if gaps.min() > pd.Timedelta(days=SHARES_WITHIN_DAYS):
         return None
-    return _row_figure(nearest, "shares_outstanding", "Shares outstanding", shares_text)
+    return _row_figure(nearest, "shares_outstanding", "Shares outstanding",
+                       lambda v: shares_text(v, fmt))
 
 
-def years(value: float) -> str:
+def years(value: float, fmt: Formatter) -> str:
     """EV ÷ contracted revenue a year, read as the years of contracted revenue the EV pays for.
 
-    >>> years(9.53)
+    >>> from reportgen.formatting import PLAIN
+    >>> years(9.53, PLAIN)
     '9.5 years'
     """
-    return f"{number(value, '', 1)} years"
+    return f"{fmt.number(value, '', 1)} years"
 
 
-def usd_cents(value: float) -> str:
+def usd_cents(value: float, fmt: Formatter) -> str:
     """A share price: cents below $100 ($12.89), whole dollars above, in the theme's currency."""
-    return fact(value, "USD")
+    return fmt.fact(value, "USD")
 
 
-def shares_text(value: float) -> str:
-    return number(value, "M shares", 1)
+def shares_text(value: float, fmt: Formatter) -> str:
+    return fmt.number(value, "M shares", 1)
 
 
-def value(metrics: Metrics, prices: pd.DataFrame | None = None,
+def value(metrics: Metrics, fmt: Formatter, prices: pd.DataFrame | None = None,
           lookup: FigureLookup | None = None, stale_after: int = STALE_AFTER_QUARTERS
           ) -> Valuation:
     """Market cap, EV and the EV ratios of one miner for the quarter its briefing covers, from
@@ -132,13 +136,13 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
     as stale and values nothing: no EV, no ratio."""
     lookup = lookup or FigureLookup(metrics)
     rows = prices if prices is not None else metrics.prices
-    cap, price, shares = market_cap(rows.assign(_date=pd.to_datetime(rows["date"])))
+    cap, price, shares = market_cap(rows.assign(_date=pd.to_datetime(rows["date"])), fmt)
     contracted_mw = _as_of("Contracted critical IT", metrics.pipeline.mw_contracted,
-                           lambda v: number(v, "MW", 0), metrics, stale_after)
+                           lambda v: fmt.number(v, "MW", 0), metrics, stale_after)
     if contracted_mw is None:
-        contracted_mw = _listed_mw(metrics)
-    annual = _contracted_annual(metrics)
-    hashrate = _latest_hashrate(metrics, lookup, stale_after)
+        contracted_mw = _listed_mw(metrics, fmt)
+    annual = _contracted_annual(metrics, fmt)
+    hashrate = _latest_hashrate(metrics, lookup, stale_after, fmt)
     if cap is None:
         return Valuation(contracted_mw=contracted_mw, contracted_annual_revenue=annual,
                          hashrate=hashrate)
@@ -149,11 +153,11 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
                          contracted_mw=contracted_mw, contracted_annual_revenue=annual,
                          hashrate=hashrate)
     day = when
-    net = _net_debt(metrics, lookup, day)
+    net = _net_debt(metrics, lookup, day, fmt)
     if net is not None and not _within(when, str(net.period)):
         when = f"price {when}, net debt {net.period}"  # two dates, both said
     ev = None if net is None else _combined(
-        "Enterprise value", cap.value + net.value, money, when, cap, net)
+        "Enterprise value", cap.value + net.value, fmt.money, when, cap, net)
 
     def ratio(label: str, over: Figure | None, show: Callable[[float], str]) -> Figure | None:
         if ev is None or over is None or over.stale or not over.value > 0:
@@ -164,9 +168,10 @@ def value(metrics: Metrics, prices: pd.DataFrame | None = None,
         price_date=day, price=price, shares=shares, market_cap=cap, net_debt=net,
         enterprise_value=ev,
         per_contracted_mw=ratio(PER_CONTRACTED_MW, contracted_mw,
-                                lambda v: f"{money(v)} per MW"),
-        per_ehs=ratio(PER_EHS, hashrate, lambda v: f"{money(v)} per EH/s"),
-        to_contracted_annual_revenue=ratio(TO_CONTRACTED_REVENUE, annual, years),
+                                lambda v: f"{fmt.money(v)} per MW"),
+        per_ehs=ratio(PER_EHS, hashrate, lambda v: f"{fmt.money(v)} per EH/s"),
+        to_contracted_annual_revenue=ratio(TO_CONTRACTED_REVENUE, annual,
+                                           lambda v: years(v, fmt)),
         contracted_mw=contracted_mw, contracted_annual_revenue=annual, hashrate=hashrate)
 
 
@@ -182,14 +187,14 @@ def _stale(as_of: str, metrics: Metrics, stale_after: int) -> bool:
     return age is not None and age > stale_after
 
 
-def _listed_mw(metrics: Metrics) -> Figure | None:
+def _listed_mw(metrics: Metrics, fmt: Formatter) -> Figure | None:
     """Contracted MW as the sum of the listed contracts, when the company gives no total."""
     listed = [c for c in metrics.company.contracts if c.mw]
     if not listed:
         return None
     total = float(sum(c.mw for c in listed if c.mw))
     return Figure("Contracted critical IT (sum of listed contracts)", total,
-                  number(total, "MW", 0), None, weakest(c.status for c in listed),
+                  fmt.number(total, "MW", 0), None, weakest(c.status for c in listed),
                   tuple(dict.fromkeys(c.source for c in listed)))
 
 
@@ -203,7 +208,8 @@ def _as_of(label: str, dated: Dated, show: Callable[[float], str], metrics: Metr
                   stale=_stale(as_of, metrics, stale_after))
 
 
-def _net_debt(metrics: Metrics, lookup: FigureLookup, day: str) -> Figure | None:
+def _net_debt(metrics: Metrics, lookup: FigureLookup, day: str, fmt: Formatter
+              ) -> Figure | None:
     """Net debt (total debt − cash of one definition, both of one quarter end) at the quarter
     end nearest the price date, within BALANCE_WITHIN_DAYS: an EV adds a market value of one
     day to the balance sheet closest to it, never to whichever is latest."""
@@ -225,21 +231,21 @@ def _net_debt(metrics: Metrics, lookup: FigureLookup, day: str) -> Figure | None
     quarter = periods.quarter(as_of)
     net = float(table.at[quarter, "total_debt"] - table.at[quarter, cash_metric])
     status, sources = lookup.provenance(as_of, [cash_metric, "total_debt"])
-    return Figure("Net debt", net, money(net), as_of, status, sources,
+    return Figure("Net debt", net, fmt.money(net), as_of, status, sources,
                   dated=as_of != metrics.period)
 
 
-def _contracted_annual(metrics: Metrics) -> Figure | None:
+def _contracted_annual(metrics: Metrics, fmt: Formatter) -> Figure | None:
     annual = metrics.pipeline.contracted_annual_revenue
     if missing(annual):
         return None
     used = [c for c in metrics.company.contracts if c.value_usd_m is not None and c.term_years]
-    return Figure("Contracted revenue a year", float(annual), money(float(annual)), None,
+    return Figure("Contracted revenue a year", float(annual), fmt.money(float(annual)), None,
                   weakest(c.status for c in used), tuple(dict.fromkeys(c.source for c in used)))
 
 
-def _latest_hashrate(metrics: Metrics, lookup: FigureLookup, stale_after: int
-                     ) -> Figure | None:
+def _latest_hashrate(metrics: Metrics, lookup: FigureLookup, stale_after: int,
+                     fmt: Formatter) -> Figure | None:
     if "hashrate" not in metrics.quarters.columns:
         return None
     series = metrics.quarters["hashrate"].dropna()
@@ -247,7 +253,7 @@ def _latest_hashrate(metrics: Metrics, lookup: FigureLookup, stale_after: int
         return None
     as_of = periods.label(series.index[-1])
     amount = float(series.iloc[-1])
-    return Figure("Hashrate", amount, number(amount, "EH/s"), as_of,
+    return Figure("Hashrate", amount, fmt.number(amount, "EH/s"), as_of,
                   lookup.status(as_of, "hashrate"), lookup.sources(as_of, "hashrate"),
                   dated=as_of != metrics.period,
                   stale=_stale(as_of, metrics, stale_after))

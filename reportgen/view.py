@@ -16,6 +16,7 @@ from reportgen import analysis_view, moves, periods, valuation
 from reportgen import formatting as fmt
 from reportgen.cells import Cell, Fact, Row, Table, Tile, TileKey, without_empty_columns
 from reportgen.claims import Claim, guidance_verdict, period_name
+from reportgen.formatting import Formatter
 from reportgen.metrics import (
     BUSINESSES,
     is_forecast,
@@ -80,7 +81,7 @@ def _value(row: pd.Series, column: str) -> float:
     return float(value) if value is not None else math.nan
 
 
-def kpi_tiles(metrics: Metrics, lookup: FigureLookup) -> list[Tile]:
+def kpi_tiles(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> list[Tile]:
     quarter = periods.quarter(metrics.period)
     row = metrics.quarters.loc[quarter]
     previous = metrics.quarters.shift(1).loc[quarter]
@@ -126,11 +127,12 @@ def kpi_tiles(metrics: Metrics, lookup: FigureLookup) -> list[Tile]:
              cell(lookup, p, "adjusted_ebitda", fmt.money(row["adjusted_ebitda"]),
                   row["adjusted_ebitda"]),
              change_money("adjusted_ebitda")),
-        _non_cash_tile(metrics, lookup, row),
+        _non_cash_tile(metrics, lookup, row, fmt),
     ]
 
 
-def _non_cash_tile(metrics: Metrics, lookup: FigureLookup, row: pd.Series) -> Tile:
+def _non_cash_tile(metrics: Metrics, lookup: FigureLookup, row: pd.Series, fmt: Formatter
+                   ) -> Tile:
     """The non-cash share of a loss; when the items exceed the loss, the result before them,
     since a share above 100% tells the reader nothing."""
     items = [m for m in metrics.bridge["metric"][metrics.bridge["non_cash"]]]
@@ -153,7 +155,7 @@ def _recent(metrics: Metrics, columns: list[str]) -> pd.DataFrame:
     return window[has]
 
 
-def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
+def revenue_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Table:
     table = _recent(metrics, ["mix_total", "mix_mining", "mix_ai_hpc"])
     rows = []
     for period, row in table.iterrows():
@@ -191,7 +193,7 @@ def revenue_table(metrics: Metrics, lookup: FigureLookup) -> Table:
     return Table("Revenue by business, USD", header, kept, tuple(notes), css_class="keep")
 
 
-def bridge_table(metrics: Metrics, lookup: FigureLookup) -> Table:
+def bridge_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Table:
     """Adjusted EBITDA to net income; items the sources do not disclose are named in the note
     (they are inside the residual) rather than printed as rows without a figure."""
     rows = []
@@ -231,7 +233,8 @@ ECONOMICS_INPUTS = ["btc_mined", "hashrate", "fleet_efficiency", "power_cost_per
                     "cost_per_btc_cash", "power_price", "btc_held", "revenue_per_btc"]
 
 
-def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame) -> Table:
+def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame,
+                    fmt: Formatter) -> Table:
     """Mining unit economics by quarter, the miner's own against the market's hashprice and
     median hashcost of the same quarter."""
     table = _recent(metrics, ECONOMICS_INPUTS)
@@ -285,7 +288,7 @@ def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame
 CONTRACT_KINDS = {"colocation": "Colocation", "gpu_cloud": "GPU cloud", "lease": "Lease"}
 
 
-def contracts_table(metrics: Metrics) -> Table:
+def contracts_table(metrics: Metrics, fmt: Formatter) -> Table:
     """Each contract with its terms and what a megawatt of it earns a year; a GPU-cloud deal is
     named as such, since its revenue pays for the GPUs too and is not comparable per MW."""
     rows = []
@@ -319,7 +322,7 @@ def contracts_table(metrics: Metrics) -> Table:
     return Table("AI/HPC contracts announced", header, kept, tuple(notes), css_class="keep")
 
 
-def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
+def facts_table(metrics: Metrics, market: pd.DataFrame, fmt: Formatter) -> Table:
     facts = metrics.facts.assign(_order=metrics.facts["period"].map(periods.sort_key))
     facts = facts.sort_values(["_order", "metric", "line"], ascending=[False, True, True])
     rows = [
@@ -357,7 +360,7 @@ def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
             Cell(f"prices.csv:{fact.line}", wrap=True),
         ), fact.note)
         for fact in (metrics.prices.itertuples() if not metrics.prices.empty else ())
-        for label, shown in _price_figures(fact)
+        for label, shown in _price_figures(fact, fmt)
     ]
     return Table(f"Every figure in the inputs for {metrics.company.ticker} up to "
                  f"{period_name(metrics)}, with its source", ("Period", "Figure", "Value", "Status",
@@ -365,7 +368,7 @@ def facts_table(metrics: Metrics, market: pd.DataFrame) -> Table:
                  tuple(rows), css_class="dense")
 
 
-def _price_figures(row: Any) -> list[tuple[str, str]]:
+def _price_figures(row: Any, fmt: Formatter) -> list[tuple[str, str]]:
     """The values one prices.csv row gives, each as (label, text)."""
     shown = [("close", fmt.fact(row.close, "USD")),
              ("shares outstanding", fmt.number(row.shares_outstanding, "M", 3)),
@@ -374,18 +377,18 @@ def _price_figures(row: Any) -> list[tuple[str, str]]:
     return [item for item, value in zip(shown, values, strict=True) if not fmt.missing(value)]
 
 
-def analysis_context(metrics: Metrics, lookup: FigureLookup, stale_after: int
+def analysis_context(metrics: Metrics, lookup: FigureLookup, stale_after: int, fmt: Formatter
                      ) -> dict[str, Any]:
     """The analysis sections' part of a briefing's context: what moved, valuation, capital."""
-    what = moves.what_moved(metrics, lookup)
-    value = valuation.value(metrics, lookup=lookup, stale_after=stale_after)
+    what = moves.what_moved(metrics, fmt, lookup)
+    value = valuation.value(metrics, fmt, lookup=lookup, stale_after=stale_after)
     return {
         "what_moved": what,
-        "moves_table": analysis_view.moves_table(what),
+        "moves_table": analysis_view.moves_table(what, fmt),
         "move_bridges": analysis_view.bridges(what, metrics),
         "valuation": value,
-        "valuation_facts": analysis_view.valuation_facts(value, metrics),
-        "capital_table": analysis_view.capital_table(metrics, lookup),
+        "valuation_facts": analysis_view.valuation_facts(value, metrics, fmt),
+        "capital_table": analysis_view.capital_table(metrics, lookup, fmt),
     }
 
 
@@ -426,7 +429,7 @@ def caveats(metrics: Metrics) -> list[str]:
         if (r.period, r.metric) not in tabled | guided and not is_forecast(r.metric)]
 
 
-def other_periods_table(metrics: Metrics) -> Table:
+def other_periods_table(metrics: Metrics, fmt: Formatter) -> Table:
     facts = metrics.other_periods.assign(
         _order=metrics.other_periods["period"].map(periods.sort_key)).sort_values(
         ["_order", "line"], ascending=[False, True])
@@ -442,7 +445,7 @@ def other_periods_table(metrics: Metrics) -> Table:
                                                                     "Note"), rows)
 
 
-def disagreements_table(metrics: Metrics) -> Table:
+def disagreements_table(metrics: Metrics, fmt: Formatter) -> Table:
     rows = tuple(
         Row(row.period, (
             Cell(metric_label(row.metric, metrics.company)),
@@ -457,7 +460,7 @@ def disagreements_table(metrics: Metrics) -> Table:
                         "on a tie, the first row in the inputs.",))
 
 
-def guidance_table(metrics: Metrics, lookup: FigureLookup) -> Table:
+def guidance_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Table:
     """Each actual against the company's guidance and the sell-side consensus for the same
     quarter, where the actual and at least one of them are in the inputs.
 
@@ -541,7 +544,7 @@ def exceeds_loss(metrics: Metrics) -> bool:
             and not fmt.missing(before) and before > 0)
 
 
-def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
+def peers_table(metrics: Metrics, ranked: list[RankedMetric], fmt: Formatter) -> Table:
     formatters = {"ai_hpc_share": fmt.pct, "revenue_qoq": fmt.delta,
                   "non_cash_share": lambda v: fmt.pct(v, 0),
                   "contracted_annual_revenue": fmt.money}
@@ -572,14 +575,13 @@ def peers_table(metrics: Metrics, ranked: list[RankedMetric]) -> Table:
         css_class="keep")
 
 
-def dated_cell(dated: Dated, show: Callable[[float], str] = fmt.money) -> Cell:
+def dated_cell(dated: Dated, show: Callable[[float], str]) -> Cell:
     """A point-in-time figure's cell, with the mark and sources it carries."""
     return Cell(show(dated.value), STATUS_MARKS.get(dated.status, ""), dated.sources,
                 is_negative(dated.value))
 
 
-def _latest(dated: Dated, show: Callable[[float], str] = fmt.money,
-            summed: str = "") -> tuple[Cell, str]:
+def _latest(dated: Dated, show: Callable[[float], str], summed: str = "") -> tuple[Cell, str]:
     """The cell and its note: the quarter it is as of, or ``summed`` for a total computed
     here from the listed contracts."""
     if dated.as_of is None:
@@ -587,7 +589,7 @@ def _latest(dated: Dated, show: Callable[[float], str] = fmt.money,
     return dated_cell(dated, show), f"as of {dated.as_of}"
 
 
-def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
+def pipeline_facts(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> list[Fact]:
     pipe = metrics.pipeline
     contracts = metrics.company.contracts
     summed = "sum of the contracts listed below, computed here"
@@ -595,7 +597,7 @@ def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
         Fact("Contracted critical IT",
              *_latest(pipe.mw_contracted, lambda v: fmt.number(v, "MW", 0), summed)),
         Fact("Energized for AI/HPC", *_latest(pipe.mw_energized, lambda v: fmt.number(v, "MW", 1))),
-        Fact("Contracted revenue, total", *_latest(pipe.contracted_value, summed=summed)),
+        Fact("Contracted revenue, total", *_latest(pipe.contracted_value, fmt.money, summed)),
     ]
     used = [c for c in contracts if c.value_usd_m is not None and c.term_years]
     annual = Cell(fmt.money(pipe.contracted_annual_revenue),
@@ -621,7 +623,7 @@ def pipeline_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
     return facts
 
 
-def listed_contracts_sum(pipeline: Pipeline) -> dict[str, str] | None:
+def listed_contracts_sum(pipeline: Pipeline, fmt: Formatter) -> dict[str, str] | None:
     """When the company gives its own totals, what the listed contracts add up to (``mw`` and
     ``value``, formatted), so a reader who sums the contracts table is not left wondering."""
     if pipeline.from_listed_contracts or fmt.missing(pipeline.listed_contracts_mw):
@@ -630,18 +632,18 @@ def listed_contracts_sum(pipeline: Pipeline) -> dict[str, str] | None:
             "value": fmt.money(pipeline.listed_contracts_value)}
 
 
-def liquidity_facts(metrics: Metrics, lookup: FigureLookup) -> list[Fact]:
+def liquidity_facts(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> list[Fact]:
     cash = metrics.liquidity
     net = cash.net_debt
     return [
-        Fact(cash.cash_label, *_latest(cash.cash)),
-        Fact("Total debt", *_latest(cash.total_debt)),
+        Fact(cash.cash_label, *_latest(cash.cash, fmt.money)),
+        Fact("Total debt", *_latest(cash.total_debt, fmt.money)),
         Fact("Net debt", combined(lookup, str(cash.cash.as_of),
                                   [cash.cash.metric, "total_debt"], fmt.money(net)),
              "needs cash and debt at the same quarter end" if fmt.missing(net)
              else f"debt − {cash.cash_label.lower()}"),
-        Fact("Convertible notes", *_latest(cash.convertible_notes)),
-        Fact("Warrant liability", *_latest(cash.warrant_liability)),
+        Fact("Convertible notes", *_latest(cash.convertible_notes, fmt.money)),
+        Fact("Warrant liability", *_latest(cash.warrant_liability, fmt.money)),
     ]
 
 
@@ -670,8 +672,9 @@ def section_dates(metrics: Metrics) -> dict[str, str]:
 
 def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
             sources: dict[str, Source], settings: dict[str, Any],
-            ranked: list[RankedMetric], market: pd.DataFrame) -> dict[str, Any]:
-    """Everything briefing.html prints, already formatted; ``settings`` carries theme and paper."""
+            ranked: list[RankedMetric], market: pd.DataFrame, fmt: Formatter) -> dict[str, Any]:
+    """Everything briefing.html prints, already formatted in ``fmt``'s number style;
+    ``settings`` carries theme and paper."""
     lookup = FigureLookup(metrics)
     amounts = metrics.bridge.set_index("metric")["amount"]
     company = metrics.company
@@ -687,27 +690,27 @@ def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
         "requested_period": metrics.requested_period,
         "stale": metrics.is_stale,
         "published_since": ", ".join(published_since(metrics)),
-        "tiles": kpi_tiles(metrics, lookup),
+        "tiles": kpi_tiles(metrics, lookup, fmt),
         "claims": claims,
         "charts": charts,
-        "revenue_table": revenue_table(metrics, lookup),
-        "listed_contracts": listed_contracts_sum(metrics.pipeline),
-        "pipeline_facts": pipeline_facts(metrics, lookup),
-        "liquidity_facts": liquidity_facts(metrics, lookup),
-        "contracts_table": contracts_table(metrics),
-        "bridge_table": bridge_table(metrics, lookup),
+        "revenue_table": revenue_table(metrics, lookup, fmt),
+        "listed_contracts": listed_contracts_sum(metrics.pipeline, fmt),
+        "pipeline_facts": pipeline_facts(metrics, lookup, fmt),
+        "liquidity_facts": liquidity_facts(metrics, lookup, fmt),
+        "contracts_table": contracts_table(metrics, fmt),
+        "bridge_table": bridge_table(metrics, lookup, fmt),
         "bridge_complete": not (fmt.missing(amounts["net_income"])
                                 or fmt.missing(amounts["adjusted_ebitda"])),
         "bridge_missing_net": fmt.missing(amounts["net_income"]),
-        "economics_table": economics_table(metrics, lookup, market),
+        "economics_table": economics_table(metrics, lookup, market, fmt),
         "section_dates": section_dates(metrics),
-        "peers_table": peers_table(metrics, ranked),
-        "other_periods_table": other_periods_table(metrics),
-        "disagreements_table": disagreements_table(metrics),
-        "guidance_table": guidance_table(metrics, lookup),
+        "peers_table": peers_table(metrics, ranked, fmt),
+        "other_periods_table": other_periods_table(metrics, fmt),
+        "disagreements_table": disagreements_table(metrics, fmt),
+        "guidance_table": guidance_table(metrics, lookup, fmt),
         "caveats": caveats(metrics),
-        "facts_table": facts_table(metrics, market),
-        **analysis_context(metrics, lookup, int(settings["stale_after_quarters"])),
+        "facts_table": facts_table(metrics, market, fmt),
+        **analysis_context(metrics, lookup, int(settings["stale_after_quarters"]), fmt),
         "sources": cited_sources(metrics, dict(sources), market),
     }
 

@@ -42,7 +42,7 @@ from reportgen.cells import TileKey
 from reportgen.config import Config
 from reportgen.errors import OutputError, RenderError, RenderTimeout, ReportgenError, cannot_write
 from reportgen.files import atomic_write
-from reportgen.formatting import NOT_DISCLOSED, number_style
+from reportgen.formatting import NOT_DISCLOSED, Formatter
 from reportgen.model import Dataset, Metrics
 from reportgen.peers import RankedMetric
 
@@ -172,12 +172,12 @@ def settings(config: Config, dataset: Dataset) -> dict[str, object]:
 
 
 def _documents(shared: Shared, engine: _Engine, template: str, context: dict[str, object],
-               stem: str, data_files: tuple[render.DataFile, ...]
+               stem: str, data_files: tuple[render.DataFile, ...], fmt: Formatter
                ) -> tuple[list[tuple[str, bytes]], int]:
     """The HTML and (rendered from it) PDF of one briefing, as the config's formats ask."""
 
     config = shared.config
-    html_text = render.html(render.environment(config.template_dirs), template, context)
+    html_text = render.html(render.environment(config.template_dirs, fmt), template, context)
     outputs: list[tuple[str, bytes]] = []
     pages = 0
     if "html" in config.formats:
@@ -236,21 +236,22 @@ def render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> Briefi
     """One miner's briefing; ``ranked`` is its place among peers, as its content key saw it."""
     shared, _ = _state()
     name = miner.company.ticker
-    with _reported(name), number_style(shared.config.number_style):
-        result = _render_miner(miner, key, ranked)
+    with _reported(name):
+        result = _render_miner(miner, key, ranked, Formatter(shared.config.number_style))
     return replace(result, warnings=_warnings())
 
 
-def _render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> BriefingResult:
+def _render_miner(miner: Metrics, key: str, ranked: list[RankedMetric], fmt: Formatter
+                  ) -> BriefingResult:
     from reportgen import charts, claims, spreadsheet, view
 
     shared, engine = _state()
     started = time.perf_counter()
     ticker = miner.company.ticker
-    context = view.context(miner, charts.build_charts(miner), claims.miner_claims(
-        miner, stale_after=shared.config.stale_after_quarters),
+    context = view.context(miner, charts.build_charts(miner, fmt), claims.miner_claims(
+        miner, fmt, stale_after=shared.config.stale_after_quarters),
                            dict(shared.dataset.sources), settings(shared.config, shared.dataset),
-                           ranked, shared.dataset.market)
+                           ranked, shared.dataset.market, fmt)
     metrics_csv = spreadsheet.csv_bytes(miner.tidy)
     facts_csv = spreadsheet.csv_bytes(
         miner.facts.drop(columns=["file", "decimals"], errors="ignore"))
@@ -262,7 +263,8 @@ def _render_miner(miner: Metrics, key: str, ranked: list[RankedMetric]) -> Brief
                         "The input figures behind this briefing, with their sources and "
                         "facts.csv line numbers"),
     )
-    outputs, pages = _documents(shared, engine, "briefing.html", context, ticker, data_files)
+    outputs, pages = _documents(shared, engine, "briefing.html", context, ticker, data_files,
+                                fmt)
     outputs.insert(0, (f"{ticker}-metrics.csv", metrics_csv))
     return BriefingResult(ticker, miner.period, miner.requested_period, pages,
                           time.perf_counter() - started, _write(shared.out_dir, outputs), key,
@@ -306,13 +308,14 @@ def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: 
                   key: str) -> BriefingResult:
     """The sector overview: peer table, sector charts and narrative, CSV and XLSX."""
     shared, _ = _state()
-    with _reported("sector"), number_style(shared.config.number_style):
-        result = _render_sector(miners, silent, period, key)
+    with _reported("sector"):
+        result = _render_sector(miners, silent, period, key,
+                                Formatter(shared.config.number_style))
     return replace(result, warnings=_warnings())
 
 
 def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: str,
-                   key: str) -> BriefingResult:
+                   key: str, fmt: Formatter) -> BriefingResult:
     from reportgen import claims, sector_charts, sector_view, spreadsheet, valuation
 
     shared, engine = _state()
@@ -320,16 +323,18 @@ def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period:
     peer_table = shared.peer_table
     # Worked out once, for the valuation table and its chart alike.
     valuations = {m.company.ticker: valuation.value(
-        m, stale_after=shared.config.stale_after_quarters) for m in miners}
-    charts = sector_charts.build_sector_charts(miners, peer_table, period, valuations)
-    sentences = claims.sector_claims(peer_table, period, silent)
+        m, fmt, stale_after=shared.config.stale_after_quarters) for m in miners}
+    charts = sector_charts.build_sector_charts(miners, peer_table, period, valuations, fmt)
+    sentences = claims.sector_claims(peer_table, period, fmt, silent)
     context = sector_view.context(miners, peer_table, charts, sentences, shared.dataset.sources,
-                                  period, settings(shared.config, shared.dataset), valuations)
+                                  period, settings(shared.config, shared.dataset), valuations,
+                                  fmt)
     tidy = pd.concat([m.tidy for m in miners], ignore_index=True)
     sector_csv = spreadsheet.csv_bytes(tidy)
     outputs, pages = _documents(shared, engine, "sector.html", context, "sector", (
         render.DataFile("sector-metrics.csv", sector_csv,
-                        "Every miner's metrics, one row per quarter, with status and source"),))
+                        "Every miner's metrics, one row per quarter, with status and source"),),
+        fmt)
     peers_sheet = peer_table.drop(columns=["ai_hpc_ahead"]).reset_index()
     peers_sheet["stale"] = peers_sheet["stale"].map({True: "yes", False: "no"})
     sources_sheet = pd.DataFrame([vars(s) for s in shared.dataset.sources.values()])

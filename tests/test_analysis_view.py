@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from reportgen import analysis_view, build, config, metrics, moves, valuation
-from reportgen.formatting import MINUS, NOT_DISCLOSED
+from reportgen.formatting import MINUS, NOT_DISCLOSED, PLAIN
 from reportgen.provenance import Figure, FigureLookup
 from tests.conftest import ROOT
 
@@ -36,7 +36,7 @@ def test_figure_cell_carries_mark_sources_and_its_quarter_when_dated():
 
 
 def test_revenue_bridge_steps_add_up(wulf, lookup):
-    what = moves.what_moved(wulf, lookup)
+    what = moves.what_moved(wulf, PLAIN, lookup)
     tables = analysis_view.bridges(what, wulf)
     revenue = tables[0]
     assert revenue.caption == "Revenue, 2025Q4 to 2026Q1, by business"
@@ -47,12 +47,12 @@ def test_revenue_bridge_steps_add_up(wulf, lookup):
         ("AI/HPC revenue", "+$11.3M", "S", "item"),
         ("Revenue, 2026Q1", "$34.0M", "S", "end"),
     ]
-    assert analysis_view.moves_table(what).caption == "Largest moves against 2025Q4, USD"
+    assert analysis_view.moves_table(what, PLAIN).caption == "Largest moves against 2025Q4, USD"
 
 
 def test_valuation_facts_from_price_and_net_debt(wulf, lookup):
-    value = valuation.value(wulf, lookup=lookup)
-    facts = {f.label: f for f in analysis_view.valuation_facts(value, wulf)}
+    value = valuation.value(wulf, PLAIN, lookup=lookup)
+    facts = {f.label: f for f in analysis_view.valuation_facts(value, wulf, PLAIN)}
     assert facts["Share price"].value.text == "$12.89"
     assert facts["Share price"].note == "close on 2026-01-22"
     # 12.89 x 418.68 M shares = 5,396.8 → $5.4B; EV = 5,396.8 + (5,800 - 3,100) = 8,096.8.
@@ -70,7 +70,7 @@ def test_valuation_facts_from_price_and_net_debt(wulf, lookup):
 
 
 def test_capital_table_newest_first_one_figure_a_line(wulf, lookup):
-    table = analysis_view.capital_table(wulf, lookup)
+    table = analysis_view.capital_table(wulf, lookup, PLAIN)
     first = [(r.label, r.cells[0].text, r.cells[1].text) for r in table.rows[:3]]
     assert first == [("2026Q1", "Total debt", "$5.8B"),
                      ("2025Q4", "Convertible notes issued in the quarter", "$1.0B"),

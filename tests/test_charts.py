@@ -6,6 +6,7 @@ import pytest
 
 from reportgen import charts, config, metrics
 from reportgen.build import load_dataset
+from reportgen.formatting import PLAIN
 from tests.conftest import ROOT
 
 
@@ -16,14 +17,14 @@ def wulf() -> metrics.Metrics:
 
 
 def test_same_data_gives_the_same_svg_bytes(wulf: metrics.Metrics) -> None:
-    first = [chart.svg for chart in charts.build_charts(wulf)]
-    second = [chart.svg for chart in charts.build_charts(wulf)]
+    first = [chart.svg for chart in charts.build_charts(wulf, PLAIN)]
+    second = [chart.svg for chart in charts.build_charts(wulf, PLAIN)]
     assert first == second
     assert all("<dc:date>" not in svg for svg in first)
 
 
 def test_wulf_gets_all_five_charts_with_alt_text_from_the_data(wulf: metrics.Metrics) -> None:
-    drawn = {chart.key: chart for chart in charts.build_charts(wulf)}
+    drawn = {chart.key: chart for chart in charts.build_charts(wulf, PLAIN)}
     assert list(drawn) == ["revenue-bridge", "revenue-mix", "ai-hpc-share", "loss-bridge",
                            "mining-economics"]
     # Revenue last quarter, each business's change, revenue this quarter: 35.8 − 13.1 + 11.3.
@@ -41,7 +42,7 @@ def test_wulf_gets_all_five_charts_with_alt_text_from_the_data(wulf: metrics.Met
 
 
 def test_text_in_charts_stays_text(wulf: metrics.Metrics) -> None:
-    drawn = {chart.key: chart.svg for chart in charts.build_charts(wulf)}
+    drawn = {chart.key: chart.svg for chart in charts.build_charts(wulf, PLAIN)}
     assert "AI/HPC overtakes mining" in drawn["revenue-mix"]
     assert "Revenue, 2026Q1" in drawn["revenue-bridge"]
 
@@ -49,4 +50,4 @@ def test_text_in_charts_stays_text(wulf: metrics.Metrics) -> None:
 def test_charts_are_left_out_where_the_data_does_not_support_them() -> None:
     dataset = load_dataset(config.load(project_root=ROOT))
     hut = metrics.compute(dataset, "HUT", "2026Q1")
-    assert [chart.key for chart in charts.build_charts(hut)] == ["revenue-mix"]
+    assert [chart.key for chart in charts.build_charts(hut, PLAIN)] == ["revenue-mix"]

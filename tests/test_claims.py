@@ -26,6 +26,7 @@ from reportgen.claims import (
     Claim,
     Evidence,
 )
+from reportgen.formatting import PLAIN
 from reportgen.model import Dataset, Metrics
 from reportgen.provenance import Figure
 from tests.conftest import ROOT, replace_line
@@ -73,7 +74,7 @@ def with_facts(dataset: Dataset, ticker: str, period: str, **values: float | Non
 
 
 def evidence(dataset: Dataset, ticker: str = "WULF", period: str = PERIOD) -> Evidence:
-    return Evidence(metrics.compute(dataset, ticker, period))
+    return Evidence(metrics.compute(dataset, ticker, period), PLAIN)
 
 
 def wulf_bridge(dataset: Dataset, net: float | None, fair_value: float | None,
@@ -93,7 +94,7 @@ def load(project) -> Dataset:
 
 
 def test_wulf_sample_loss_is_half_non_cash_with_a_large_residual(sample):
-    claim = claims.net_result_claim(Evidence(sample["WULF"]))
+    claim = claims.net_result_claim(Evidence(sample["WULF"], PLAIN))
     assert claim is not None and claim.kind == "loss_partly_non_cash"
     assert "$427.6M net loss" in claim.text
     assert "51% of it" in claim.text  # 216.3 / 427.6
@@ -102,7 +103,7 @@ def test_wulf_sample_loss_is_half_non_cash_with_a_large_residual(sample):
 
 
 def test_hut_sample_non_cash_items_exceed_the_loss(sample):
-    claim = claims.net_result_claim(Evidence(sample["HUT"]))
+    claim = claims.net_result_claim(Evidence(sample["HUT"], PLAIN))
     assert claim is not None and claim.kind == "non_cash_exceeds_loss"
     assert "%" not in claim.text  # never a share above 100%
     assert "$295.7M" in claim.text and "$219.8M net loss" in claim.text
@@ -147,7 +148,7 @@ def test_without_adjusted_ebitda_never_most(dataset):
 
 def test_wulf_without_adjusted_ebitda_in_facts_csv(project):
     replace_line(project / "inputs" / "facts.csv", WULF_EBITDA, "")
-    facts = Evidence(metrics.compute(load(project), "WULF", PERIOD))
+    facts = Evidence(metrics.compute(load(project), "WULF", PERIOD), PLAIN)
     claim = claims.net_result_claim(facts)
     assert claim is not None
     assert "51% of it; the rest cannot be broken down" in claim.text
@@ -161,7 +162,7 @@ def test_non_cash_above_the_loss_states_the_result_before_them(dataset, fair_val
     assert claim is not None and claim.kind == "non_cash_exceeds_loss"
     assert "%" not in claim.text
     before = -100.0 - fair_value
-    assert claim.text.endswith(f"the result was a profit of {claims.money(before)}.")
+    assert claim.text.endswith(f"the result was a profit of {PLAIN.money(before)}.")
     assert all(f.value >= 0 for f in claim.figures if f.label != "Fair-value changes on "
                "warrants and derivatives")
 
@@ -187,7 +188,7 @@ def test_profit_with_and_without_non_cash_charges(dataset):
 def test_a_residual_larger_than_the_loss_is_not_a_share(sample):
     # IREN 2025Q4: a 182.5 tax benefit and no D&A in the inputs leave 323.2 of its 155.4 loss
     # unexplained; a share above 100% is never printed.
-    claim = claims.net_result_claim(Evidence(sample["IREN"]))
+    claim = claims.net_result_claim(Evidence(sample["IREN"], PLAIN))
     assert claim is not None and claim.kind == "loss_partly_non_cash"
     assert "$323.2M (more than the loss itself) is not explained" in claim.text
     assert "208%" not in claim.text
@@ -200,7 +201,7 @@ def test_silent_without_net_income(dataset, sample):
     assert claims.net_result_claim(corz) is None
     facts = evidence(with_facts(dataset, "WULF", PERIOD, net_income=None))
     assert claims.net_result_claim(facts) is None
-    text = " ".join(c.text for c in claims.miner_claims(facts.metrics)).lower()
+    text = " ".join(c.text for c in claims.miner_claims(facts.metrics, PLAIN)).lower()
     for word in ("net loss", "net income", "non-cash", "not explained"):
         assert word not in text, word
 
@@ -315,7 +316,7 @@ def test_loss_count_on_the_sample(sample, sample_peers):
     assert by_eps is not None
     assert by_eps.text.startswith("5 of the 5 that disclose net income or diluted EPS reported "
                                   "a loss in their latest quarter (CORZ by diluted EPS)")
-    kinds = {t: claims.net_result_claim(Evidence(m)) for t, m in sample.items()}
+    kinds = {t: claims.net_result_claim(Evidence(m, PLAIN)) for t, m in sample.items()}
     said = sorted(t for t, c in kinds.items()
                   if c is not None and c.kind in {"loss_mostly_non_cash",
                                                   "non_cash_exceeds_loss"})
@@ -362,7 +363,7 @@ def test_point_guidance_in_line_only_within_tolerance(actual, point):
 
 
 def test_wulf_sample_ebitda_below_guidance(sample):
-    claim = claims.ebitda_claim(Evidence(sample["WULF"]))
+    claim = claims.ebitda_claim(Evidence(sample["WULF"], PLAIN))
     assert claim is not None
     assert claim.text == ("Adjusted EBITDA was −$4.1M, below the company's guidance of "
                           "$0.0M–$3.0M.")
@@ -371,7 +372,7 @@ def test_wulf_sample_ebitda_below_guidance(sample):
 def test_without_guidance_rows_nothing_about_guidance(project):
     for line in WULF_GUIDANCE:
         replace_line(project / "inputs" / "facts.csv", line, "")
-    facts = Evidence(metrics.compute(load(project), "WULF", PERIOD))
+    facts = Evidence(metrics.compute(load(project), "WULF", PERIOD), PLAIN)
     claim = claims.ebitda_claim(facts)
     assert claim is not None
     assert claim.text == "Adjusted EBITDA was −$4.1M."
@@ -392,12 +393,12 @@ def test_point_guidance_in_line(dataset):
 
 
 def test_ebitda_silent_without_it(sample):
-    assert claims.ebitda_claim(Evidence(sample["HUT"])) is None
+    assert claims.ebitda_claim(Evidence(sample["HUT"], PLAIN)) is None
 
 
 def test_ebitda_mentions_a_material_residual_only_when_not_said(dataset, sample):
     # WULF's residual is stated by the loss sentence, so not again.
-    assert "not explained" not in claims.ebitda_claim(Evidence(sample["WULF"])).text
+    assert "not explained" not in claims.ebitda_claim(Evidence(sample["WULF"], PLAIN)).text
     # A profit with a residual above 5% of it: the EBITDA sentence says it.
     facts = wulf_bridge(dataset, 50.0, None, 10.0, ebitda=70.0)  # residual 50 - 70 + 10 = -10
     claim = claims.ebitda_claim(facts)
@@ -413,33 +414,33 @@ def test_ebitda_mentions_a_material_residual_only_when_not_said(dataset, sample)
 
 
 def test_share_median_needs_three_values(sample_peers):
-    claim = claims.share_median_claim(sample_peers, "2026Q1")
+    claim = claims.share_median_claim(sample_peers, "2026Q1", PLAIN)
     assert claim is not None
     # The extremes are named, and dated when not of the period (IREN covers 2025Q4).
     assert claim.text == ("The median AI/HPC share of revenue among the 3 that disclose it is "
                           "61.8%, from 9.4% (IREN, 2025Q4) to 67.3% (CORZ).")
-    assert claims.share_median_claim(sample_peers.drop(index="IREN"), "2026Q1") is None
+    assert claims.share_median_claim(sample_peers.drop(index="IREN"), "2026Q1", PLAIN) is None
     two = pd.DataFrame({"ai_hpc_share": [0.2, math.nan, 0.6, math.nan],
                         "period": ["2026Q1"] * 4}, index=["A", "B", "C", "D"])
-    assert claims.share_median_claim(two, "2026Q1") is None
-    assert claims.share_median_claim(two.iloc[0:0], "2026Q1") is None
+    assert claims.share_median_claim(two, "2026Q1", PLAIN) is None
+    assert claims.share_median_claim(two.iloc[0:0], "2026Q1", PLAIN) is None
     three = pd.DataFrame({"ai_hpc_share": [0.2, math.nan, 0.6, 0.3],
                           "period": ["2026Q1"] * 4}, index=list("ABCD"))
-    claim = claims.share_median_claim(three, "2026Q1")
+    claim = claims.share_median_claim(three, "2026Q1", PLAIN)
     assert claim is not None
     assert "among the 3 that disclose it is 30.0%, from 20.0% (A) to 60.0% (C)" in claim.text
     assert peers.MIN_VALUES_FOR_MEDIAN == 3
 
 
 def test_contracted_mw_leaves_out_stale_rows(sample, sample_peers):
-    claim = claims.contracted_mw_claim(sample_peers)
+    claim = claims.contracted_mw_claim(sample_peers, PLAIN)
     assert claim is not None
     assert "5 miners have 2,101 MW" in claim.text and "WULF as of 2025Q4" in claim.text
     # WULF's 522 MW is of 2025Q4 and CIFR's 544 MW of 2025Q3: stale once figures over 0
     # quarters old are.
     strict = peers.peer_table(list(sample.values()), stale_after=0)
     assert strict.loc["WULF", "mw_contracted_stale"] and strict.loc["CIFR", "mw_contracted_stale"]
-    claim = claims.contracted_mw_claim(strict)
+    claim = claims.contracted_mw_claim(strict, PLAIN)
     assert claim is not None
     assert "3 miners have 1,035 MW" in claim.text
     assert "WULF" not in claim.text and "CIFR" not in claim.text
@@ -448,13 +449,13 @@ def test_contracted_mw_leaves_out_stale_rows(sample, sample_peers):
 
 def test_contracted_mw_silent_when_all_stale_or_missing(sample_peers):
     all_stale = sample_peers.assign(mw_contracted_stale=True)
-    assert claims.contracted_mw_claim(all_stale) is None
+    assert claims.contracted_mw_claim(all_stale, PLAIN) is None
     nothing = sample_peers.assign(mw_contracted=math.nan)
-    assert claims.contracted_mw_claim(nothing) is None
+    assert claims.contracted_mw_claim(nothing, PLAIN) is None
     rows = pd.DataFrame({"mw_contracted": [100.0, 900.0, 50.0],
                          "mw_contracted_as_of": ["2026Q1", "2025Q1", math.nan],
                          "mw_contracted_stale": [False, True, False]}, index=["A", "B", "C"])
-    claim = claims.contracted_mw_claim(rows)
+    claim = claims.contracted_mw_claim(rows, PLAIN)
     assert claim is not None
     assert claim.text == ("Together, 2 miners have 150 MW of AI/HPC capacity under contract "
                           "(A as of 2026Q1; C summed from listed contracts).")
@@ -465,7 +466,7 @@ def test_contracted_mw_silent_when_all_stale_or_missing(sample_peers):
 
 
 def test_revenue_claim_needs_revenue(dataset, sample):
-    claim = claims.revenue_claim(Evidence(sample["WULF"]))
+    claim = claims.revenue_claim(Evidence(sample["WULF"], PLAIN))
     assert claim is not None
     assert claim.text == ("TeraWulf Inc. reported revenue of $34.0M for 2026Q1, −5.0% QoQ and "
                           "−1.2% YoY.")
@@ -474,26 +475,26 @@ def test_revenue_claim_needs_revenue(dataset, sample):
 
 
 def test_revenue_growth_only_against_a_disclosed_base(sample):
-    claim = claims.revenue_claim(Evidence(sample["HUT"]))  # no 2025Q4 revenue, 2025Q1 there
+    claim = claims.revenue_claim(Evidence(sample["HUT"], PLAIN))  # no 2025Q4 revenue, 2025Q1 there
     assert claim is not None
     assert "YoY" in claim.text and "QoQ" not in claim.text
 
 
 def test_ai_hpc_claim_needs_ai_hpc_lines(dataset, sample):
-    claim = claims.ai_hpc_claim(Evidence(sample["WULF"]))
+    claim = claims.ai_hpc_claim(Evidence(sample["WULF"], PLAIN))
     assert claim is not None
     assert claim.text == "AI/HPC revenue was $21.0M, 61.8% of the total, +116.5% QoQ."
-    assert claims.ai_hpc_claim(Evidence(sample["CIFR"])) is None  # no split by business
+    assert claims.ai_hpc_claim(Evidence(sample["CIFR"], PLAIN)) is None  # no split by business
     facts = evidence(with_facts(dataset, "WULF", PERIOD, revenue_hpc_lease=None))
     assert claims.ai_hpc_claim(facts) is None
     assert claims.crossover_claim(facts) is None
 
 
 def test_crossover_claim_needs_both_businesses(dataset, sample):
-    assert claims.crossover_claim(Evidence(sample["WULF"])).kind == "crossover_this_quarter"
-    assert claims.crossover_claim(Evidence(sample["IREN"])).kind == "mining_still_leads"
-    assert claims.crossover_claim(Evidence(sample["CIFR"])) is None
-    assert claims.crossover_claim(Evidence(sample["HUT"])) is None
+    assert claims.crossover_claim(Evidence(sample["WULF"], PLAIN)).kind == "crossover_this_quarter"
+    assert claims.crossover_claim(Evidence(sample["IREN"], PLAIN)).kind == "mining_still_leads"
+    assert claims.crossover_claim(Evidence(sample["CIFR"], PLAIN)) is None
+    assert claims.crossover_claim(Evidence(sample["HUT"], PLAIN)) is None
     facts = evidence(with_facts(dataset, "WULF", PERIOD, revenue_mining=None))
     assert claims.crossover_claim(facts) is None
     assert claims.ai_hpc_claim(facts) is not None
@@ -513,7 +514,7 @@ def test_crossover_unclear_with_revenue_not_split(dataset):
 def test_claims_use_only_the_covered_quarters_figures(sample):
     assert {m.period for m in sample.values()} > {PERIOD}  # some miners are behind
     for ticker, miner in sample.items():
-        found = claims.miner_claims(miner)
+        found = claims.miner_claims(miner, PLAIN)
         assert found, ticker
         assert len(found) <= claims.MAX_SENTENCES
         for claim in found:
@@ -528,7 +529,7 @@ def test_claims_use_only_the_covered_quarters_figures(sample):
 
 
 def test_wulf_claims_print_no_earlier_quarters_figure_undated(sample):
-    text = " ".join(c.text for c in claims.miner_claims(sample["WULF"]))
+    text = " ".join(c.text for c in claims.miner_claims(sample["WULF"], PLAIN))
     for earlier in ("$35.8M", "$26.1M", "$9.7M", "$50.6M", "$43.4M"):  # 2025Q4 and 2025Q3
         # What moved names last quarter's levels, each with its quarter; never undated.
         assert re.sub(r"\$[\d.]+M \((2025Q[34])\)", "", text).count(earlier) == 0, earlier
@@ -552,13 +553,13 @@ def test_marks_only_in_marked_text():
 
 def test_sample_marks_only_in_marked_text(sample):
     for ticker, miner in sample.items():
-        for claim in claims.miner_claims(miner):
+        for claim in claims.miner_claims(miner, PLAIN):
             assert "[" not in claim.text, (ticker, claim.text)
             marked = claim.marked_text()
             assert re.sub(r" \[[SDE]\]", "", marked) == claim.text, (ticker, marked)
             marks = [f.mark for f in claim.parts if isinstance(f, Figure) and f.mark]
             assert re.findall(r"\[([SDE])\]", marked) == marks
-    found = claims.miner_claims(sample["WULF"])
+    found = claims.miner_claims(sample["WULF"], PLAIN)
     # What moved leads; the quarter's story follows.
     assert found[0].marked_text().startswith(
         "Largest moves against 2025Q4: mining revenue −$13.1M [D] (from $26.1M (2025Q4) [S]")
@@ -576,20 +577,20 @@ def test_still_ahead_counts_revenue_not_split_as_mining(dataset):
     miner = metrics.compute(changed, "WULF", "2026Q2")
     quarter = miner.quarters.loc[pd.Period("2026Q2", freq="Q")]
     assert peers.ai_hpc_ahead(quarter) is False  # the sector's split claim counts it behind
-    claim = claims.crossover_claim(Evidence(miner))
+    claim = claims.crossover_claim(Evidence(miner, PLAIN))
     assert claim is not None and claim.kind == "crossover_earlier"
     assert "still does" not in claim.text
 
 
 def test_material_residual_said_when_loss_mostly_non_cash(dataset):
     facts = wulf_bridge(dataset, -100.0, -70.0, 15.0)  # residual 15% of the loss
-    text = " ".join(c.text for c in claims.miner_claims(facts.metrics))
+    text = " ".join(c.text for c in claims.miner_claims(facts.metrics, PLAIN))
     assert MOST in text
     assert "$15.0M" in text
 
 
 def test_residual_cites_every_figure_it_is_computed_from(sample):
-    claim = claims.net_result_claim(Evidence(sample["WULF"]))
+    claim = claims.net_result_claim(Evidence(sample["WULF"], PLAIN))
     residual = next(f for f in claim.figures if f.label == "Unexplained residual")
     assert "wulf_q1_26b" in residual.sources  # adjusted EBITDA's source
 

@@ -11,6 +11,7 @@ import pytest
 from reportgen import analysis, build, formatting, render
 from reportgen import config as config_module
 from reportgen.claims import Claim
+from reportgen.formatting import PLAIN
 from reportgen.mail import compose
 from reportgen.mail.compose import Figure, MinerSummary
 from reportgen.mail.recipients import Recipient
@@ -25,7 +26,7 @@ THEME = {"firm_name": "", "accent_color": "#1f4e79"}
 def _summaries(project: Path) -> dict[str, MinerSummary]:
     config = config_module.load(project / "reportgen.yaml")
     chosen = analysis.analyse(config, build.load_dataset(config))
-    return {m.company.ticker: compose.summarize(m) for m in chosen.peers}
+    return {m.company.ticker: compose.summarize(m, PLAIN) for m in chosen.peers}
 
 
 def _summary(*figures: tuple[str, str], claims: tuple[Claim, ...] = ()) -> MinerSummary:
@@ -40,7 +41,7 @@ def _claim(*figures: Printed) -> Claim:
 
 def _compose(summaries: dict[str, MinerSummary], follows: tuple[str, ...], sector: bool,
              sector_sentences: tuple[str, ...] = ()) -> compose.Composed:
-    env = render.environment(ROOT / "templates")
+    env = render.environment(ROOT / "templates", PLAIN)
     recipient = Recipient("Desk", "desk@example.com", "", follows, sector)
     return compose.compose(env, recipient, "2026Q1", summaries, sector_sentences, [],
                            "reportgen@example.com", SENT_AT, THEME)

@@ -4,15 +4,19 @@ Each expected string is written out by hand."""
 
 from __future__ import annotations
 
+import ast
 import math
+from pathlib import Path
 
 import pytest
 
-from reportgen import formatting as fmt
-from reportgen.formatting import MINUS, NOT_DISCLOSED, NumberStyle, number_style
+import reportgen
+from reportgen import formatting
+from reportgen.formatting import MINUS, NOT_DISCLOSED, PLAIN, Formatter, NumberStyle
 
-PARENS = NumberStyle(negative="parentheses")
-EUROPEAN = NumberStyle(currency="€", decimal=",")
+fmt = PLAIN
+PARENS = Formatter(NumberStyle(negative="parentheses"))
+EUROPEAN = Formatter(NumberStyle(currency="€", decimal=","))
 
 
 def test_usd_points_and_number():
@@ -29,8 +33,9 @@ def test_usd_points_and_number():
 
 
 def test_missing_is_none_or_nan_only():
-    assert fmt.missing(None) and fmt.missing(math.nan) and fmt.missing(float("nan"))
-    assert not fmt.missing(0.0) and not fmt.missing(0) and not fmt.missing("")
+    for missing in (formatting.missing, fmt.missing):  # the module's, and a formatter's
+        assert missing(None) and missing(math.nan) and missing(float("nan"))
+        assert not missing(0.0) and not missing(0) and not missing("")
 
 
 @pytest.mark.parametrize(("value", "unit", "expected"), [
@@ -50,28 +55,62 @@ def test_fact_prints_each_unit_as_the_facts_table_does(value, unit, expected):
 
 
 def test_parentheses_style_for_negatives_only():
-    with number_style(PARENS):
-        assert fmt.money(-427.6) == "($427.6M)"
-        assert fmt.delta(-0.05) == "(5.0%)"
-        assert fmt.usd(-66084) == "($66,084)"
-        assert fmt.money(3100) == "$3.1B"
-        assert fmt.delta(0.05) == "+5.0%"
-    assert fmt.money(-427.6) == f"{MINUS}$427.6M"  # the style ends with the block
+    assert PARENS.money(-427.6) == "($427.6M)"
+    assert PARENS.delta(-0.05) == "(5.0%)"
+    assert PARENS.usd(-66084) == "($66,084)"
+    assert PARENS.money(3100) == "$3.1B"
+    assert PARENS.delta(0.05) == "+5.0%"
 
 
 def test_decimal_comma_swaps_separators_and_currency():
-    with number_style(EUROPEAN):
-        assert fmt.money(1234.5) == "€1,2B"
-        assert fmt.money(216.3) == "€216,3M"
-        assert fmt.usd(45555) == "€45.555"
-        assert fmt.pct(0.6176) == "61,8%"
-        assert fmt.number(1234.5, "MW") == "1.234,5 MW"
-        assert fmt.fact(12.89, "USD") == "€12,89"
+    assert EUROPEAN.money(1234.5) == "€1,2B"
+    assert EUROPEAN.money(216.3) == "€216,3M"
+    assert EUROPEAN.usd(45555) == "€45.555"
+    assert EUROPEAN.pct(0.6176) == "61,8%"
+    assert EUROPEAN.number(1234.5, "MW") == "1.234,5 MW"
+    assert EUROPEAN.fact(12.89, "USD") == "€12,89"
 
 
-def test_number_styles_nest_and_restore():
-    with number_style(PARENS):
-        with number_style(EUROPEAN):
-            assert fmt.money(-2.5) == f"{MINUS}€2,5M"
-        assert fmt.money(-2.5) == "($2.5M)"
-    assert fmt.money(-2.5) == f"{MINUS}$2.5M"
+def test_styles_side_by_side_each_formatter_keeps_its_own():
+    """Two styles in one process, interleaved: each formatter words numbers in its own style,
+    whatever was used before it (with a style in force for a block, an interleaving like this
+    was right only if every caller remembered to set it)."""
+    both = Formatter(NumberStyle(currency="€", negative="parentheses", decimal=","))
+    assert [f.money(-2.5) for f in (PLAIN, both, PARENS, EUROPEAN, PLAIN)] == [
+        f"{MINUS}$2.5M", "(€2,5M)", "($2.5M)", f"{MINUS}€2,5M", f"{MINUS}$2.5M"]
+    plain_money, euro_pct = PLAIN.money, EUROPEAN.pct  # as a view's column table keeps them
+    assert (euro_pct(0.6176), plain_money(1234.5), euro_pct(-0.05)) == (
+        "61,8%", "$1.2B", f"{MINUS}5,0%")
+
+
+def test_a_formatter_is_a_value():
+    assert Formatter(NumberStyle()) == PLAIN and hash(Formatter(NumberStyle())) == hash(PLAIN)
+    assert EUROPEAN != PLAIN
+    assert fmt.NOT_DISCLOSED == NOT_DISCLOSED  # the style-free helpers, from a formatter too
+    with pytest.raises(AttributeError):
+        EUROPEAN.style = NumberStyle()  # type: ignore[misc]
+    assert not hasattr(formatting, "money")  # no module-level wording in an ambient style
+
+
+def test_production_code_never_falls_back_to_the_default_style():
+    """PLAIN is for doctests and tests. In reportgen itself no module but formatting names it,
+    and every Formatter is built from a config's ``number_style``, so a render cannot end up
+    in the default style by forgetting to pass one."""
+    package = Path(reportgen.__file__).parent
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "formatting.py" and path.parent == package:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            name = node.id if isinstance(node, ast.Name) else (
+                node.attr if isinstance(node, ast.Attribute) else None)
+            if name == "PLAIN" or (isinstance(node, ast.alias) and node.name == "PLAIN"):
+                offenders.append(f"{path.name}:{node.lineno}: PLAIN")
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(
+                    node.func, "attr", None)) == "Formatter":
+                given = node.args[0] if len(node.args) == 1 and not node.keywords else None
+                if not (isinstance(given, ast.Attribute) and given.attr == "number_style"):
+                    offenders.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    assert not offenders
+    assert "Formatter(NumberStyle())" not in "".join(
+        p.read_text() for p in package.rglob("*.py") if p.name != "formatting.py")

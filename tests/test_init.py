@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reportgen import cli, config, keys, render, scaffold
+from reportgen.formatting import PLAIN
 from reportgen.inputs import FACT_COLUMNS, MARKET_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +114,7 @@ def test_template_lookup_order_theme_project_builtin(tmp_path):
     settings = config.load(tmp_path / "reportgen.yaml")
     assert settings.template_dirs == (tmp_path / "theme", tmp_path / "templates",
                                       config.packaged("templates"))
-    env = render.environment(settings.template_dirs)
+    env = render.environment(settings.template_dirs, PLAIN)
     assert env.get_template("partials/kpis.html").render() == "theme:partials/kpis.html"
     assert env.get_template("partials/legend.html").render() == "templates:partials/legend.html"
     assert env.loader.get_source(env, "partials/table.html")[1] == str(

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reportgen import metrics, moves
+from reportgen.formatting import PLAIN
 from reportgen.model import Company, Dataset, Metrics
 from reportgen.moves import DEBT_MULTIPLE, DILUTION_A_YEAR, HALVED, MIN_DILUTION_SPAN
 from reportgen.provenance import Figure
@@ -60,12 +61,12 @@ def _compute(rows: tuple[Row, ...], period: str) -> Metrics:
 
 
 def moved(rows: list[Row]) -> moves.WhatMoved:
-    return moves.what_moved(compute(rows))
+    return moves.what_moved(compute(rows), PLAIN)
 
 
 def figures_of(rows: list[Row]) -> moves.Quarters:
     computed = compute(rows)
-    return moves.Quarters(computed, moves.FigureLookup(computed))
+    return moves.Quarters(computed, moves.FigureLookup(computed), PLAIN)
 
 
 def no_nan(text: str) -> bool:

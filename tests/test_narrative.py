@@ -7,9 +7,10 @@ import math
 import pytest
 
 from reportgen import build, config, formatting, metrics, narrative
-from reportgen.formatting import MINUS, delta, money, pct
+from reportgen.formatting import MINUS, PLAIN
 from tests.conftest import ROOT, replace_line
 
+money, pct, delta = PLAIN.money, PLAIN.pct, PLAIN.delta
 WULF_NET_INCOME = "WULF,2026Q1,net_income,-427.6,USD_M,wulf_q1_26,secondary,\n"
 
 
@@ -19,7 +20,7 @@ def dataset():
 
 
 def sentences_of(dataset, ticker, period="2026Q1"):
-    return narrative.sentences(metrics.compute(dataset, ticker, period))
+    return narrative.sentences(metrics.compute(dataset, ticker, period), PLAIN)
 
 
 def test_wulf_sentences(dataset):
@@ -65,7 +66,7 @@ def test_without_net_income_no_sentence_about_the_loss(project):
     dataset = build.load_dataset(config.load(project_root=project))
     miner = metrics.compute(dataset, "WULF", "2026Q1")
     assert miner.period == "2026Q1"
-    found = narrative.sentences(miner)
+    found = narrative.sentences(miner, PLAIN)
     text = " ".join(found).lower()
     assert found
     for claim in ("net loss", "net income", "427.6", "non-cash", "not explained"):
@@ -82,7 +83,7 @@ def test_no_self_contradicting_crossover_sentence(project):
     dataset = build.load_dataset(config.load(project_root=project))
     corz = metrics.compute(dataset, "CORZ", "2026Q1")
     assert corz.crossover is None  # 50 <= 40 + (115.2 - 50 - 40) unallocated
-    text = " ".join(narrative.sentences(corz))
+    text = " ".join(narrative.sentences(corz, PLAIN))
     assert "Mining still earns more than AI/HPC ($40.0M against $50.0M)" not in text
 
 
@@ -109,9 +110,9 @@ def test_percentages():
 
 @pytest.mark.parametrize("value", [None, math.nan, float("nan")])
 def test_missing_values_print_a_dash(value):
-    for format_ in (money, pct, delta, formatting.usd, formatting.points, formatting.number):
+    for format_ in (money, pct, delta, PLAIN.usd, PLAIN.points, PLAIN.number):
         assert format_(value) == formatting.NOT_DISCLOSED == "—", format_.__name__
-    assert formatting.fact(value, "USD_M") == formatting.NOT_DISCLOSED
+    assert PLAIN.fact(value, "USD_M") == formatting.NOT_DISCLOSED
     assert formatting.missing(value)
 
 

@@ -13,6 +13,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from reportgen import render
 from reportgen.errors import RenderError
+from reportgen.formatting import PLAIN
 from tests.conftest import ROOT
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -20,20 +21,20 @@ TEMPLATES = ROOT / "templates"
 
 
 def test_templates_escape_data() -> None:
-    env = render.environment(TEMPLATES)
+    env = render.environment(TEMPLATES, PLAIN)
     template = env.from_string("<p>{{ name }}</p>")
     assert template.render(name="<b>x</b>") == "<p>&lt;b&gt;x&lt;/b&gt;</p>"
 
 
 def test_an_undefined_template_variable_is_an_error() -> None:
-    env = render.environment(TEMPLATES)
+    env = render.environment(TEMPLATES, PLAIN)
     env.loader = None
     with pytest.raises(Exception, match="undefined"):
         env.from_string("{{ missing_value }}").render()
 
 
 def test_every_template_runs_in_the_immutable_sandbox() -> None:
-    env = render.environment(TEMPLATES)
+    env = render.environment(TEMPLATES, PLAIN)
     assert isinstance(env, ImmutableSandboxedEnvironment)
     items = [1]
     with pytest.raises(RenderError, match=r"sandbox.*'append'"):
@@ -54,7 +55,7 @@ def test_a_sandbox_refusal_names_the_template_and_its_line(tmp_path: Path) -> No
     folder = _folder(tmp_path, {"page.html": "<p>{% include 'partials/evil.html' %}</p>",
                                 "partials/evil.html": "ok\n{{ cycler.__init__.__globals__ }}"})
     with pytest.raises(RenderError) as caught:
-        render.html(render.environment(folder), "page.html", {})
+        render.html(render.environment(folder, PLAIN), "page.html", {})
     message = str(caught.value)
     assert "'partials/evil.html'" in message and f"{folder / 'partials/evil.html'}:2" in message
     assert "sandbox" in message and "\n" not in message and caught.value.__cause__ is None
@@ -108,7 +109,7 @@ def test_the_loader_refuses_what_is_not_a_regular_file_inside_its_folder(
     builtin = _folder(tmp_path / "builtin", {"partials/x.html": "BUILT-IN",
                                              "page.html": "{% include 'partials/x.html' %}"})
     name = _unsafe_entry(how, user, builtin, outside)
-    env = render.environment((user, builtin))
+    env = render.environment((user, builtin), PLAIN)
     with pytest.raises(render.TemplateRefused, match=REFUSALS[how]) as caught:
         env.get_template(name)  # refused: never the built-in one instead, never the secret
     assert str(caught.value).startswith(f"template {name!r} refused:")
@@ -126,5 +127,5 @@ def test_a_link_inside_its_folder_is_loaded_and_so_is_the_rest(tmp_path: Path) -
     (real / "partials" / "x.html").symlink_to("shared.html")
     (tmp_path / "theme").symlink_to(real, target_is_directory=True)
     builtin = _folder(tmp_path / "builtin", {"page.html": "<p>{% include 'partials/x.html' %}</p>"})
-    env = render.environment((tmp_path / "theme", builtin))
+    env = render.environment((tmp_path / "theme", builtin), PLAIN)
     assert render.html(env, "page.html", {"n": 3}) == "<p>3 shared</p>"

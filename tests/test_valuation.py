@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reportgen import metrics, valuation
+from reportgen.formatting import PLAIN
 from reportgen.metrics import PRICE_AFTER_QUARTERS, usable_prices
 from reportgen.model import PRICE_COLUMNS, Company, Contract, Dataset, Metrics
 from reportgen.valuation import SHARES_WITHIN_DAYS
@@ -77,7 +78,7 @@ def value(*rows: dict, base: Metrics | None = None) -> valuation.Valuation:
     """The valuation of TST with these price rows, kept as compute keeps them, on its Metrics."""
     miner = base or balance_metrics()
     miner = dataclasses.replace(miner, prices=usable_prices(prices(*rows), TICKER, miner.period))
-    return valuation.value(miner)
+    return valuation.value(miner, PLAIN)
 
 
 def no_nan(text: str) -> bool:
@@ -300,7 +301,7 @@ def test_a_stale_price_values_nothing():
 
 def test_no_prices_no_valuation():
     miner = balance_metrics()
-    found = valuation.value(miner)  # the default: an empty frame
+    found = valuation.value(miner, PLAIN)  # the default: an empty frame
     assert found.market_cap is None and found.price_date == "" and found.figures == ()
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen import build, config, metrics, view
-from reportgen.formatting import MINUS, NOT_DISCLOSED
+from reportgen import build, claims, config, metrics, render, view
+from reportgen.formatting import MINUS, NOT_DISCLOSED, PLAIN, Formatter, NumberStyle
 from reportgen.provenance import FigureLookup
 from tests.conftest import ROOT
 
@@ -28,7 +28,7 @@ def lookup(wulf):
 
 
 def test_kpi_tiles_carry_text_marks_sources_and_changes(wulf, lookup):
-    tiles = {t.label: t for t in view.kpi_tiles(wulf, lookup)}
+    tiles = {t.label: t for t in view.kpi_tiles(wulf, lookup, PLAIN)}
     revenue = tiles["Revenue"]
     # 34.0 against 35.8 (2025Q4) is -5.03%; against 34.4 (2025Q1) -1.16%.
     assert (revenue.value.text, revenue.value.mark, revenue.value.sources) == (
@@ -52,7 +52,7 @@ def test_kpi_tiles_carry_text_marks_sources_and_changes(wulf, lookup):
 
 
 def test_liquidity_facts_net_debt_is_debt_less_cash(wulf, lookup):
-    facts = {f.label: f for f in view.liquidity_facts(wulf, lookup)}
+    facts = {f.label: f for f in view.liquidity_facts(wulf, lookup, PLAIN)}
     assert facts["Cash incl. restricted"].value.text == "$3.1B"  # 3100
     assert facts["Cash incl. restricted"].note == "as of 2026Q1"
     assert facts["Total debt"].value.text == "$5.8B"  # 5800
@@ -62,7 +62,7 @@ def test_liquidity_facts_net_debt_is_debt_less_cash(wulf, lookup):
 
 
 def test_pipeline_facts_ratio_and_run_rate(wulf, lookup):
-    facts = {f.label: f for f in view.pipeline_facts(wulf, lookup)}
+    facts = {f.label: f for f in view.pipeline_facts(wulf, lookup, PLAIN)}
     # 522 MW contracted (reported, 2025Q4: no mark), 18 MW energized (secondary).
     assert (facts["Contracted critical IT"].value.text,
             facts["Contracted critical IT"].value.mark) == ("522 MW", "")
@@ -76,7 +76,7 @@ def test_pipeline_facts_ratio_and_run_rate(wulf, lookup):
 
 
 def test_guidance_table_verdicts(wulf, lookup):
-    table = view.guidance_table(wulf, lookup)
+    table = view.guidance_table(wulf, lookup, PLAIN)
     rows = {r.label: tuple(c.text for c in r.cells) for r in table.rows}
     # EBITDA -4.1 against guidance 0 to 3 (lines 160-161): below.
     assert rows["2026Q1 Adjusted EBITDA"] == (f"{MINUS}$4.1M", "$0.0M to $3.0M", "below", "", "")
@@ -136,8 +136,33 @@ def test_contracted_mw_summed_from_listed_contracts_says_so_and_cites_them(datas
     # the CoreWeave contract's (companies.yaml), summed here, so the fact cites the contract
     # and says it is our sum, even though the value beside it is the company's own.
     corz = metrics.compute(dataset, "CORZ", "2026Q1")
-    facts = {f.label: f for f in view.pipeline_facts(corz, FigureLookup(corz))}
+    facts = {f.label: f for f in view.pipeline_facts(corz, FigureLookup(corz), PLAIN)}
     mw = facts["Contracted critical IT"]
     assert (mw.value.text, mw.value.mark, mw.value.sources) == ("590 MW", "", ("corz_coreweave",))
     assert mw.note == "sum of the contracts listed below, computed here"
     assert facts["Contracted revenue, total"].note == "as of 2026Q1"
+
+
+def test_two_number_styles_side_by_side_in_one_process(wulf, lookup):
+    """Each document is worded by the formatter it is given, whichever was used before or
+    after it: the tiles, the claims and a template's number filters of a European briefing
+    and a plain one, built interleaved. (With a style in force for the length of a block, an
+    environment or a lazily built part used outside its block silently fell back to the
+    default: right only as long as every caller remembered.)"""
+    euro = Formatter(NumberStyle(currency="€", negative="parentheses", decimal=","))
+    euro_env = render.environment(ROOT / "templates", euro)
+    plain_env = render.environment(ROOT / "templates", PLAIN)
+    euro_tiles = {t.label: t.value.text for t in view.kpi_tiles(wulf, lookup, euro)}
+    plain_tiles = {t.label: t.value.text for t in view.kpi_tiles(wulf, lookup, PLAIN)}
+    euro_claims = " ".join(c.text for c in claims.miner_claims(wulf, euro, lookup))
+    plain_claims = " ".join(c.text for c in claims.miner_claims(wulf, PLAIN, lookup))
+
+    # Net income -427.6, AI/HPC share 21.0 / 34.0 = 61.76%.
+    assert (euro_tiles["Net income"], euro_tiles["AI/HPC share"]) == ("(€427,6M)", "61,8%")
+    assert (plain_tiles["Net income"], plain_tiles["AI/HPC share"]) == (
+        f"{MINUS}$427.6M", "61.8%")
+    assert "€427,6M" in euro_claims and "$" not in euro_claims
+    assert "$427.6M" in plain_claims and "€" not in plain_claims
+    template = "{{ -4.1 | money }} {{ 0.6176 | pct }} {{ 1234.5 | number('MW') }}"
+    assert euro_env.from_string(template).render() == "(€4,1M) 61,8% 1.234,5 MW"
+    assert plain_env.from_string(template).render() == f"{MINUS}$4.1M 61.8% 1,234.5 MW"

@@ -27,6 +27,7 @@ from reportgen import formatting, provenance, view
 from reportgen.cells import TileKey
 from reportgen.claims import Claim, miner_claims, period_name
 from reportgen.errors import HeaderInjectionError
+from reportgen.formatting import Formatter
 from reportgen.mail.recipients import Recipient, has_line_break
 from reportgen.model import Metrics
 from reportgen.moves import KINDS as MOVE_KINDS
@@ -143,14 +144,16 @@ class Composed:
     message_id: str
 
 
-def summarize(miner: Metrics, stale_after: int = STALE_AFTER_QUARTERS) -> MinerSummary:
-    """Key figures with their QoQ change and the lead claims of the miner's briefing."""
+def summarize(miner: Metrics, fmt: Formatter, stale_after: int = STALE_AFTER_QUARTERS
+              ) -> MinerSummary:
+    """Key figures with their QoQ change and the lead claims of the miner's briefing, worded
+    by ``fmt`` as the briefing words them."""
     lookup = provenance.FigureLookup(miner)
-    tiles = {tile.key: tile for tile in view.kpi_tiles(miner, lookup)}
+    tiles = {tile.key: tile for tile in view.kpi_tiles(miner, lookup, fmt)}
     figures = tuple(_figure(tiles[key]) for key in SUMMARY_TILES)
     return MinerSummary(miner.company.ticker, miner.company.name, period_name(miner),
                         miner.is_stale, figures,
-                        lead(miner_claims(miner, lookup, stale_after)))
+                        lead(miner_claims(miner, fmt, lookup, stale_after)))
 
 
 def lead(claims: list[Claim]) -> tuple[Claim, ...]:

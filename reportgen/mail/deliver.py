@@ -19,7 +19,7 @@ from reportgen import analysis, build, manifest, narrative, render
 from reportgen.config import Config
 from reportgen.errors import SmtpSetupError, StaleBriefingsError, UsageError
 from reportgen.files import atomic_write
-from reportgen.formatting import number_style
+from reportgen.formatting import Formatter
 from reportgen.mail import compose
 from reportgen.mail import recipients as stakeholders
 from reportgen.mail.ledger import FINAL, Ledger, open_ledger
@@ -67,13 +67,9 @@ class SendReport:
 
 def prepare(config: Config, options: SendOptions, sent_at: datetime
             ) -> tuple[str, list[compose.Composed]]:
-    """Every message of the run, composed before anything is sent or written."""
-    with number_style(config.number_style):
-        return _prepare(config, options, sent_at)
-
-
-def _prepare(config: Config, options: SendOptions, sent_at: datetime
-             ) -> tuple[str, list[compose.Composed]]:
+    """Every message of the run, composed before anything is sent or written, its numbers
+    in the config's number style."""
+    fmt = Formatter(config.number_style)
     dataset = build.load_dataset(config)
     unknown = [t for t in options.only if t not in dataset.companies]
     if unknown:
@@ -86,9 +82,10 @@ def _prepare(config: Config, options: SendOptions, sent_at: datetime
     analysed = analysis.analyse(replace(config, miners=()), dataset, options.period)
     period = analysed.period
     out_dir = config.outputs_dir / period
-    summaries = {m.company.ticker: compose.summarize(m, config.stale_after_quarters)
+    summaries = {m.company.ticker: compose.summarize(m, fmt, config.stale_after_quarters)
                  for m in analysed.peers}
-    sector_lead = narrative.sector_sentences(analysed.peer_table, period, analysed.silent)[:3]
+    sector_lead = narrative.sector_sentences(analysed.peer_table, period, fmt,
+                                             analysed.silent)[:3]
 
     wanted = []
     for recipient in recipients:
@@ -101,7 +98,7 @@ def _prepare(config: Config, options: SendOptions, sent_at: datetime
                    | ({"sector.pdf"} if any(r.sector for r in wanted) else set()))
     pdfs = current_files(out_dir, files, dataset.fingerprint)
 
-    env = render.environment(config.template_dirs)
+    env = render.environment(config.template_dirs, fmt)
     theme = {"firm_name": config.firm_name, "accent_color": config.accent_color}
     messages = []
     for recipient in wanted:

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from reportgen import build, claims, config, metrics, peers, sector_view, valuation, view
+from reportgen.formatting import PLAIN
 from reportgen.provenance import Figure, FigureLookup
 from tests.conftest import ROOT, pdf_text
 
@@ -66,8 +67,9 @@ def test_every_body_figure_cites_a_listed_source(computed: dict[str, metrics.Met
     table = peers.peer_table(list(computed.values()))
     settings = {"stale_after_quarters": 2}
     for ticker, miner in computed.items():
-        context = view.context(miner, [], claims.miner_claims(miner), dict(dataset.sources),
-                               settings, peers.ranks(table, ticker), dataset.market)
+        context = view.context(miner, [], claims.miner_claims(miner, PLAIN),
+                               dict(dataset.sources), settings, peers.ranks(table, ticker),
+                               dataset.market, PLAIN)
         listed = {source.id for source in context["sources"]}  # type: ignore[attr-defined]
         cited = {s for cell in _cells(context) for s in cell.sources}
         cited |= {s for claim in context["claims"] for f in claim.figures  # type: ignore[attr-defined]
@@ -75,9 +77,9 @@ def test_every_body_figure_cites_a_listed_source(computed: dict[str, metrics.Met
         assert cited, ticker
         assert cited <= listed, f"{ticker}: cited but not listed: {sorted(cited - listed)}"
     sector = sector_view.context(list(computed.values()), table, [],
-                                 claims.sector_claims(table, "2026Q1"), dataset.sources,
-                                 "2026Q1", settings, {t: valuation.value(m) for t, m in
-                                                      computed.items()})
+                                 claims.sector_claims(table, "2026Q1", PLAIN), dataset.sources,
+                                 "2026Q1", settings, {t: valuation.value(m, PLAIN) for t, m in
+                                                      computed.items()}, PLAIN)
     listed = {source.id for source in sector["sources"]}
     charted = sector_view.chart_rows(list(computed.values()), {
         t: FigureLookup(m) for t, m in computed.items()}, "2026Q1")
@@ -88,7 +90,7 @@ def test_every_body_figure_cites_a_listed_source(computed: dict[str, metrics.Met
 def test_claims_print_other_quarters_figures_with_their_quarter(
         computed: dict[str, metrics.Metrics]) -> None:
     for miner in computed.values():
-        for claim in claims.miner_claims(miner):
+        for claim in claims.miner_claims(miner, PLAIN):
             for figure in claim.figures:
                 assert figure.period in (None, miner.period) or figure.dated, (claim.kind, figure)
                 if figure.dated:
