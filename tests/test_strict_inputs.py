@@ -10,7 +10,7 @@ on the code before the issue was fixed:
 - a control character or bidi override in any text that reaches a document, a spreadsheet or
   the terminal fails ``validate`` with the file, line and field;
 - hostile companyfacts documents and a Latin-1 stakeholders.yaml give one located line and an
-  exit code, never a traceback; ``--debug`` shows the traceback when asked.
+  exit code, never a traceback (``--debug`` showing it: tests/test_cli.py).
 """
 
 from __future__ import annotations
@@ -525,7 +525,7 @@ def test_a_download_over_the_limit_is_refused_and_nothing_saved(local_sec: str,
     assert not saved.exists()
 
 
-# --- case 9: a Latin-1 stakeholders.yaml, and --debug -------------------------------------------
+# --- case 9: a Latin-1 stakeholders.yaml ----------------------------------------------------------
 
 
 def test_a_latin1_stakeholders_yaml_is_a_located_message(
@@ -541,38 +541,3 @@ def test_a_latin1_stakeholders_yaml_is_a_located_message(
     assert "expected UTF-8 text" in problem.message
     err = fails(project, capsys, "validate")
     assert f"{STAKEHOLDERS}:{line}: expected UTF-8 text" in err
-
-
-def test_debug_shows_the_traceback_and_the_message(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    replace_line(project / SOURCES, "  hut_q1_26:\n", "  hut_q1_26:\n  hut_q1_26:\n")
-    err = fails(project, capsys, "validate")
-    assert "appears twice" in err
-    assert cli.main(["--debug", "--config", str(project / "reportgen.yaml"), "validate"]) == 1
-    err = capsys.readouterr().err
-    assert "Traceback (most recent call last)" in err and "InputError" in err
-    assert "reportgen: 1 problem in the inputs:" in err
-
-
-def test_an_unexpected_error_is_one_line_or_a_traceback_with_debug(
-        project: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("boom\n\x1b[2Jsecond line")
-
-    monkeypatch.setattr(inputs, "read_raw", broken)
-    err = fails(project, capsys, "validate", code=cli.EXIT_INTERNAL)
-    assert err == ("reportgen: internal error: RuntimeError: boom \\x1b[2Jsecond line "
-                   "(reportgen --debug shows the traceback)\n")
-    assert cli.main(["--debug", "--config", str(project / "reportgen.yaml"), "validate"]) == 3
-    err = capsys.readouterr().err
-    assert "Traceback (most recent call last)" in err and ", in broken" in err
-    assert "RuntimeError: boom" in err and "\\x1b[2Jsecond line" in err  # escaped there too
-    assert not any(ch in err for ch in CONTROL)
-    assert err.splitlines()[-1].startswith("reportgen: internal error: RuntimeError: boom")
-
-
-def test_data_printed_to_the_terminal_is_escaped() -> None:
-    assert errors.printable("ok \x1b[2J\x07\u202e") == "ok \\x1b[2J\\x07\\u202e"
-    problem = errors.Problem("f.csv", "bad", line=3, ticker="A\x1bB")
-    assert str(problem) == "f.csv:3: A\\x1bB: bad"

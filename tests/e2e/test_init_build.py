@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import ROOT
-from tests.test_init import run
+from tests.test_scaffold import run
 
 
 def test_sample_project_builds_and_its_templates_override_file_by_file(

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import replace_line
 from tests.e2e.test_deliver import built, smtp_server  # noqa: F401 (fixtures)
-from tests.test_reference import output
+from tests.test_cli import output
 
 
 def test_send_says_which_ledger_it_recorded_to(
