@@ -1,4 +1,6 @@
-"""What every validation rule shares: locating a problem, capping how many, hinting a name.
+"""What every validation rule shares: locating a row's problem, capping how many, hinting a
+name. (A place in a YAML document is located by :mod:`reportgen.safeyaml`'s ``place`` and
+``line_of``, which the YAML loader uses too.)
 
 The rules themselves live in :mod:`reportgen.validate_yaml` (sources.yaml, companies.yaml),
 :mod:`reportgen.validate_rows` (one CSV row at a time) and :mod:`reportgen.validate_cross`
@@ -8,10 +10,10 @@ rule stops after the same number of problems and words its locations the same wa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 
 from reportgen.errors import Problem
-from reportgen.inputs import CsvRow, CsvTable, YamlPath
+from reportgen.inputs import CsvRow, CsvTable
 from reportgen.vocabulary import did_you_mean
 
 MAX_MAGNITUDE = 1e9
@@ -71,31 +73,6 @@ def row_problem(table: CsvTable, row: CsvRow, message: str, metric: str | None =
     return Problem(table.file, message, line=row.line, ticker=fields.get("ticker", ""),
                    period=fields.get("period", ""),
                    metric=fields.get("metric", "") if metric is None else metric)
-
-
-def place(path: YamlPath) -> str:
-    """``("companies", 0, "contracts", 1, "mw")`` as ``companies[0].contracts[1].mw``.
-
-    >>> place(("companies", 0, "contracts", 1, "mw"))
-    'companies[0].contracts[1].mw'
-    """
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def line_at(lines: Mapping[YamlPath, int], path: YamlPath) -> int | None:
-    """The line of ``path`` in the document, or of its nearest enclosing key or item.
-
-    >>> line_at({("sources",): 1, ("sources", "a"): 2}, ("sources", "a", "url"))
-    2
-    """
-    while path:
-        if path in lines:
-            return lines[path]
-        path = path[:-1]
-    return None
 
 
 class Hints:

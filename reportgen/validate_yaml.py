@@ -15,14 +15,8 @@ from reportgen import filing_map, safeyaml
 from reportgen.errors import Problem
 from reportgen.inputs import YamlPath, is_contract_date, parse_date
 from reportgen.model import DEFAULT_REVENUE_LINES
-from reportgen.validate_common import (
-    MAX_MAGNITUDE,
-    MAX_PROBLEMS,
-    Hints,
-    line_at,
-    place,
-    stopped,
-)
+from reportgen.safeyaml import line_of, place
+from reportgen.validate_common import MAX_MAGNITUDE, MAX_PROBLEMS, Hints, stopped
 from reportgen.vocabulary import BUSINESSES, METRICS, STATUSES
 
 MAX_LABEL = 60
@@ -66,20 +60,20 @@ def check_sources(file: str, document: Any,
     lines = lines or {}
     if not (isinstance(document, dict) and isinstance(document.get("sources"), dict)):
         return [Problem(file, "expected a 'sources:' mapping of source id to url, publisher, "
-                              "kind", line=line_at(lines, ("sources",)))]
+                              "kind", line=line_of(lines, ("sources",)))]
     problems = [Problem(file, f"{key}: {safeyaml.unknown_key(key, ('sources',))}",
-                        line=line_at(lines, (str(key),)))
+                        line=line_of(lines, (str(key),)))
                 for key in document if key != "sources"]
     for source_id, entry in document["sources"].items():
         at: YamlPath = ("sources", str(source_id))
         if len(problems) >= MAX_PROBLEMS:
-            problems.append(stopped(file, line_at(lines, at)))
+            problems.append(stopped(file, line_of(lines, at)))
             break
 
         def problem(key: str, message: str, at: YamlPath = at) -> None:
             path = (*at, key) if key else at
             problems.append(Problem(file, f"{place(path)}: {message}",
-                                    line=line_at(lines, path)))
+                                    line=line_of(lines, path)))
 
         _source_entry(entry, problem)
     return problems
@@ -113,33 +107,33 @@ def check_companies(file: str, document: Any, source_ids: set[str],
     lines = lines or {}
     problems: list[Problem] = [
         Problem(file, f"{key}: {safeyaml.unknown_key(key, ('companies',))}",
-                line=line_at(lines, (str(key),)))
+                line=line_of(lines, (str(key),)))
         for key in document if key != "companies"]
     seen: dict[str, int] = {}
     hints = Hints()
     for index, entry in enumerate(document["companies"]):
         at: YamlPath = ("companies", index)
         if len(problems) >= MAX_PROBLEMS:
-            problems.append(stopped(file, line_at(lines, at)))
+            problems.append(stopped(file, line_of(lines, at)))
             break
         if not isinstance(entry, dict):
             problems.append(Problem(file, f"{place(at)}: expected a mapping with ticker, name, "
-                                          "...", line=line_at(lines, at)))
+                                          "...", line=line_of(lines, at)))
             continue
         ticker = entry.get("ticker")
         if not isinstance(ticker, str) or not ticker.isalnum() or ticker != ticker.upper():
             problems.append(Problem(file, f"{place((*at, 'ticker'))}: expected an upper-case "
                                           f"ticker such as WULF, got {ticker!r}",
-                                    line=line_at(lines, (*at, "ticker"))))
+                                    line=line_of(lines, (*at, "ticker"))))
             ticker = str(ticker)
         elif ticker in seen:
             first = ("companies", seen[ticker])
             problems.append(Problem(file, f"{place(at)}: ticker {ticker} appears twice, in "
                                           f"{place(first)} at line "
-                                          f"{line_at(lines, (*first, 'ticker'))} and here at "
-                                          f"line {line_at(lines, (*at, 'ticker'))}; keep one "
+                                          f"{line_of(lines, (*first, 'ticker'))} and here at "
+                                          f"line {line_of(lines, (*at, 'ticker'))}; keep one "
                                           "entry",
-                                    line=line_at(lines, (*at, "ticker")), ticker=ticker))
+                                    line=line_of(lines, (*at, "ticker")), ticker=ticker))
         seen.setdefault(ticker, index)
         problems += _company_fields(file, at, ticker, entry, source_ids, lines, hints)
     return problems
@@ -153,7 +147,7 @@ def _company_fields(file: str, at: YamlPath, ticker: str, entry: dict[str, Any],
 
     def problem(where: YamlPath, message: str) -> None:
         path = (*at, *where)
-        problems.append(Problem(file, f"{place(path)}: {message}", line=line_at(lines, path),
+        problems.append(Problem(file, f"{place(path)}: {message}", line=line_of(lines, path),
                                 ticker=ticker))
 
     for key in entry:
