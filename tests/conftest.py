@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from reportgen import cli
+from tests.sec_samples import LPA_ENTRY, SNOW_ENTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z, the build time of the shared sample build
@@ -39,6 +40,37 @@ def no_weasyprint_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     warnings = [r.getMessage() for r in caplog.records
                 if r.name.startswith("weasyprint") and r.levelno >= logging.WARNING]
     assert not warnings, f"WeasyPrint warned: {warnings}"
+
+
+CONTROL = "\x00\x01\x07\x08\x0b\x0c\x0e\x1b\x7f\x85\x9b\u202a\u202b\u202c\u202d\u202e\u2066" \
+          "\u2067\u2068\u2069"
+"""Control characters and bidi overrides: nothing of this may reach the terminal raw."""
+
+
+def run_cli(project: Path, *args: str) -> int:
+    """``reportgen --config PROJECT/reportgen.yaml ARGS...`` in this process; its exit code."""
+    return cli.main(["--config", str(project / "reportgen.yaml"), *args])
+
+
+def fails(project: Path, capsys: pytest.CaptureFixture[str], *args: str,
+          code: int = 1) -> str:
+    """The command exits ``code`` with no traceback, no raw control character on the
+    terminal and no outputs; returns stderr."""
+    assert run_cli(project, *args) == code
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert not any(ch in captured.out + captured.err for ch in CONTROL), captured.err
+    assert not (project / "outputs").exists()
+    return captured.err
+
+
+@pytest.fixture
+def miners(project: Path) -> Path:
+    """The sample project with Snowflake and LPA added as 'miners' (real CIKs), for import-sec
+    on the documents in tests/fixtures/sec/."""
+    with (project / "inputs" / "companies.yaml").open("a") as handle:
+        handle.write(SNOW_ENTRY + LPA_ENTRY)
+    return project
 
 
 def replace_line(path: Path, old: str, new: str) -> None:

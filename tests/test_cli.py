@@ -25,7 +25,7 @@ import pytest
 
 from reportgen import __version__, cli, inputs
 from reportgen.mail.ledger import open_ledger
-from tests.conftest import replace_line
+from tests.conftest import CONTROL, fails, replace_line
 
 COMPANIES = "inputs/companies.yaml"
 FACTS = "inputs/facts.csv"
@@ -253,23 +253,6 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 # --- from tests/test_strict_inputs.py: one line, or the traceback with --debug ---------------
 
 SOURCES = "inputs/sources.yaml"
-CONTROL = "\x00\x01\x07\x08\x0b\x0c\x0e\x1b\x7f\x85\x9b\u202a\u202b\u202c\u202d\u202e\u2066" \
-          "\u2067\u2068\u2069"
-"""Nothing of this may reach the terminal raw."""
-
-
-def fails(project: Path, capsys: pytest.CaptureFixture[str], *args: str,
-          code: int = 1) -> str:
-    """The command exits ``code`` with no traceback, no raw control character on the
-    terminal and no outputs; returns stderr."""
-    assert run(project, *args) == code
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    assert not any(ch in captured.out + captured.err for ch in CONTROL), captured.err
-    assert not (project / "outputs").exists()
-    return captured.err
-
-
 def test_debug_shows_the_traceback_and_the_message(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     replace_line(project / SOURCES, "  hut_q1_26:\n", "  hut_q1_26:\n  hut_q1_26:\n")
