@@ -1,10 +1,13 @@
-"""Shared fixtures: a throwaway copy of the project; a guard failing on WeasyPrint warnings."""
+"""Shared fixtures: a throwaway copy of the project; a guard failing on WeasyPrint warnings; the
+CLI run in-process; the SEC documents and inline XBRL filings the importer tests read."""
 
 from __future__ import annotations
 
+import http.server
 import logging
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +15,17 @@ import pytest
 from pypdf import PdfReader
 
 from reportgen import cli
-from tests.sec_samples import LPA_ENTRY, SNOW_ENTRY
+from reportgen.filing import importer as filing_import
+from reportgen.filing.document import FilingDocument, read_filing
+from tests.filing_samples import (
+    AAPL_HTM,
+    NVDA_ACCESSION,
+    NVDA_COMPANYFACTS,
+    NVDA_ENTRY,
+    NVDA_HTM,
+    submissions,
+)
+from tests.sec_samples import LPA_ENTRY, SNOW_ENTRY, SNOW_JSON
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z, the build time of the shared sample build
@@ -115,3 +128,65 @@ def pdf_text(path: Path, page: int | None = None) -> str:
     chosen = PdfReader(path).pages
     chosen = chosen[page - 1:page] if page else chosen
     return "\n".join(p.extract_text() for p in chosen)
+
+
+# --- inline XBRL filings (tests/filing_samples.py) ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def nvda() -> FilingDocument:
+    """One arelle load of the NVIDIA filing (1-2 s), shared by every test in the process."""
+    return read_filing(NVDA_HTM)
+
+
+@pytest.fixture(scope="session")
+def aapl() -> FilingDocument:
+    """Apple's 10-Q, read once in the process."""
+    return read_filing(AAPL_HTM)
+
+
+@pytest.fixture
+def nvda_project(project: Path) -> Path:
+    with (project / "inputs" / "companies.yaml").open("a") as handle:
+        handle.write(NVDA_ENTRY)
+    return project
+
+
+@pytest.fixture
+def sec_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
+    """A local stand-in for data.sec.gov and www.sec.gov: (path, User-Agent) of each request."""
+    served = {
+        "/api/xbrl/companyfacts/CIK0001045810.json": NVDA_COMPANYFACTS,
+        "/api/xbrl/companyfacts/CIK0001640147.json": SNOW_JSON.read_bytes(),
+        "/submissions/CIK0001045810.json": submissions(
+            1045810, ("0001045810-25-000116", "2025-05-28", "10-Q", "nvda-20250427.htm",
+                      "2025-04-27"),
+            ("0001045810-25-000150", "2025-06-02", "8-K", "nvda-8k.htm", "2025-06-01"),
+            (NVDA_ACCESSION, "2025-08-27", "10-Q", "nvda-20250727.htm", "2025-07-27")),
+        "/Archives/edgar/data/1045810/000104581025000209/nvda-20250727.htm":
+            NVDA_HTM.read_bytes(),
+    }
+    requests: list[tuple[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append((self.path, self.headers.get("User-Agent", "")))
+            body = served.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv(filing_import.SEC_URL_ENV, f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("REPORTGEN_SEC_USER_AGENT", "Jane Analyst jane@example.com")
+    try:
+        yield requests
+    finally:
+        server.shutdown()
+        server.server_close()
