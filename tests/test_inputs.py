@@ -5,39 +5,9 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import pytest
 
 from reportgen import build, config, inputs, metrics, validate
 from reportgen.model import PRICE_COLUMNS, Dataset
-from reportgen.vocabulary import METRICS, guidance_metric, guidance_spec, guidance_target
-
-
-@pytest.mark.parametrize(
-    ("metric", "target"),
-    [
-        ("guide_adjusted_ebitda_low", ("adjusted_ebitda", "low")),
-        ("guide_adjusted_ebitda_high", ("adjusted_ebitda", "high")),
-        ("guide_revenue_total", ("revenue_total", "point")),
-        ("guide_cash_and_btc", ("cash_and_btc", "point")),
-        ("adjusted_ebitda", None),
-        ("guide_", None),
-        ("guide_revenue_hpc_lease", None),  # a miner's own line is not vocabulary
-        ("guide_adjusted_ebitda_mid", None),
-        ("consensus_revenue_total", None),
-    ],
-)
-def test_guidance_target(metric, target):
-    assert guidance_target(metric) == target
-
-
-def test_every_vocabulary_metric_has_its_guidance_metrics():
-    for base in METRICS:
-        for kind in ("point", "low", "high"):
-            metric = guidance_metric(base, kind)
-            assert guidance_target(metric) == (base, kind)
-            spec = guidance_spec(metric)
-            assert spec is not None and spec.unit == METRICS[base].unit
-            assert metric not in METRICS
 
 
 def test_guidance_alone_does_not_make_a_quarter_reported(project):
