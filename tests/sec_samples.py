@@ -4,7 +4,7 @@ The fixtures are the two documents in /work/shared/data/sec/ with only the tags 
 reportgen/sec/tags.yaml kept, each with all its facts, untouched
 (``tests/test_sec_tags.py::test_fixtures_are_the_real_documents_trimmed`` checks that when the
 originals are present). Every expected value in the tests was looked up in the JSON by hand.
-Shared by tests/test_sec_*.py, tests/test_merge.py and tests/e2e/test_sec_build.py.
+Shared by tests/test_sec_*.py (test_sec_merge.py among them) and tests/e2e/test_sec_build.py.
 """
 
 from __future__ import annotations

@@ -250,7 +250,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == f"reportgen {__version__}\n"
 
 
-# --- from tests/test_strict_inputs.py: one line, or the traceback with --debug ---------------
+# --- one line, or the traceback with --debug -----------------------------------------------
 
 SOURCES = "inputs/sources.yaml"
 def test_debug_shows_the_traceback_and_the_message(

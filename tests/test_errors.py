@@ -81,7 +81,7 @@ def test_cannot_write_names_the_target_and_the_reason() -> None:
     assert str(error) == "cannot write outputs/2026Q1: No space left on device"
 
 
-# --- from tests/test_strict_inputs.py ---------------------------------------------------------
+# --- terminal safety -------------------------------------------------------------------------
 
 
 def test_data_printed_to_the_terminal_is_escaped() -> None:

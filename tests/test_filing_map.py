@@ -75,7 +75,7 @@ def test_metrics_groups_entries_in_map_order() -> None:
     assert [entry.concept for entry in grouped["revenue_other"]] == ["x:A", "x:B"]
 
 
-# --- from tests/test_filing.py ---------------------------------------------------------------
+# --- problems placed, and named by validate ---------------------------------------------------
 
 
 def test_map_problems_are_named() -> None:

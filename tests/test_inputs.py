@@ -58,7 +58,7 @@ def test_yaml_lines_locates_keys_and_items():
     assert inputs.yaml_lines("") == {}
 
 
-# --- from tests/test_validate.py: what the sample loads as --------------------------------
+# --- what the sample loads as -------------------------------------------------------------
 
 
 def test_sample_inputs_load(project):
@@ -99,7 +99,7 @@ def test_contract_kind_and_dates_in_the_sample_load(project):
     assert (microsoft.kind, microsoft.energization) == ("gpu_cloud", "")
 
 
-# --- from tests/test_prices.py: prices.csv loads typed, optional, and in the fingerprint -----
+# --- prices.csv loads typed, optional, and in the fingerprint -------------------------------
 
 PRICES = "inputs/prices.csv"
 PRICES_HEADER = "ticker,date,close,shares_outstanding,market_cap,source,status,note\n"

@@ -45,7 +45,7 @@ def test_an_empty_prices_frame_has_typed_columns() -> None:
                for name in ("close", "shares_outstanding", "market_cap"))
 
 
-# --- from tests/test_prices.py -----------------------------------------------------------------
+# --- a dataset without prices.csv ------------------------------------------------------------
 
 
 def test_a_dataset_built_without_prices_has_an_empty_frame():

@@ -76,7 +76,7 @@ def test_a_byte_order_mark_is_not_part_of_the_text() -> None:
     assert safeyaml.decode(b"\xef\xbb\xbfa: 1\n", "f.yaml") == "a: 1\n"
 
 
-# --- from tests/test_validate.py: the inputs' YAML through inputs.read_raw -------------------
+# --- the inputs' YAML through inputs.read_raw -------------------------------------------
 
 
 def test_yaml_syntax_error_names_the_file(project):

@@ -138,7 +138,7 @@ def test_environment_key_covers_the_builtin_templates(tmp_path):
     assert keys.environment_key(settings) != before
 
 
-# --- from tests/test_prices.py: init and prices.csv -----------------------------------------
+# --- init and prices.csv -------------------------------------------------------------------
 
 PRICES_HEADER = "ticker,date,close,shares_outstanding,market_cap,source,status,note\n"
 

@@ -51,7 +51,7 @@ def test_only_the_tags_asked_for_are_kept(tmp_path: Path) -> None:
         ("us-gaap", "Revenues", "USD")]
 
 
-# --- from tests/test_sec_periods.py ------------------------------------------------------------
+# --- a bad document ---------------------------------------------------------------------------
 
 
 def test_a_bad_document_is_a_problem_in_the_document_not_the_inputs(tmp_path: Path) -> None:
@@ -63,8 +63,7 @@ def test_a_bad_document_is_a_problem_in_the_document_not_the_inputs(tmp_path: Pa
     assert "in the inputs" not in str(error.value)
 
 
-# --- bad and hostile documents through import-sec (from tests/test_sec.py and
-# tests/test_strict_inputs.py, issue 15 case 9) -----------------------------------------------
+# --- bad and hostile documents through import-sec (issue 15, case 9) ------------------------
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -65,7 +65,7 @@ def test_fetch_needs_a_user_agent(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert user_agent("Config Person cp@example.com") == "Jane Analyst jane@example.com"
 
 
-# --- from tests/test_strict_inputs.py (issue 15 case 9) --------------------------------------
+# --- a download over the limit (issue 15, case 9) -------------------------------------------
 
 
 @pytest.fixture

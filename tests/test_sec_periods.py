@@ -4,7 +4,7 @@ figure per metric and calendar quarter (or fiscal year).
 The first cases are small hand-made documents in the shapes met in CleanSpark's real history
 (fiscal year ending 30 September): a late filing misdating a balance, an inception-to-date
 total and a 15-month window beside the standard year-to-date windows, a value changed and
-changed back. The rest (from tests/test_sec.py) are the real Snowflake and LPA documents in
+changed back. The rest are the real Snowflake and LPA documents in
 tests/fixtures/sec/, every expected value looked up in the JSON by hand, the arithmetic
 written out.
 """
@@ -117,7 +117,7 @@ def test_quarters_come_only_from_standard_fiscal_windows(tmp_path: Path) -> None
     assert revenue["2015Q3"].note.startswith("Q4 = FY to 2015-09-30 − 9M to 2015-06-30")
 
 
-# --- periods from dates, in the real documents (from tests/test_sec.py) ----------------------
+# --- periods from dates, in the real documents -------------------------------------------
 
 
 def test_a_quarter_taken_directly() -> None:
@@ -255,7 +255,7 @@ def test_expense_income_tags_are_flipped_into_our_sign_convention(tmp_path: Path
     assert figures[("2025Q1", "impairment")].value == pytest.approx(2.5)
 
 
-# --- from tests/test_strict_inputs.py: the cost of many windows ------------------------------
+# --- the cost of many windows (issue 15) ------------------------------------------------------
 
 
 @pytest.mark.budget

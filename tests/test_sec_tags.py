@@ -64,7 +64,7 @@ def test_each_problem_in_a_tag_file_is_named_with_its_place(tmp_path: Path, text
     assert str(problem).startswith(f"{extra}: {expected}"), str(problem)
 
 
-# --- the fixtures keep only mapped tags (from tests/test_sec.py) -------------------------------
+# --- the fixtures keep only mapped tags ----------------------------------------------------
 
 
 def test_fixtures_are_small_and_keep_only_mapped_tags() -> None:
@@ -89,7 +89,7 @@ def test_fixtures_are_the_real_documents_trimmed() -> None:
                 assert concept == original["facts"][taxonomy][tag], f"{taxonomy}:{tag} edited"
 
 
-# --- a --tags file through import-sec (from tests/test_sec.py, tests/test_strict_inputs.py) ----
+# --- a --tags file through import-sec ---------------------------------------------------------
 
 
 def test_an_extra_tag_file_is_tried_first(miners: Path, tmp_path: Path,

@@ -131,9 +131,9 @@ from tests.sample_edits import (
                      "WULF,2026Q1,consensus_revenue_total,-40,USD_M,wulf_424b5,secondary,",
                      "WULF", "2026Q1", "consensus_revenue_total",
                      ["expected a value of 0 or more"], id="consensus-sign"),
-        # From tests/test_reference.py: "did you mean" for typos, and how to write a number
-        # with thousands separators (split by them or quoted) or a note with commas. The
-        # guidance typo is appended beside the intact range, so it is the only problem.
+        # "Did you mean" for typos, and how to write a number with thousands separators
+        # (split by them or quoted) or a note with commas. The guidance typo is appended
+        # beside the intact range, so it is the only problem.
         pytest.param(REVENUE_TOTAL, REVENUE_TOTAL[1].replace("revenue_total", "revenue_totl"),
                      "WULF", "2026Q1", "revenue_totl",
                      ["unknown metric 'revenue_totl'; did you mean 'revenue_total'? expected a "

@@ -1,4 +1,5 @@
-"""``reportgen init --sample`` then ``build``: split from tests/test_init.py because it builds."""
+"""``reportgen init --sample`` then ``build``: apart from tests/test_scaffold.py because it
+builds."""
 
 from __future__ import annotations
 

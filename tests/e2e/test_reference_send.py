@@ -1,4 +1,4 @@
-"""``send`` and ``status`` name the ledger they use (issue 13): split from tests/test_reference.py
+"""``send`` and ``status`` name the ledger they use (issue 13): apart from tests/test_cli.py
 because it needs the built sample and a local SMTP server."""
 
 from __future__ import annotations

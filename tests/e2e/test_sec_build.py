@@ -1,5 +1,5 @@
 """import-sec then build: apart from the unit tests of reportgen/sec/ (tests/test_sec_*.py,
-tests/test_merge.py) because the last step builds the briefing (WeasyPrint's process pool)."""
+tests/test_sec_merge.py) because the last step builds the briefing (WeasyPrint's process pool)."""
 
 from __future__ import annotations
 

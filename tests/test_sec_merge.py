@@ -3,7 +3,7 @@
 :func:`sec.merge.plan` on texts written here: rows added, replaced in place or left alone;
 conflicts beyond 0.5%; sources appended under ``sources:`` with the file's own indentation,
 comments untouched. Then :func:`sec.merge.import_sec` as ``reportgen import-sec`` runs it on
-the real documents in tests/fixtures/sec/ (from tests/test_sec.py): a dry run writes nothing,
+the real documents in tests/fixtures/sec/: a dry run writes nothing,
 merged inputs that would not validate are not written, another company's document is refused.
 """
 
@@ -129,7 +129,7 @@ def test_scalar_quotes_only_what_would_not_read_back(value, written):
     assert sec_merge._scalar(value) == written
 
 
-# --- reportgen import-sec on the real documents (from tests/test_sec.py) --------------------
+# --- reportgen import-sec on the real documents ---------------------------------------------
 
 
 def test_ifrs_import_says_no_quarterly_figures_exist(miners: Path,
