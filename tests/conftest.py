@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from reportgen import cli
 from reportgen.filing import importer as filing_import
 from reportgen.filing.document import FilingDocument, read_filing
+from reportgen.model import Dataset, Metrics
 from tests.filing_samples import (
     AAPL_HTM,
     NVDA_ACCESSION,
@@ -29,6 +30,9 @@ from tests.sec_samples import LPA_ENTRY, SNOW_ENTRY, SNOW_JSON
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z, the build time of the shared sample build
+POLL = {"poll_interval": 0.01}
+"""How often a local test server checks for shutdown: the default half second was spent at
+the end of every test using one."""
 
 
 def copy_project(root: Path) -> Path:
@@ -84,6 +88,23 @@ def miners(project: Path) -> Path:
     with (project / "inputs" / "companies.yaml").open("a") as handle:
         handle.write(SNOW_ENTRY + LPA_ENTRY)
     return project
+
+
+@pytest.fixture(scope="session")
+def sample_dataset() -> Dataset:
+    """The sample inputs, loaded once in the process; read it, never change it."""
+    from reportgen import build, config
+
+    return build.load_dataset(config.load(project_root=ROOT))
+
+
+@pytest.fixture(scope="session")
+def sample_miners(sample_dataset: Dataset) -> list[Metrics]:
+    """Every sample miner's metrics for 2026Q1, in companies.yaml's order, computed once."""
+    from reportgen import metrics
+
+    return [metrics.compute(sample_dataset, ticker, "2026Q1")
+            for ticker in sample_dataset.companies]
 
 
 def replace_line(path: Path, old: str, new: str) -> None:
@@ -181,7 +202,7 @@ def sec_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]
             pass
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=POLL, daemon=True)
     thread.start()
     monkeypatch.setenv(filing_import.SEC_URL_ENV, f"http://127.0.0.1:{server.server_port}")
     monkeypatch.setenv("REPORTGEN_SEC_USER_AGENT", "Jane Analyst jane@example.com")

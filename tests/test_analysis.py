@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from reportgen import build, config
+from reportgen import config
 from reportgen.analysis import analyse
 from reportgen.config import Config
 from reportgen.errors import UsageError
@@ -22,14 +22,9 @@ def settings() -> Config:
     return config.load(project_root=ROOT)
 
 
-@pytest.fixture(scope="module")
-def dataset(settings: Config) -> Dataset:
-    return build.load_dataset(settings)
-
-
 def test_the_latest_quarter_every_miner_and_their_ranks(settings: Config,
-                                                        dataset: Dataset) -> None:
-    found = analyse(settings, dataset)
+                                                        sample_dataset: Dataset) -> None:
+    found = analyse(settings, sample_dataset)
     assert found.period == "2026Q1"
     assert tuple(m.company.ticker for m in found.peers) == SAMPLE_MINERS
     assert (found.chosen, found.silent) == (SAMPLE_MINERS, ())
@@ -43,8 +38,8 @@ def test_the_latest_quarter_every_miner_and_their_ranks(settings: Config,
 
 
 def test_a_miner_without_a_quarter_up_to_the_period_is_silent_not_a_peer(
-        settings: Config, dataset: Dataset) -> None:
-    found = analyse(settings, dataset, "2023Q4")  # only WULF reported by then
+        settings: Config, sample_dataset: Dataset) -> None:
+    found = analyse(settings, sample_dataset, "2023Q4")  # only WULF reported by then
     assert [m.company.ticker for m in found.peers] == ["WULF"]
     assert found.silent == ("CORZ", "IREN", "CIFR", "HUT")
     assert found.chosen == ("WULF",)
@@ -52,17 +47,17 @@ def test_a_miner_without_a_quarter_up_to_the_period_is_silent_not_a_peer(
 
 
 def test_asking_for_a_silent_miner_is_a_usage_error(settings: Config,
-                                                    dataset: Dataset) -> None:
+                                                    sample_dataset: Dataset) -> None:
     chosen = dataclasses.replace(settings, miners=("WULF", "CORZ"))
     with pytest.raises(UsageError) as raised:
-        analyse(chosen, dataset, "2023Q4")
+        analyse(chosen, sample_dataset, "2023Q4")
     assert str(raised.value) == ("CORZ reported no quarter up to 2023Q4; choose a later "
                                  "--period or leave them out with --miner")
 
 
 def test_one_miner_chosen_is_still_ranked_among_all_peers(settings: Config,
-                                                          dataset: Dataset) -> None:
+                                                          sample_dataset: Dataset) -> None:
     chosen = dataclasses.replace(settings, miners=("HUT",), period="2025Q4")
-    found = analyse(chosen, dataset)  # the configured period, as no --period is given
+    found = analyse(chosen, sample_dataset)  # the configured period, as no --period is given
     assert (found.period, found.chosen) == ("2025Q4", ("HUT",))
     assert len(found.peers) == len(SAMPLE_MINERS)

@@ -9,15 +9,8 @@ import math
 import pandas as pd
 import pytest
 
-from reportgen import build, config, metrics, peers
+from reportgen import metrics, peers
 from reportgen.model import Metrics
-from tests.conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def sample() -> list[Metrics]:
-    dataset = build.load_dataset(config.load(project_root=ROOT))
-    return [metrics.compute(dataset, ticker, "2026Q1") for ticker in dataset.companies]
 
 
 def table(**columns: list[object]) -> pd.DataFrame:
@@ -27,24 +20,24 @@ def table(**columns: list[object]) -> pd.DataFrame:
 
 
 def test_a_miner_behind_the_period_keeps_its_latest_quarter_flagged_stale(
-        sample: list[Metrics]) -> None:
-    found = peers.peer_table(sample)
+        sample_miners: list[Metrics]) -> None:
+    found = peers.peer_table(sample_miners)
     assert found.loc["IREN", ["period", "stale"]].tolist() == ["2025Q4", True]
     assert found.loc["WULF", ["period", "stale", "period_title"]].tolist() == [
         "2026Q1", False, "2026Q1"]
     assert found.loc["IREN", "period_title"] == "2025Q4 (FY26 Q2)"  # June year end
 
 
-def test_a_point_in_time_figure_is_stale_past_the_threshold(sample: list[Metrics]) -> None:
+def test_a_point_in_time_figure_is_stale_past_the_threshold(sample_miners: list[Metrics]) -> None:
     # CIFR's cash is of 2025Q3, two quarters before 2026Q1: stale only past one quarter
-    assert peers.peer_table(sample).loc["CIFR", ["cash_as_of", "cash_stale"]].tolist() == [
+    assert peers.peer_table(sample_miners).loc["CIFR", ["cash_as_of", "cash_stale"]].tolist() == [
         "2025Q3", False]
-    assert bool(peers.peer_table(sample, stale_after=1).loc["CIFR", "cash_stale"]) is True
+    assert bool(peers.peer_table(sample_miners, stale_after=1).loc["CIFR", "cash_stale"]) is True
 
 
 def test_a_gpu_cloud_contract_is_left_out_of_comparable_contracted_revenue(
-        sample: list[Metrics]) -> None:
-    iren = next(m for m in sample if m.company.ticker == "IREN")
+        sample_miners: list[Metrics]) -> None:
+    iren = next(m for m in sample_miners if m.company.ticker == "IREN")
     assert metrics.contracted_annual_revenue(iren.company.contracts) == (9700 / 5, 1)
     assert math.isnan(peers.comparable_annual_revenue(iren))  # Microsoft: GPU cloud
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen import build, config, metrics
+from reportgen.model import Metrics
 from reportgen.provenance import Claim, Figure, FigureLookup, weakest
-from tests.conftest import ROOT
 
 
-@pytest.fixture(scope="module")
-def wulf() -> FigureLookup:
-    dataset = build.load_dataset(config.load(project_root=ROOT))
-    return FigureLookup(metrics.compute(dataset, "WULF", "2026Q1"))
+@pytest.fixture
+def wulf(sample_miners: list[Metrics]) -> FigureLookup:
+    return FigureLookup(next(m for m in sample_miners if m.company.ticker == "WULF"))
 
 
 def test_a_figure_of_another_quarter_is_printed_with_it() -> None:

@@ -15,6 +15,7 @@ import pytest
 from reportgen.errors import ReportgenError, UsageError
 from reportgen.sec.document import MAX_JSON_BYTES
 from reportgen.sec.fetch import COMPANYFACTS_URL, USER_AGENT_ENV, fetch, user_agent
+from tests.conftest import POLL
 from tests.sec_samples import SNOW_JSON
 
 
@@ -37,7 +38,7 @@ def serving() -> Iterator[tuple[str, list[str]]]:
             pass
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=POLL, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/CIK0001640147.json", agents
@@ -82,7 +83,7 @@ def local_sec() -> Iterator[str]:
             pass
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=POLL, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/CIK0001640147.json"

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from reportgen import build, config, metrics, peers, sector_charts
+from reportgen import peers, sector_charts
 from reportgen.model import Metrics
-from tests.conftest import ROOT
 
 
 @dataclass(frozen=True)
@@ -20,10 +19,8 @@ class Sector:
 
 
 @pytest.fixture(scope="module")
-def sector() -> Sector:
-    dataset = build.load_dataset(config.load(project_root=ROOT))
-    miners = [metrics.compute(dataset, ticker, "2026Q1") for ticker in dataset.companies]
-    return Sector(miners, peers.sort_peers(peers.peer_table(miners)))
+def sector(sample_miners: list[Metrics]) -> Sector:
+    return Sector(sample_miners, peers.sort_peers(peers.peer_table(sample_miners)))
 
 
 def test_each_miner_keeps_its_style_whatever_the_order() -> None:

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from reportgen import build, config, metrics, peers, sector_view
+from reportgen import peers, sector_view
 from reportgen.cells import Row
 from reportgen.model import Metrics
 from reportgen.provenance import FigureLookup
-from tests.conftest import ROOT
 
 HEADINGS = [heading for _, heading, _, _ in sector_view.COLUMNS]
 
@@ -27,13 +26,12 @@ class Sector:
 
 
 @pytest.fixture(scope="module")
-def sector() -> Sector:
-    dataset = build.load_dataset(config.load(project_root=ROOT))
-    miners = [metrics.compute(dataset, ticker, "2026Q1") for ticker in dataset.companies]
-    table = peers.sort_peers(peers.peer_table(miners))
-    by_ticker = {m.company.ticker: m for m in miners}
+def sector(sample_miners: list[Metrics]) -> Sector:
+    table = peers.sort_peers(peers.peer_table(sample_miners))
+    by_ticker = {m.company.ticker: m for m in sample_miners}
     lookups = {ticker: FigureLookup(m) for ticker, m in by_ticker.items()}
-    return Sector(miners, table, lookups, sector_view.peer_rows(table, by_ticker, lookups))
+    return Sector(sample_miners, table, lookups,
+                  sector_view.peer_rows(table, by_ticker, lookups))
 
 
 def cells_of(sector: Sector, ticker: str) -> dict[str, object]:

@@ -13,7 +13,7 @@ import pytest
 
 from reportgen import build, config, metrics, validate
 from reportgen.errors import InputError, UsageError
-from tests.conftest import ROOT, replace_line
+from tests.conftest import replace_line
 from tests.sample_edits import (
     BTC_MINED,
     COLOCATION,
@@ -89,18 +89,13 @@ def test_a_wrong_facts_header_stops_the_row_checks_of_facts_and_market(project):
 # --- the request: --period and --miner against what the inputs hold -------------------------
 
 
-@pytest.fixture(scope="module")
-def dataset():
-    return build.load_dataset(config.load(project_root=ROOT))
-
-
-def test_no_period_asked_is_the_latest_quarter_with_figures(dataset):
-    assert validate.check_request(dataset, None, ["WULF", "HUT"]) == "2026Q1"
+def test_no_period_asked_is_the_latest_quarter_with_figures(sample_dataset):
+    assert validate.check_request(sample_dataset, None, ["WULF", "HUT"]) == "2026Q1"
 
 
 @pytest.mark.parametrize("period", ["2023Q1", "2025Q3", "2026Q1", "2026Q2"])
-def test_a_period_from_the_first_to_one_after_the_latest_is_accepted(dataset, period):
-    assert validate.check_request(dataset, period) == period
+def test_a_period_from_the_first_to_one_after_the_latest_is_accepted(sample_dataset, period):
+    assert validate.check_request(sample_dataset, period) == period
 
 
 @pytest.mark.parametrize(("period", "expected"), [
@@ -109,14 +104,14 @@ def test_a_period_from_the_first_to_one_after_the_latest_is_accepted(dataset, pe
     pytest.param("2026Q3", "period 2026Q3: more than one quarter after the latest period "
                  "present in the inputs, 2026Q1; choose 2026Q2 or earlier", id="two-after"),
 ])
-def test_a_period_without_figures_is_a_usage_error(dataset, period, expected):
+def test_a_period_without_figures_is_a_usage_error(sample_dataset, period, expected):
     with pytest.raises(UsageError) as raised:
-        validate.check_request(dataset, period)
+        validate.check_request(sample_dataset, period)
     assert str(raised.value) == expected
 
 
-def test_an_unknown_miner_is_a_usage_error_naming_the_miners(dataset):
+def test_an_unknown_miner_is_a_usage_error_naming_the_miners(sample_dataset):
     with pytest.raises(UsageError) as raised:
-        validate.check_request(dataset, "2026Q1", ["WULF", "CRZO"])
+        validate.check_request(sample_dataset, "2026Q1", ["WULF", "CRZO"])
     assert str(raised.value) == ("unknown miner CRZO (did you mean 'CORZ'?); "
                                  "inputs/companies.yaml has WULF, CORZ, IREN, CIFR, HUT")
