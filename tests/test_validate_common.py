@@ -35,6 +35,8 @@ def test_capped_keeps_the_first_problems_by_line_and_says_where_it_stopped() -> 
 def test_capped_leaves_a_list_within_the_limit_as_it_is() -> None:
     problems = [Problem(FILE, "bad", line=3), Problem(FILE, "bad", line=2)]
     assert capped(problems, FILE) is problems
+    full = [Problem(FILE, "bad", line=n) for n in range(MAX_PROBLEMS)]
+    assert capped(full, FILE) is full  # exactly the limit: nothing was left out
 
 
 def test_rows_stops_at_the_limit_with_the_line_of_the_next_row() -> None:
