@@ -1,39 +1,13 @@
-"""Reading inputs/ into typed data: revenue-line labels, guidance metrics, source dates."""
+"""Reading inputs/ into typed data: revenue-line labels, contracts, consensus, source dates."""
 
 from __future__ import annotations
 
-import pytest
+import math
 
-from reportgen import build, config, inputs, metrics
-from reportgen.vocabulary import METRICS, guidance_metric, guidance_spec, guidance_target
+import pandas as pd
 
-
-@pytest.mark.parametrize(
-    ("metric", "target"),
-    [
-        ("guide_adjusted_ebitda_low", ("adjusted_ebitda", "low")),
-        ("guide_adjusted_ebitda_high", ("adjusted_ebitda", "high")),
-        ("guide_revenue_total", ("revenue_total", "point")),
-        ("guide_cash_and_btc", ("cash_and_btc", "point")),
-        ("adjusted_ebitda", None),
-        ("guide_", None),
-        ("guide_revenue_hpc_lease", None),  # a miner's own line is not vocabulary
-        ("guide_adjusted_ebitda_mid", None),
-        ("consensus_revenue_total", None),
-    ],
-)
-def test_guidance_target(metric, target):
-    assert guidance_target(metric) == target
-
-
-def test_every_vocabulary_metric_has_its_guidance_metrics():
-    for base in METRICS:
-        for kind in ("point", "low", "high"):
-            metric = guidance_metric(base, kind)
-            assert guidance_target(metric) == (base, kind)
-            spec = guidance_spec(metric)
-            assert spec is not None and spec.unit == METRICS[base].unit
-            assert metric not in METRICS
+from reportgen import build, config, inputs, metrics, validate
+from reportgen.model import PRICE_COLUMNS, Dataset
 
 
 def test_guidance_alone_does_not_make_a_quarter_reported(project):
@@ -82,3 +56,105 @@ def test_yaml_lines_locates_keys_and_items():
     assert lines[("companies", 0)] == lines[("companies", 0, "ticker")] == 2
     assert lines[("companies", 0, "revenue_lines", "revenue_a", "business")] == 4
     assert inputs.yaml_lines("") == {}
+
+
+# --- what the sample loads as -------------------------------------------------------------
+
+
+def test_sample_inputs_load(project):
+    dataset = build.load_dataset(config.load(project_root=project))
+    assert set(dataset.companies) == {"WULF", "CORZ", "IREN", "CIFR", "HUT"}
+    assert dataset.facts["line"].min() == 2
+
+
+def test_long_form_revenue_lines_load_with_their_labels(project):
+    companies = build.load_dataset(config.load(project_root=project)).companies
+    wulf, corz = companies["WULF"], companies["CORZ"]
+    assert wulf.revenue_lines == {"revenue_mining": "mining", "revenue_hpc_lease": "ai_hpc"}
+    assert wulf.line_label("revenue_hpc_lease") == "HPC lease"
+    assert corz.business_of("revenue_colocation") == "ai_hpc"
+    assert corz.line_label("revenue_colocation") == "Colocation"
+    assert corz.line_label("revenue_total") is None
+    assert companies["HUT"].revenue_lines == {"revenue_compute": "mining",
+                                              "revenue_power": "other",
+                                              "revenue_digital_infrastructure": "other"}
+    assert companies["HUT"].line_label("revenue_digital_infrastructure") == (
+        "Digital Infrastructure")
+
+
+def test_consensus_in_the_sample_loads(project):
+    facts = build.load_dataset(config.load(project_root=project)).facts
+    consensus = facts[facts["metric"].str.startswith("consensus_")]
+    assert set(consensus["metric"]) == {"consensus_revenue_total", "consensus_eps_diluted"}
+    assert set(consensus["status"]) == {"secondary"}
+
+
+def test_contract_kind_and_dates_in_the_sample_load(project):
+    companies = build.load_dataset(config.load(project_root=project)).companies
+    aws = next(c for c in companies["CIFR"].contracts if c.customer == "Amazon Web Services")
+    barber = next(c for c in companies["CIFR"].contracts if c.site == "Barber Lake")
+    microsoft = companies["IREN"].contracts[0]
+    assert (aws.kind, aws.energization, aws.signed) == ("lease", "2026-Q4", "")
+    assert (barber.kind, barber.energization) == ("lease", "2026-09-30")  # a YAML date, as text
+    assert (microsoft.kind, microsoft.energization) == ("gpu_cloud", "")
+
+
+# --- prices.csv loads typed, optional, and in the fingerprint -------------------------------
+
+PRICES = "inputs/prices.csv"
+PRICES_HEADER = "ticker,date,close,shares_outstanding,market_cap,source,status,note\n"
+GOOD = "WULF,2026-01-22,12.89,418.68,,wulf_sa,secondary,machine-written page (A)\n"
+
+
+def write(project, *rows, header=PRICES_HEADER):
+    (project / "inputs" / "prices.csv").write_text(header + "".join(rows))
+
+
+def check(project):
+    return validate.check(inputs.read_raw(project / "inputs", project))
+
+
+def load(project) -> Dataset:
+    return build.load_dataset(config.load(project_root=project))
+
+
+def test_the_sample_prices_load_typed(project):
+    assert check(project) == []
+    prices = load(project).prices
+    assert list(prices.columns) == list(PRICE_COLUMNS)
+    assert len(prices) == 19
+    assert pd.api.types.is_datetime64_any_dtype(prices["date"])
+    wulf = prices[(prices["ticker"] == "WULF") & (prices["date"] == "2026-01-22")].iloc[0]
+    assert (wulf.close, wulf.shares_outstanding, wulf.source) == (12.89, 418.68, "wulf_sa")
+    assert math.isnan(wulf.market_cap)  # not given: missing, not zero
+    assert (wulf.file, wulf.line) == (PRICES, 4)
+
+
+def test_a_missing_prices_file_is_an_empty_frame(project):
+    (project / "inputs" / "prices.csv").unlink()
+    assert check(project) == []
+    prices = load(project).prices
+    assert prices.empty
+    assert list(prices.columns) == list(PRICE_COLUMNS)
+    assert pd.api.types.is_datetime64_any_dtype(prices["date"])
+
+
+def test_a_header_only_prices_file_is_an_empty_frame(project):
+    write(project)
+    assert check(project) == []
+    assert load(project).prices.empty
+
+
+def test_the_fingerprint_covers_prices(project):
+    fingerprints = [load(project).fingerprint]
+    write(project, GOOD.replace("12.89", "12.9"))
+    fingerprints.append(load(project).fingerprint)
+    write(project, GOOD.replace("12.89", "12.9"), "HUT,2025-03-10,11.48,,,hut_sa,secondary,\n")
+    fingerprints.append(load(project).fingerprint)
+    (project / "inputs" / "prices.csv").unlink()
+    fingerprints.append(load(project).fingerprint)
+    assert len(set(fingerprints)) == 4
+
+
+def test_the_fingerprint_of_the_same_prices_is_the_same(project):
+    assert load(project).fingerprint == load(project).fingerprint

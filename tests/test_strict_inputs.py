@@ -4,74 +4,39 @@ Each test works on real files in a copy of the project, through ``reportgen.cli.
 the library function the command calls), and would pass silently or fail with a traceback
 on the code before the issue was fixed:
 
-- a key twice in any YAML mapping is an error naming both lines; an unknown key in any input
-  or in reportgen.yaml is an error with a "did you mean";
+- a key twice in any YAML mapping is an error naming both lines (in a ``--tags`` file:
+  tests/test_sec_tags.py); an unknown key in any input or in reportgen.yaml is an error with a
+  "did you mean";
 - every input is size-limited before it is read, and a file just under a limit costs seconds;
 - a control character or bidi override in any text that reaches a document, a spreadsheet or
   the terminal fails ``validate`` with the file, line and field;
-- hostile companyfacts documents and a Latin-1 stakeholders.yaml give one located line and an
-  exit code, never a traceback; ``--debug`` shows the traceback when asked.
+- a Latin-1 stakeholders.yaml gives one located line and an exit code, never a traceback
+  (``--debug`` showing it: tests/test_cli.py; hostile companyfacts documents:
+  tests/test_sec_document.py, tests/test_sec_fetch.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import http.server
-import json
-import threading
 import time
-from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from reportgen import cli, errors, inputs, safeyaml, validate
-from reportgen.errors import InputError, ReportgenError
+from reportgen import errors, inputs, safeyaml, validate
+from reportgen.errors import InputError
 from reportgen.mail import recipients as stakeholders
-from reportgen.sec.document import MAX_CONTAINERS, MAX_JSON_BYTES, read_document
-from reportgen.sec.fetch import fetch
-from reportgen.sec.periods import extract
-from reportgen.sec.tags import load_tag_map
-from tests.conftest import replace_line
+from tests.conftest import fails, replace_line
 
 COMPANIES = "inputs/companies.yaml"
 SOURCES = "inputs/sources.yaml"
 FACTS = "inputs/facts.csv"
 STAKEHOLDERS = "inputs/stakeholders.yaml"
-CONTROL = "\x00\x01\x07\x08\x0b\x0c\x0e\x1b\x7f\x85\x9b\u202a\u202b\u202c\u202d\u202e\u2066" \
-          "\u2067\u2068\u2069"
-"""Nothing of this may reach the terminal raw."""
-SNOW_ENTRY = """\
-- ticker: SNOW
-  name: Snowflake Inc.
-  cik: 1640147
-  fiscal_year_end_month: 1
-  revenue_lines: {}
-  contracts: []
-"""
-
-
-def run(project: Path, *args: str) -> int:
-    return cli.main(["--config", str(project / "reportgen.yaml"), *args])
 
 
 def line_of(path: Path, text: str, after: int = 0) -> int:
     """The 1-based line of the first line holding ``text`` after line ``after``."""
     lines = path.read_text().splitlines()
     return next(n for n, line in enumerate(lines, 1) if n > after and text in line)
-
-
-def fails(project: Path, capsys: pytest.CaptureFixture[str], *args: str,
-          code: int = 1) -> str:
-    """The command exits ``code`` with no traceback, no raw control character on the
-    terminal and no outputs; returns stderr."""
-    assert run(project, *args) == code
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    assert not any(ch in captured.out + captured.err for ch in CONTROL), captured.err
-    assert not (project / "outputs").exists()
-    return captured.err
 
 
 # --- case 6: duplicate keys, anywhere -------------------------------------------------------
@@ -130,17 +95,6 @@ def test_a_duplicate_key_in_any_yaml_file_names_both_lines(
     shown = str(path) if file == "reportgen.yaml" else file
     assert (f"{shown}:{second}: {place}: the key '{key}' appears twice in one mapping, at lines "
             f"{first} and {second}") in err, err
-
-
-def test_duplicate_keys_in_a_tag_file_are_refused(project: Path, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    tags = tmp_path / "tags.yaml"
-    tags.write_text("metrics:\n  net_income:\n    us-gaap: []\n  net_income:\n    us-gaap: []\n")
-    with (project / COMPANIES).open("a") as handle:
-        handle.write(SNOW_ENTRY)
-    err = fails(project, capsys, "import-sec", str(sec_fixture()), "--ticker", "SNOW",
-                "--tags", str(tags))
-    assert f"{tags}:4: metrics.net_income: the key 'net_income' appears twice" in err
 
 
 # --- case 6: unknown keys, with "did you mean" ------------------------------------------------
@@ -374,158 +328,7 @@ def test_line_breaks_and_tabs_stay_allowed_in_notes_and_descriptions(project: Pa
     assert validate.check(inputs.read_raw(project / "inputs", project)) == []
 
 
-# --- case 9: hostile companyfacts documents: one located line, never a traceback ---------------
-
-
-def sec_fixture() -> Path:
-    return Path(__file__).parent / "fixtures" / "sec" / "CIK0001640147-snowflake.json"
-
-
-def _fact(**changes: object) -> dict[str, object]:
-    fact: dict[str, object] = {"start": "2025-02-01", "end": "2025-04-30", "val": 1042074000,
-                               "accn": "0001640147-25-000110", "fy": 2026, "fp": "Q1",
-                               "form": "10-Q", "filed": "2025-05-30"}
-    fact.update(changes)
-    return {key: value for key, value in fact.items() if value is not None}
-
-
-def _document(fact: dict[str, object], tag: str = "Revenues",
-              name: str = "SNOWFLAKE INC.") -> str:
-    return json.dumps({"cik": 1640147, "entityName": name, "facts": {"us-gaap": {
-        tag: {"units": {"USD": [fact]}}}}})
-
-
-HOSTILE = [
-    pytest.param('{"cik": 1640147, "entityName": "S", "facts": ' + "[" * 100_000
-                 + "]" * 100_000 + "}", "100,001 arrays and objects, more than the",
-                 id="nested-1e5"),
-    pytest.param('{"cik": 1640147, "entityName": "S",\n"facts": ' + "[" * 5_000
-                 + "]" * 5_000 + "}", ":2: not a companyfacts document: nested too deep",
-                 id="nested-5000"),
-    pytest.param(_document(_fact(val=0)).replace('"val": 0', '"val": ' + "9" * 5000),
-                 "an integer of 5,000 digits", id="integer-5000-digits"),
-    pytest.param(_document(_fact(val=0)).replace('"val": 0', '"val": 1e400'),
-                 "1e400' is out of range", id="1e400-val"),
-    pytest.param(_document(_fact()).replace('"cik": 1640147', '"cik": 1e400'),
-                 "1e400' is out of range", id="1e400-cik"),
-    pytest.param(_document(_fact()).replace('"cik": 1640147', '"cik": NaN'),
-                 "NaN is not a number", id="nan-cik"),
-    pytest.param(_document(_fact(start=None, end="9999-12-31"),
-                           tag="CashAndCashEquivalentsAtCarryingValue"),
-                 "between 1900 and 2199", id="year-9999"),
-    pytest.param(_document(_fact(start=None, end="0001-01-15"),
-                           tag="CashAndCashEquivalentsAtCarryingValue"),
-                 "between 1900 and 2199", id="year-0001"),
-    pytest.param(_document(_fact(start="9999-10-01", end="9999-12-31")),
-                 "between 1900 and 2199", id="quarter-9999"),
-    pytest.param(_document(_fact(accn="0001640147-25-000110\nx: injected")),
-                 "expected an accession number", id="newline-in-accn"),
-    pytest.param(_document(_fact(form="10-Q\n    url: javascript:alert(1)")),
-                 "expected a form type", id="newline-in-form"),
-    pytest.param(_document(_fact(), name="\x1b]0;owned\x07\x1b[2JSNOWFLAKE"),
-                 "entityName: contains a control character, ESC", id="ansi-in-entity-name"),
-    pytest.param(_document(_fact(val=1e300)), "expected a number in val", id="huge-val"),
-]
-
-
-@pytest.mark.parametrize(("text", "expected"), HOSTILE)
-def test_a_hostile_companyfacts_document_is_one_located_line(
-        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
-        expected: str) -> None:
-    with (project / COMPANIES).open("a") as handle:
-        handle.write(SNOW_ENTRY)
-    before = {name: (project / "inputs" / name).read_bytes() for name in inputs.INPUT_FILES}
-    path = tmp_path / "hostile.json"
-    path.write_text(text)
-    err = fails(project, capsys, "import-sec", str(path), "--ticker", "SNOW", "--write")
-    assert err.startswith(f"reportgen: 1 problem in the SEC document:\n  {path}"), err
-    assert expected in err, err
-    assert len(err.splitlines()) == 2, err
-    assert before == {name: (project / "inputs" / name).read_bytes()
-                      for name in inputs.INPUT_FILES}
-
-
-def test_the_line_of_a_refused_number_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "doc.json"
-    path.write_text(json.dumps(json.loads(_document(_fact())), indent=1).replace(
-        '"val": 1042074000', '"val": 1e400'))
-    with pytest.raises(InputError) as caught:
-        read_document(path)
-    [problem] = caught.value.problems
-    assert problem.line == line_of(path, '       "val": 1e400,')
-
-
-def test_a_companyfacts_document_over_the_limit_is_refused_unparsed(
-        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with (project / COMPANIES).open("a") as handle:
-        handle.write(SNOW_ENTRY)
-    path = tmp_path / "big.json"
-    document = sec_fixture().read_bytes()
-    path.write_bytes(document[:1] + b" " * MAX_JSON_BYTES + document[1:])  # valid JSON
-    started = time.perf_counter()
-    err = fails(project, capsys, "import-sec", str(path), "--ticker", "SNOW")
-    assert time.perf_counter() - started < 5
-    assert f"bytes is more than the {MAX_JSON_BYTES:,} reportgen reads" in err
-
-
-def test_a_document_of_nothing_but_containers_is_refused_before_parsing(tmp_path: Path) -> None:
-    path = tmp_path / "lists.json"
-    path.write_text('{"cik": 1, "entityName": "X", "facts": [' + "[]," * MAX_CONTAINERS
-                    + "[]]}")
-    with pytest.raises(InputError, match=f"arrays and objects, more than the "
-                                         f"{MAX_CONTAINERS:,}"):
-        read_document(path)
-
-
-@pytest.mark.budget
-def test_many_year_to_date_windows_are_worked_out_in_linear_time(tmp_path: Path) -> None:
-    """20,000 windows sharing one start date: the quarter derivation paired every two
-    (4e8 pairs) before; now it looks up the few end dates that leave a quarter."""
-    start = date(1950, 1, 1)
-    facts = [_fact(start=start.isoformat(), end=(start + timedelta(days=n)).isoformat(),
-                   val=n) for n in range(100, 20_100)]
-    path = tmp_path / "windows.json"
-    path.write_text(json.dumps({"cik": 1640147, "entityName": "X", "facts": {"us-gaap": {
-        "Revenues": {"units": {"USD": facts}}}}}))
-    tag_map = load_tag_map()
-    started = time.perf_counter()
-    extraction = extract(read_document(path, tag_map.tags()), tag_map)
-    assert time.perf_counter() - started < 30
-    assert extraction.figures
-
-
-@pytest.fixture
-def local_sec() -> Iterator[str]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Length", str(MAX_JSON_BYTES + 1))
-            self.end_headers()
-            with contextlib.suppress(OSError):  # the client stops reading, as it should
-                self.wfile.write(b" " * (MAX_JSON_BYTES + 1))
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/CIK0001640147.json"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_a_download_over_the_limit_is_refused_and_nothing_saved(local_sec: str,
-                                                                tmp_path: Path) -> None:
-    saved = tmp_path / "snow.json"
-    with pytest.raises(ReportgenError, match=f"more than the {MAX_JSON_BYTES:,} reportgen"):
-        fetch(1640147, saved, "Jane Analyst jane@example.com", url=local_sec)
-    assert not saved.exists()
-
-
-# --- case 9: a Latin-1 stakeholders.yaml, and --debug -------------------------------------------
+# --- case 9: a Latin-1 stakeholders.yaml --------------------------------------------------
 
 
 def test_a_latin1_stakeholders_yaml_is_a_located_message(
@@ -541,38 +344,3 @@ def test_a_latin1_stakeholders_yaml_is_a_located_message(
     assert "expected UTF-8 text" in problem.message
     err = fails(project, capsys, "validate")
     assert f"{STAKEHOLDERS}:{line}: expected UTF-8 text" in err
-
-
-def test_debug_shows_the_traceback_and_the_message(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    replace_line(project / SOURCES, "  hut_q1_26:\n", "  hut_q1_26:\n  hut_q1_26:\n")
-    err = fails(project, capsys, "validate")
-    assert "appears twice" in err
-    assert cli.main(["--debug", "--config", str(project / "reportgen.yaml"), "validate"]) == 1
-    err = capsys.readouterr().err
-    assert "Traceback (most recent call last)" in err and "InputError" in err
-    assert "reportgen: 1 problem in the inputs:" in err
-
-
-def test_an_unexpected_error_is_one_line_or_a_traceback_with_debug(
-        project: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("boom\n\x1b[2Jsecond line")
-
-    monkeypatch.setattr(inputs, "read_raw", broken)
-    err = fails(project, capsys, "validate", code=cli.EXIT_INTERNAL)
-    assert err == ("reportgen: internal error: RuntimeError: boom \\x1b[2Jsecond line "
-                   "(reportgen --debug shows the traceback)\n")
-    assert cli.main(["--debug", "--config", str(project / "reportgen.yaml"), "validate"]) == 3
-    err = capsys.readouterr().err
-    assert "Traceback (most recent call last)" in err and ", in broken" in err
-    assert "RuntimeError: boom" in err and "\\x1b[2Jsecond line" in err  # escaped there too
-    assert not any(ch in err for ch in CONTROL)
-    assert err.splitlines()[-1].startswith("reportgen: internal error: RuntimeError: boom")
-
-
-def test_data_printed_to_the_terminal_is_escaped() -> None:
-    assert errors.printable("ok \x1b[2J\x07\u202e") == "ok \\x1b[2J\\x07\\u202e"
-    problem = errors.Problem("f.csv", "bad", line=3, ticker="A\x1bB")
-    assert str(problem) == "f.csv:3: A\\x1bB: bad"

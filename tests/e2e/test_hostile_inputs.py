@@ -56,7 +56,6 @@ HUT_REVENUE_LINES = ("  revenue_lines:\n"
                      "    revenue_digital_infrastructure: {business: other, label: Digital "
                      "Infrastructure}\n")
 HUT_SOURCE_DESCRIPTION = "    description: Hut 8 2026Q1 figures\n"
-HUT_CONTRACT_MW = "    mw: 245\n"
 
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = "<img src=file:///etc/passwd>"
@@ -443,16 +442,9 @@ def test_formulas_in_data_are_neutralised_in_csv_and_xlsx(project: Path) -> None
 # --- 5. numbers ----------------------------------------------------------------------------
 
 # Impossible numbers (NaN, infinities, 1e400, negatives), non-ASCII digits and a period in
-# fullwidth digits in facts.csv are rows of the table in tests/test_validate.py.
-
-def test_a_negative_contract_mw_is_a_located_error(project: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    replace_line(project / "inputs" / "companies.yaml", HUT_CONTRACT_MW, "    mw: -245\n")
-    problem = only_problem(check(project))
-    assert (problem.file, problem.ticker) == (COMPANIES, "HUT")
-    assert "contracts[0].mw: expected a non-negative number, got -245" in problem.message
-    validate_fails_naming(project, capsys, COMPANIES, "contracts[0].mw")
-
+# fullwidth digits in facts.csv are rows of the table in tests/test_validate_rows.py; a
+# negative or infinite contract MW and a contract source that is a list are rows of the table
+# in tests/test_validate_yaml.py.
 
 def test_a_revenue_in_the_wrong_unit_builds_with_a_located_warning(
         project: Path, caplog: pytest.LogCaptureFixture,
@@ -624,19 +616,6 @@ def test_revenue_lines_that_is_not_a_mapping_is_a_located_problem(
     replace_line(project / "inputs" / "companies.yaml", HUT_REVENUE_LINES,
                  f"  revenue_lines: {value}\n")
     validate_fails_naming(project, capsys, COMPANIES, "revenue_lines: expected a mapping")
-
-
-def test_a_contract_source_that_is_a_list_is_a_located_problem(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    replace_line(project / "inputs" / "companies.yaml", "    source: hut_river_bend\n",
-                 "    source: [hut_river_bend]\n")
-    validate_fails_naming(project, capsys, COMPANIES, "contracts[0].source")
-
-
-def test_an_infinite_contract_mw_is_refused_by_validation(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    replace_line(project / "inputs" / "companies.yaml", HUT_CONTRACT_MW, "    mw: .inf\n")
-    validate_fails_naming(project, capsys, COMPANIES, "contracts[0].mw")
 
 
 def test_a_failed_render_at_a_later_time_leaves_earlier_outputs_unchanged(

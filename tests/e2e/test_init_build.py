@@ -1,9 +1,10 @@
-"""``reportgen init --sample`` then ``build``: split from tests/test_init.py because it builds."""
+"""``reportgen init --sample`` then ``build``: apart from tests/test_scaffold.py because it
+builds."""
 
 from __future__ import annotations
 
 from tests.conftest import ROOT
-from tests.test_init import run
+from tests.test_scaffold import run
 
 
 def test_sample_project_builds_and_its_templates_override_file_by_file(

@@ -1,4 +1,4 @@
-"""``send`` and ``status`` name the ledger they use (issue 13): split from tests/test_reference.py
+"""``send`` and ``status`` name the ledger they use (issue 13): apart from tests/test_cli.py
 because it needs the built sample and a local SMTP server."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import replace_line
 from tests.e2e.test_deliver import built, smtp_server  # noqa: F401 (fixtures)
-from tests.test_reference import output
+from tests.test_cli import output
 
 
 def test_send_says_which_ledger_it_recorded_to(

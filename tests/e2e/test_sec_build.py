@@ -1,5 +1,5 @@
-"""import-sec then build: split from tests/test_sec.py because the last step builds the
-briefing (WeasyPrint's process pool)."""
+"""import-sec then build: apart from the unit tests of reportgen/sec/ (tests/test_sec_*.py,
+tests/test_sec_merge.py) because the last step builds the briefing (WeasyPrint's process pool)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reportgen import cli
-from tests.test_sec import (
+from tests.sec_samples import (
     SNOW_10K_FY25,
     SNOW_10Q_Q1_FY26,
     SNOW_10Q_Q3_FY25,

@@ -1,16 +1,17 @@
-"""Issue 13, items 3 and 4 and the small stumbles: a reference a user can reach, helpful errors,
-usage errors that are errors.
+"""The command line (reportgen/cli.py): what each command prints, its exit code, and the next
+step it names. Each test works on real files in a copy of the project, through
+``reportgen.cli.main``.
 
 - ``reportgen metrics`` lists the vocabulary, the guidance forms, the market metrics and each
   miner's declared revenue lines, without importing pandas, WeasyPrint or matplotlib;
-- messages name ``reportgen metrics``, never a source file, and offer "did you mean" for
-  metrics, source ids and tickers; a number with a thousands separator is one message;
+- "did you mean" for a miner on the command line and a ticker a stakeholder follows (typos in
+  facts.csv and companies.yaml are rows of the tables in tests/test_validate_rows.py and
+  tests/test_validate_yaml.py);
 - a ``--period`` no miner has a figure up to, or more than one quarter after the latest figure,
   exits 2 naming the latest period present, before any folder is made;
 - a miner listed twice names both entries' lines; counts are singular or plural as they
-  should be; ``status`` and ``send`` say which ledger they read.
-
-Each test works on real files in a copy of the project, through ``reportgen.cli.main``.
+  should be; ``status`` and ``send`` say which ledger they read;
+- an error is one line with no traceback unless ``--debug`` asks for it.
 """
 
 from __future__ import annotations
@@ -22,14 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import __version__, cli
+from reportgen import __version__, cli, inputs
 from reportgen.mail.ledger import open_ledger
-from tests.conftest import replace_line
+from tests.conftest import CONTROL, fails, replace_line
 
 COMPANIES = "inputs/companies.yaml"
 FACTS = "inputs/facts.csv"
-REVENUE_TOTAL = "WULF,2026Q1,revenue_total,34,USD_M,wulf_q1_26,secondary,\n"
-"""The first data row of the sample facts.csv (line 2)."""
 
 
 def run(project: Path, *args: str) -> int:
@@ -137,50 +136,6 @@ def test_help_metrics_and_validate_import_no_heavy_library(project: Path,
 # --- messages name the command and say "did you mean" ----------------------------------------
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    pytest.param(REVENUE_TOTAL, REVENUE_TOTAL.replace("revenue_total", "revenue_totl"),
-                 f"{FACTS}:2: WULF 2026Q1 revenue_totl: unknown metric 'revenue_totl'; did you "
-                 "mean 'revenue_total'? expected a metric of the vocabulary", id="vocabulary"),
-    pytest.param("CORZ,2025Q3,revenue_colocation,15.0,", "CORZ,2025Q3,revenue_colocaton,15.0,",
-                 "CORZ 2025Q3 revenue_colocaton: unknown metric 'revenue_colocaton'; did you "
-                 "mean 'revenue_colocation'?", id="revenue-line"),
-    pytest.param("WULF,2026Q1,guide_adjusted_ebitda_low,", "WULF,2026Q1,guide_adjusted_ebitda_lo,",
-                 "unknown metric 'guide_adjusted_ebitda_lo'; did you mean "
-                 "'guide_adjusted_ebitda_low'?", id="guidance"),
-    pytest.param(REVENUE_TOTAL, REVENUE_TOTAL.replace("wulf_q1_26", "wulf_q1_62"),
-                 f"{FACTS}:2: WULF 2026Q1 revenue_total: unknown source id 'wulf_q1_62'; did "
-                 "you mean 'wulf_q1_26'? or add it to inputs/sources.yaml", id="source"),
-    pytest.param(REVENUE_TOTAL, REVENUE_TOTAL.replace("WULF", "WLUF"),
-                 f"{FACTS}:2: WLUF 2026Q1 revenue_total: unknown ticker 'WLUF'; did you mean "
-                 "'WULF'? expected one of CIFR, CORZ, HUT, IREN, WULF", id="ticker"),
-])
-def test_a_typo_in_facts_gets_did_you_mean(project: Path, capsys: pytest.CaptureFixture[str],
-                                           old: str, new: str, expected: str) -> None:
-    replace_line(project / FACTS, old, new)
-    _, err = output(project, capsys, "validate", code=1)
-    assert expected in err, err
-    assert "vocabulary.py" not in err
-
-
-def test_an_unknown_metric_points_at_reportgen_metrics(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    replace_line(project / FACTS, REVENUE_TOTAL, REVENUE_TOTAL.replace("revenue_total",
-                                                                       "eps_basic"))
-    _, err = output(project, capsys, "validate", code=1)
-    assert "unknown metric 'eps_basic'; expected a metric" in err
-    assert "'reportgen metrics --miner WULF' lists them" in err
-    assert "vocabulary.py" not in err and ".py" not in err
-
-
-def test_a_contract_source_typo_gets_did_you_mean(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    replace_line(project / COMPANIES, "    source: hut_river_bend\n",
-                 "    source: hut_riverbend\n")
-    _, err = output(project, capsys, "validate", code=1)
-    assert ("contracts[0].source: unknown source id 'hut_riverbend'; did you mean "
-            "'hut_river_bend'? or add it to inputs/sources.yaml") in err
-
-
 def test_an_unknown_miner_on_the_command_line_gets_did_you_mean(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, err = output(project, capsys, "build", "--miner", "WLUF", "--miner", "HUT", code=2)
@@ -195,34 +150,6 @@ def test_an_unknown_ticker_a_stakeholder_follows_gets_did_you_mean(
                  "follows: [WULF, CIRF, IREN]")
     _, err = output(project, capsys, "validate", code=1)
     assert "recipients[1].follows: unknown ticker CIRF (did you mean 'CIFR'?)" in err
-
-
-@pytest.mark.parametrize("value", ["1,234.5", "12,345,678", "1,234"])
-def test_a_thousands_separator_is_one_message_saying_how_to_write_it(
-        project: Path, capsys: pytest.CaptureFixture[str], value: str) -> None:
-    replace_line(project / FACTS, REVENUE_TOTAL, REVENUE_TOTAL.replace(",34,", f",{value},"))
-    _, err = output(project, capsys, "validate", code=1)
-    plain = value.replace(",", "")
-    assert problems(err) == [f"{FACTS}:2: WULF 2026Q1 revenue_total: the value {value} has a "
-                             "thousands separator, which splits the row into more fields than "
-                             f"the header's 8; write {plain}"], err
-
-
-def test_a_quoted_thousands_separator_says_how_to_write_it(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    replace_line(project / FACTS, REVENUE_TOTAL, REVENUE_TOTAL.replace(",34,", ',"1,234.5",'))
-    _, err = output(project, capsys, "validate", code=1)
-    assert problems(err) == [f"{FACTS}:2: WULF 2026Q1 revenue_total: expected a number without "
-                             "thousands separators, got '1,234.5'; write 1234.5"], err
-
-
-def test_a_note_with_a_comma_is_still_the_extra_fields_message(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    replace_line(project / FACTS, REVENUE_TOTAL, REVENUE_TOTAL.replace(
-        "secondary,", "secondary,34 total, 21 HPC"))
-    _, err = output(project, capsys, "validate", code=1)
-    assert problems(err) == [f"{FACTS}:2: WULF 2026Q1 revenue_total: more fields than the "
-                             "header's 8; quote a note that contains commas"], err
 
 
 # --- periods that make no sense are usage errors ---------------------------------------------
@@ -321,3 +248,35 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out == f"reportgen {__version__}\n"
+
+
+# --- one line, or the traceback with --debug -----------------------------------------------
+
+SOURCES = "inputs/sources.yaml"
+def test_debug_shows_the_traceback_and_the_message(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    replace_line(project / SOURCES, "  hut_q1_26:\n", "  hut_q1_26:\n  hut_q1_26:\n")
+    err = fails(project, capsys, "validate")
+    assert "appears twice" in err
+    assert cli.main(["--debug", "--config", str(project / "reportgen.yaml"), "validate"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "InputError" in err
+    assert "reportgen: 1 problem in the inputs:" in err
+
+
+def test_an_unexpected_error_is_one_line_or_a_traceback_with_debug(
+        project: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom\n\x1b[2Jsecond line")
+
+    monkeypatch.setattr(inputs, "read_raw", broken)
+    err = fails(project, capsys, "validate", code=cli.EXIT_INTERNAL)
+    assert err == ("reportgen: internal error: RuntimeError: boom \\x1b[2Jsecond line "
+                   "(reportgen --debug shows the traceback)\n")
+    assert cli.main(["--debug", "--config", str(project / "reportgen.yaml"), "validate"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and ", in broken" in err
+    assert "RuntimeError: boom" in err and "\\x1b[2Jsecond line" in err  # escaped there too
+    assert not any(ch in err for ch in CONTROL)
+    assert err.splitlines()[-1].startswith("reportgen: internal error: RuntimeError: boom")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import cli, config, keys, render, scaffold
+from reportgen import cli, config, inputs, keys, render, scaffold
 from reportgen.formatting import PLAIN
 from reportgen.inputs import FACT_COLUMNS, MARKET_COLUMNS
 
@@ -137,3 +137,22 @@ def test_environment_key_covers_the_builtin_templates(tmp_path):
     before = keys.environment_key(settings)
     (builtin / "partials" / "legend.html").write_text("changed")
     assert keys.environment_key(settings) != before
+
+
+# --- init and prices.csv -------------------------------------------------------------------
+
+PRICES_HEADER = "ticker,date,close,shares_outstanding,market_cap,source,status,note\n"
+
+
+def test_init_names_the_prices_header_it_reads():
+    assert scaffold.PRICE_HEADER == ",".join(inputs.PRICE_CSV_COLUMNS) + "\n" == (
+        PRICES_HEADER)
+    assert "prices.csv         optional, dated share prices: " + PRICES_HEADER.strip() in (
+        scaffold.README)
+
+
+def test_init_sample_ships_prices(tmp_path):
+    made = scaffold.init(tmp_path / "new", sample=True)
+    assert "inputs/prices.csv" in made.files
+    assert (tmp_path / "new" / "inputs" / "prices.csv").read_bytes() == (
+        config.packaged("sample") / "prices.csv").read_bytes()

@@ -1,6 +1,11 @@
-"""Merging imported SEC figures into facts.csv and sources.yaml (:func:`sec.merge.plan`), on
-texts written here: rows added, replaced in place or left alone; conflicts beyond 0.5%;
-sources appended under ``sources:`` with the file's own indentation, comments untouched."""
+"""Merging imported SEC figures into facts.csv and sources.yaml (reportgen/sec/merge.py).
+
+:func:`sec.merge.plan` on texts written here: rows added, replaced in place or left alone;
+conflicts beyond 0.5%; sources appended under ``sources:`` with the file's own indentation,
+comments untouched. Then :func:`sec.merge.import_sec` as ``reportgen import-sec`` runs it on
+the real documents in tests/fixtures/sec/: a dry run writes nothing,
+merged inputs that would not validate are not written, another company's document is refused.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,16 @@ from reportgen.errors import InputError
 from reportgen.sec import merge as sec_merge
 from reportgen.sec.document import Document, Filing
 from reportgen.sec.periods import Extraction, Figure
+from tests.sec_samples import (
+    LPA_20F_2023,
+    LPA_20F_2024,
+    LPA_JSON,
+    SNOW_10K_FY25,
+    SNOW_10Q_Q1_FY26,
+    SNOW_JSON,
+    run,
+    snapshot,
+)
 
 FILING = Filing("2025-05-30", "0001640147-25-000110", "10-Q", 1640147)
 SOURCE = "sec_1640147_000164014725000110"
@@ -112,3 +127,82 @@ def test_differ_is_the_disagreement_rule(a, b, differ):
 ])
 def test_scalar_quotes_only_what_would_not_read_back(value, written):
     assert sec_merge._scalar(value) == written
+
+
+# --- reportgen import-sec on the real documents ---------------------------------------------
+
+
+def test_ifrs_import_says_no_quarterly_figures_exist(miners: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(miners, capsys, str(LPA_JSON), "--ticker", "LPA")
+    assert code == 0
+    assert "no quarterly figures" in out
+    assert "LPA,FY2024,revenue_total,43.862372,USD_M," + LPA_20F_2024 + ",reported," in out
+    assert "no segment split" in out
+
+
+def test_a_changed_row_from_the_same_filing_is_replaced_in_place(
+        miners: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inputs = miners / "inputs"
+    with (inputs / "sources.yaml").open("a") as handle:
+        handle.write(f"  {SNOW_10Q_Q1_FY26}:\n    url: https://example.com/typed-by-hand\n"
+                     "    publisher: sec.gov\n    kind: SEC filing\n")
+    with (inputs / "facts.csv").open("a") as handle:
+        handle.write(f"SNOW,2025Q1,revenue_total,1040,USD_M,{SNOW_10Q_Q1_FY26},reported,typo\n")
+    line = len((inputs / "facts.csv").read_text().splitlines())
+
+    code, out, _ = run(miners, capsys, str(SNOW_JSON), "--ticker", "SNOW", "--write")
+    assert code == 0
+    assert "1 replaced" in out
+    lines = (inputs / "facts.csv").read_text().splitlines()
+    assert lines[line - 1].startswith(f"SNOW,2025Q1,revenue_total,1042.074,USD_M,"
+                                      f"{SNOW_10Q_Q1_FY26},reported,")
+    assert sum(1 for text in lines if text.startswith("SNOW,2025Q1,revenue_total,")) == 1
+    # The hand-typed source entry is kept as it was (only new ids are added).
+    assert (inputs / "sources.yaml").read_text().count(f"  {SNOW_10Q_Q1_FY26}:") == 1
+
+
+def test_dry_run_prints_rows_and_writes_nothing(miners: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(miners)
+    code, out, _ = run(miners, capsys, str(SNOW_JSON), "--ticker", "SNOW")
+    assert code == 0
+    assert "ticker,period,metric,value,unit,source,status,note" in out
+    assert f"new source {SNOW_10K_FY25}: Form 10-K filed 2025-03-21" in out
+    assert "nothing written: add --write" in out
+    assert snapshot(miners) == before
+
+
+def test_as_first_reported_flag(miners: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(miners, capsys, str(LPA_JSON), "--ticker", "LPA", "--as-first-reported")
+    assert code == 0
+    assert f"LPA,FY2022,depreciation_amortization,0.124287,USD_M,{LPA_20F_2023}," in out
+
+
+def test_merged_inputs_that_would_not_validate_are_not_written(
+        miners: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A revenue line far above the filing's total: valid alone, invalid once the total is in.
+    with (miners / "inputs" / "facts.csv").open("a") as handle:
+        handle.write("SNOW,2025Q1,revenue_mining,5000,USD_M,wulf_q1_26,estimate,\n")
+    before = snapshot(miners)
+    code, _, err = run(miners, capsys, str(SNOW_JSON), "--ticker", "SNOW", "--write")
+    assert code == 1
+    assert "the SEC figures were not written" in err
+    assert "revenue lines add up to 5000" in err
+    assert snapshot(miners) == before
+
+
+def test_unknown_ticker_is_a_usage_error(miners: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(miners, capsys, str(SNOW_JSON), "--ticker", "MSTR")
+    assert code == 2
+    assert "--ticker MSTR: not a miner in inputs/companies.yaml" in err
+
+
+def test_document_of_another_company_is_refused(miners: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(miners)
+    code, _, err = run(miners, capsys, str(LPA_JSON), "--ticker", "SNOW", "--write")
+    assert code == 1
+    assert "this document is CIK 1997711 (Logistic Properties of the Americas)" in err
+    assert "SNOW CIK 1640147" in err
+    assert snapshot(miners) == before
