@@ -3,7 +3,7 @@
     cli.py, __main__.py         the entry point: may import anything
     reportgen/filing/           may import the core and reportgen/sec/
     reportgen/sec/, reportgen/mail/   may import the core only
-    the core (every other module in reportgen/)   imports none of the three
+    the core (every other module in reportgen/, and reportgen/validate/)   imports none of the three
 
 Every module's imports are read with ``ast`` (function-level ones too, since the CLI and
 several modules import lazily), so a violation is found without importing anything.
@@ -27,6 +27,8 @@ ALLOWED = {
     "mail": {CORE, "mail"},
 }
 """Layer → the layers its modules may import."""
+CORE_PACKAGES = {"validate"}
+"""Folders that are part of the core: split for size, bound by the core's rule."""
 
 
 def module_name(path: Path) -> str:
@@ -83,8 +85,9 @@ def modules() -> list[Path]:
 def test_every_subpackage_has_a_rule() -> None:
     """A new folder under reportgen/ must be given a place in ALLOWED, not fall into the core."""
     folders = {path.parent.name for path in modules() if path.parent != PACKAGE}
-    assert folders <= set(ALLOWED) - {CORE}, f"no layer rule for {folders - set(ALLOWED)}"
-    assert folders == {"sec", "filing", "mail"}
+    ruled = set(ALLOWED) - {CORE} | CORE_PACKAGES
+    assert folders <= ruled, f"no layer rule for {folders - ruled}"
+    assert folders == {"sec", "filing", "mail", "validate"}
 
 
 def test_dependencies_point_towards_the_core() -> None:

@@ -6,7 +6,7 @@ step it names. Each test works on real files in a copy of the project, through
   miner's declared revenue lines, without importing pandas, WeasyPrint or matplotlib;
 - "did you mean" for a miner on the command line and a ticker a stakeholder follows (typos in
   facts.csv and companies.yaml are rows of the tables in tests/test_validate_rows.py and
-  tests/test_validate_yaml.py);
+  tests/test_validate_yaml_files.py);
 - a ``--period`` no miner has a figure up to, or more than one quarter after the latest figure,
   exits 2 naming the latest period present, before any folder is made;
 - a miner listed twice names both entries' lines; counts are singular or plural as they

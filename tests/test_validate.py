@@ -2,7 +2,7 @@
 and line order, nothing loaded on error; and a build's request checked against the inputs.
 
 The rules have their own files: tests/test_validate_rows.py (one CSV row),
-tests/test_validate_yaml.py (sources.yaml, companies.yaml), tests/test_validate_cross.py
+tests/test_validate_yaml_files.py (sources.yaml, companies.yaml), tests/test_validate_cross.py
 (across rows), tests/test_validate_common.py (the limits they share). The sample edits they
 make are in tests/sample_edits.py.
 """

@@ -1,11 +1,11 @@
-"""What every validation rule shares (reportgen/validate_common.py): the problem limit, row
+"""What every validation rule shares (reportgen/validate/common.py): the problem limit, row
 locations and the bounded "did you mean" lookups, on small hand-made tables."""
 
 from __future__ import annotations
 
 from reportgen.errors import Problem
 from reportgen.inputs import CsvRow, CsvTable
-from reportgen.validate_common import (
+from reportgen.validate.common import (
     MAX_HINTS,
     MAX_PROBLEMS,
     Hints,

@@ -1,4 +1,4 @@
-"""Rules across facts.csv rows (reportgen/validate_cross.py): one source giving a figure
+"""Rules across facts.csv rows (reportgen/validate/cross.py): one source giving a figure
 twice, guidance ranges with both ends, revenue lines adding up to more than their total, and
 unit-slip warnings."""
 

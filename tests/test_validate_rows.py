@@ -1,4 +1,4 @@
-"""Rules over one CSV row (reportgen/validate_rows.py): a bad row of facts.csv, market.csv or
+"""Rules over one CSV row (reportgen/validate/rows.py): a bad row of facts.csv, market.csv or
 prices.csv gives one problem naming the file, line, ticker, period (or date) and metric (or
 field), and the header must be exact.
 

@@ -444,7 +444,7 @@ def test_formulas_in_data_are_neutralised_in_csv_and_xlsx(project: Path) -> None
 # Impossible numbers (NaN, infinities, 1e400, negatives), non-ASCII digits and a period in
 # fullwidth digits in facts.csv are rows of the table in tests/test_validate_rows.py; a
 # negative or infinite contract MW and a contract source that is a list are rows of the table
-# in tests/test_validate_yaml.py.
+# in tests/test_validate_yaml_files.py.
 
 def test_a_revenue_in_the_wrong_unit_builds_with_a_located_warning(
         project: Path, caplog: pytest.LogCaptureFixture,

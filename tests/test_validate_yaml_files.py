@@ -1,4 +1,4 @@
-"""Rules over sources.yaml and companies.yaml (reportgen/validate_yaml.py): each broken entry
+"""Rules over sources.yaml and companies.yaml (reportgen/validate/yaml_files.py): each broken entry
 is one problem located by file, line, ticker and its path in the document."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from reportgen.errors import Problem
 from reportgen.inputs import CsvRow, CsvTable, parse_number
 from reportgen.metrics import DISAGREEMENT_TOLERANCE
 from reportgen.model import DEFAULT_REVENUE_LINES
-from reportgen.validate_common import MAX_PROBLEMS, capped, row_problem
+from reportgen.validate.common import MAX_PROBLEMS, capped, row_problem
 from reportgen.vocabulary import guidance_target
 
 SEGMENT_TOLERANCE = 0.01

@@ -1,7 +1,7 @@
 """Rules over one CSV row at a time: facts.csv, market.csv and prices.csv.
 
 A row's header, ticker, period, metric, value, unit, sources and status are checked here; a
-figure that contradicts another row is :mod:`reportgen.validate_cross`'s (the per-row pass
+figure that contradicts another row is :mod:`reportgen.validate.cross`'s (the per-row pass
 calls its same-source check so that both count towards one file's problem limit).
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from reportgen import periods
 from reportgen.errors import Problem, unsafe_character
 from reportgen.inputs import PRICE_VALUES, THOUSANDS, CsvRow, CsvTable, parse_date, parse_number
-from reportgen.validate_common import (
+from reportgen.validate.common import (
     MAX_MAGNITUDE,
     YEARS,
     Hints,
@@ -21,7 +21,7 @@ from reportgen.validate_common import (
     row_problem,
     rows,
 )
-from reportgen.validate_cross import Given, same_source
+from reportgen.validate.cross import Given, same_source
 from reportgen.vocabulary import (
     COMMAND,
     CONSENSUS_FORMS,
@@ -247,7 +247,7 @@ def check_prices(table: CsvTable, tickers: set[str], source_ids: set[str]) -> li
 
 def _price_values(row: CsvRow, problem: PriceReport) -> None:
     """Close, shares outstanding and market cap: each a plain number from 0 to
-    :data:`~reportgen.validate_common.MAX_MAGNITUDE` when given, at least one given."""
+    :data:`~reportgen.validate.common.MAX_MAGNITUDE` when given, at least one given."""
     given = 0
     for name in PRICE_VALUES:
         text = row.fields.get(name, "")

@@ -2,8 +2,8 @@
 name. (A place in a YAML document is located by :mod:`reportgen.safeyaml`'s ``place`` and
 ``line_of``, which the YAML loader uses too.)
 
-The rules themselves live in :mod:`reportgen.validate_yaml` (sources.yaml, companies.yaml),
-:mod:`reportgen.validate_rows` (one CSV row at a time) and :mod:`reportgen.validate_cross`
+The rules themselves live in :mod:`reportgen.validate.yaml_files` (sources.yaml, companies.yaml),
+:mod:`reportgen.validate.rows` (one CSV row at a time) and :mod:`reportgen.validate.cross`
 (rules across rows); :mod:`reportgen.validate` runs them all. Kept in one place so that every
 rule stops after the same number of problems and words its locations the same way.
 """

@@ -16,7 +16,7 @@ from reportgen.errors import Problem
 from reportgen.inputs import YamlPath, is_contract_date, parse_date
 from reportgen.model import DEFAULT_REVENUE_LINES
 from reportgen.safeyaml import line_of, place
-from reportgen.validate_common import MAX_MAGNITUDE, MAX_PROBLEMS, Hints, stopped
+from reportgen.validate.common import MAX_MAGNITUDE, MAX_PROBLEMS, Hints, stopped
 from reportgen.vocabulary import BUSINESSES, METRICS, STATUSES
 
 MAX_LABEL = 60

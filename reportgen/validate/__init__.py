@@ -1,9 +1,9 @@
 """Every rule over the raw inputs, run at once: each returns problems and none raises, so a
 user sees all of them together, in file and line order.
 
-The rules live by what they look at: :mod:`reportgen.validate_yaml` (sources.yaml and
-companies.yaml), :mod:`reportgen.validate_rows` (one CSV row at a time),
-:mod:`reportgen.validate_cross` (across facts.csv rows); :mod:`reportgen.validate_common` is
+The rules live by what they look at: :mod:`reportgen.validate.yaml_files` (sources.yaml and
+companies.yaml), :mod:`reportgen.validate.rows` (one CSV row at a time),
+:mod:`reportgen.validate.cross` (across facts.csv rows); :mod:`reportgen.validate.common` is
 what they share. This module gathers them (:func:`check`, :func:`warnings`) and checks a
 build's request against the loaded inputs (:func:`check_request`).
 """
@@ -17,16 +17,16 @@ from reportgen import metrics, periods
 from reportgen.errors import Problem, UsageError
 from reportgen.inputs import FACT_COLUMNS, MARKET_COLUMNS, PRICE_CSV_COLUMNS, RawInputs
 from reportgen.model import Dataset
-from reportgen.validate_common import MAX_PROBLEMS
-from reportgen.validate_cross import check_guidance, check_segments, unit_slips
-from reportgen.validate_rows import (
+from reportgen.validate.common import MAX_PROBLEMS
+from reportgen.validate.cross import check_guidance, check_segments, unit_slips
+from reportgen.validate.rows import (
     check_csv_text,
     check_facts,
     check_header,
     check_market,
     check_prices,
 )
-from reportgen.validate_yaml import check_companies, check_sources, check_yaml_text
+from reportgen.validate.yaml_files import check_companies, check_sources, check_yaml_text
 from reportgen.vocabulary import named_with_hints
 
 __all__ = ["MAX_PROBLEMS", "check", "check_request", "warnings"]
