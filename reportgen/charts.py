@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from reportgen import columns as col
 from reportgen import periods
 from reportgen.formatting import Formatter
 from reportgen.model import Metrics
@@ -127,16 +128,16 @@ def revenue_bridge(metrics: Metrics, fmt: Formatter) -> Chart | None:
 
 
 def revenue_mix(metrics: Metrics, fmt: Formatter) -> Chart | None:
-    table = _recent(metrics.quarters, ["mix_total", "mix_mining", "mix_ai_hpc"])
+    table = _recent(metrics.quarters, [col.REVENUE, col.MINING_REVENUE, col.AI_HPC_REVENUE])
     if table.empty:
         return None
     labels = [periods.label(p) for p in table.index]
     x = np.arange(len(labels))
-    mining = table["mix_mining"].fillna(0).to_numpy()
-    ai_hpc = table["mix_ai_hpc"].fillna(0).to_numpy()
-    other = (table["mix_other"].fillna(0) + table["mix_unallocated"].clip(lower=0).fillna(0))
-    no_split = table["mix_mining"].isna() & table["mix_ai_hpc"].isna()
-    other = other.where(~no_split, table["mix_total"]).fillna(0).to_numpy()
+    mining = table[col.MINING_REVENUE].fillna(0).to_numpy()
+    ai_hpc = table[col.AI_HPC_REVENUE].fillna(0).to_numpy()
+    other = (table[col.OTHER_REVENUE].fillna(0) + table[col.UNALLOCATED].clip(lower=0).fillna(0))
+    no_split = table[col.MINING_REVENUE].isna() & table[col.AI_HPC_REVENUE].isna()
+    other = other.where(~no_split, table[col.REVENUE]).fillna(0).to_numpy()
 
     figure = _figure()
     axes = figure.add_axes((0.08, 0.16, 0.72, 0.74))
@@ -147,7 +148,7 @@ def revenue_mix(metrics: Metrics, fmt: Formatter) -> Chart | None:
     axes.set_xticks(x, labels)
     axes.set_ylabel("USD millions")
     tops = mining + ai_hpc + other
-    for position, top, total in zip(x, tops, table["mix_total"], strict=True):
+    for position, top, total in zip(x, tops, table[col.REVENUE], strict=True):
         if not math.isnan(total):
             axes.annotate(fmt.money(total), (position, top), textcoords="offset points",
                           xytext=(0, 2), ha="center", fontsize=7)
@@ -163,11 +164,12 @@ def revenue_mix(metrics: Metrics, fmt: Formatter) -> Chart | None:
     figure.legend(loc="center right", frameon=False, fontsize=7)
 
     parts = []
-    for label, row in zip(labels, table.itertuples(), strict=True):
-        split = (f"mining {fmt.money(row.mix_mining)}, AI/HPC {fmt.money(row.mix_ai_hpc)}"
-                 if not (math.isnan(row.mix_mining) and math.isnan(row.mix_ai_hpc))
+    for label, (_, row) in zip(labels, table.iterrows(), strict=True):
+        mining_of, ai_hpc_of = row[col.MINING_REVENUE], row[col.AI_HPC_REVENUE]
+        split = (f"mining {fmt.money(mining_of)}, AI/HPC {fmt.money(ai_hpc_of)}"
+                 if not (math.isnan(mining_of) and math.isnan(ai_hpc_of))
                  else "no split disclosed")
-        parts.append(f"{label}: total {fmt.money(row.mix_total)} ({split})")
+        parts.append(f"{label}: total {fmt.money(row[col.REVENUE])} ({split})")
     cross = (f" AI/HPC revenue first exceeded mining in {metrics.crossover}."
              if metrics.crossover else "")
     return Chart("revenue-mix", "Revenue by business",
@@ -177,8 +179,8 @@ def revenue_mix(metrics: Metrics, fmt: Formatter) -> Chart | None:
 
 
 def ai_hpc_share(metrics: Metrics, fmt: Formatter) -> Chart | None:
-    table = _recent(metrics.quarters, ["mix_ai_hpc_share"])
-    shares = table["mix_ai_hpc_share"]
+    table = _recent(metrics.quarters, [col.AI_HPC_SHARE])
+    shares = table[col.AI_HPC_SHARE]
     if shares.notna().sum() < MIN_TREND_POINTS:
         return None
     labels = [periods.label(p) for p in table.index]
@@ -257,7 +259,7 @@ def mining_economics(metrics: Metrics, fmt: Formatter) -> Chart | None:
     left.set_xticks(x, labels, rotation=45, ha="right")
     left.set_title("BTC mined", fontsize=8, loc="left")
     right = figure.add_axes((0.58, 0.16, 0.4, 0.72))
-    right.plot(x, table["revenue_per_btc"] / 1000, marker="o", color=MINING,
+    right.plot(x, table[col.REVENUE_PER_BTC] / 1000, marker="o", color=MINING,
                label="Mining revenue per BTC")
     right.plot(x, table["power_cost_per_btc"] / 1000, marker="s", linestyle="--", color=TEXT,
                label="Power cost per BTC")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from reportgen import columns as col
 from reportgen import periods
 from reportgen.formatting import Formatter, missing
 from reportgen.metrics import BRIDGE_ITEMS, quarters_old
@@ -79,7 +80,7 @@ class Evidence:
         return Figure(label, value, show(value), self.period, status, sources)
 
     def business(self, business: str, label: str) -> Figure | None:
-        return self.computed(f"mix_{business}", label, self.fmt.money,
+        return self.computed(col.revenue_of(business), label, self.fmt.money,
                              self.lookup.business_metrics(self.period, business))
 
     def as_of(self, label: str, dated: Dated, show: Callable[[float], str]) -> Figure | None:
@@ -112,11 +113,11 @@ def miner_claims(metrics: Metrics, fmt: Formatter, lookup: FigureLookup | None =
 def revenue_claim(facts: Evidence) -> Claim | None:
     total = facts.input("revenue_total", "Revenue")
     if total is None:
-        total = facts.computed("mix_total", "Revenue", facts.fmt.money, [])
+        total = facts.computed(col.REVENUE, "Revenue", facts.fmt.money, [])
     if total is None:
         return None
     changes: list[Part] = []
-    for column, label, back in (("revenue_qoq", "QoQ", 1), ("revenue_yoy", "YoY", 4)):
+    for column, label, back in ((col.REVENUE_QOQ, "QoQ", 1), (col.REVENUE_YOY, "YoY", 4)):
         change = facts.computed(column, f"Revenue {label}", facts.fmt.delta, ["revenue_total"])
         if change is not None:
             base = periods.shift(facts.period, -back)
@@ -138,11 +139,11 @@ def ai_hpc_claim(facts: Evidence) -> Claim | None:
         return None
     parts: list[Part] = ["AI/HPC revenue was ", ai_hpc]
     lines = facts.lookup.business_metrics(facts.period, "ai_hpc")
-    share = facts.computed("mix_ai_hpc_share", "AI/HPC share", facts.fmt.pct,
+    share = facts.computed(col.AI_HPC_SHARE, "AI/HPC share", facts.fmt.pct,
                            [*lines, "revenue_total"])
     if share is not None:
         parts += [", ", share, " of the total"]
-    growth = facts.computed("ai_hpc_qoq", "AI/HPC revenue QoQ", facts.fmt.delta, lines)
+    growth = facts.computed(col.AI_HPC_QOQ, "AI/HPC revenue QoQ", facts.fmt.delta, lines)
     if growth is not None:
         parts += [", ", growth, " QoQ"]
     return _claim("ai_hpc_revenue", "needs the quarter's AI/HPC revenue lines", *parts, ".")
@@ -160,7 +161,7 @@ def crossover_claim(facts: Evidence) -> Claim | None:
         return _claim("crossover_this_quarter", rule,
                       "AI/HPC revenue overtook mining revenue this quarter (", ai_hpc,
                       " against ", mining, "), the first quarter in the data in which it did.")
-    unsplit = facts.computed("mix_unallocated", "Revenue not split", facts.fmt.money,
+    unsplit = facts.computed(col.UNALLOCATED, "Revenue not split", facts.fmt.money,
                              ["revenue_total"])
     if crossover is not None:
         # The same test as the crossover itself: revenue not split by business counts as mining.
@@ -207,9 +208,9 @@ def net_result_claim(facts: Evidence) -> Claim | None:
     if net is None:
         return None
     inputs = [m for m, _, _, non_cash in BRIDGE_ITEMS if non_cash]
-    effect = facts.computed("non_cash_effect", "Disclosed non-cash items", facts.fmt.money,
+    effect = facts.computed(col.NON_CASH_EFFECT, "Disclosed non-cash items", facts.fmt.money,
                             inputs)
-    before = facts.computed("before_non_cash", "Result before non-cash items", facts.fmt.money,
+    before = facts.computed(col.BEFORE_NON_CASH, "Result before non-cash items", facts.fmt.money,
                             ["net_income", *inputs])
     if net.value >= 0:
         if effect is not None and before is not None and effect.value < 0:
@@ -232,9 +233,9 @@ def net_result_claim(facts: Evidence) -> Claim | None:
                       "Disclosed non-cash items (", *items, ") of ", _abs(effect, facts.fmt),
                       " exceed the ", loss, " net loss: before them, the result was a profit "
                       "of ", before, ".")
-    share = facts.computed("non_cash_share", "Non-cash share of the loss",
+    share = facts.computed(col.NON_CASH_SHARE, "Non-cash share of the loss",
                            lambda v: facts.fmt.pct(v, 0), ["net_income", *inputs])
-    residual = facts.value("bridge_other")
+    residual = facts.value(col.BRIDGE_OTHER)
     unexplained = abs(residual) / abs(net.value) if not missing(residual) else math.nan
     opening: list[Part] = ["Of the ", loss, " net loss, disclosed non-cash items (", *items,
                            ") account for ", _abs(effect, facts.fmt)]
@@ -265,7 +266,7 @@ def net_result_claim(facts: Evidence) -> Claim | None:
 def _residual(facts: Evidence) -> Figure | None:
     """The part of the way from adjusted EBITDA to net income no disclosed item explains, as a
     size, citing every figure it is computed from."""
-    residual = facts.value("bridge_other")
+    residual = facts.value(col.BRIDGE_OTHER)
     if missing(residual):
         return None
     inputs = ["adjusted_ebitda", "net_income", *(m for m, _, _, _ in BRIDGE_ITEMS)]
@@ -344,7 +345,8 @@ def pipeline_claim(facts: Evidence) -> Claim | None:
     if pipe.from_listed_contracts:
         parts += [" (summing its listed contracts)"]
     annual = pipe.contracted_annual_revenue
-    run_rate = facts.computed("mix_ai_hpc", "AI/HPC revenue", lambda v: facts.fmt.money(v * 4),
+    run_rate = facts.computed(col.AI_HPC_REVENUE, "AI/HPC revenue",
+                              lambda v: facts.fmt.money(v * 4),
                               facts.lookup.business_metrics(facts.period, "ai_hpc"))
     if not missing(annual):
         contracts = facts.metrics.company.contracts

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from reportgen import columns as col
 from reportgen import periods
 from reportgen.model import Company, Contract, Dataset, Dated, Liquidity, Metrics, Pipeline
 from reportgen.vocabulary import BUSINESSES, METRICS, STATUSES, guidance_target, weakest
@@ -161,8 +162,8 @@ def non_cash(wide: pd.DataFrame) -> pd.DataFrame:
     effect = effect.where(disclosed.notna().any(axis=1))
     net = _column(wide, "net_income")
     share = (effect / net).where((net < 0) & (effect < 0) & (effect >= net))
-    return pd.DataFrame({"non_cash_effect": effect, "non_cash_share": share,
-                         "before_non_cash": net - effect})
+    return pd.DataFrame({col.NON_CASH_EFFECT: effect, col.NON_CASH_SHARE: share,
+                         col.BEFORE_NON_CASH: net - effect})
 
 
 def mining_economics(wide: pd.DataFrame, market: pd.DataFrame, mining_revenue: pd.Series
@@ -179,12 +180,12 @@ def mining_economics(wide: pd.DataFrame, market: pd.DataFrame, mining_revenue: p
     market_wide = _market_wide(market, wide.index)
     return pd.DataFrame({
         "btc_mined": _column(wide, "btc_mined"),
-        "revenue_per_btc": mining_revenue * 1e6 / _column(wide, "btc_mined"),
+        col.REVENUE_PER_BTC: mining_revenue * 1e6 / _column(wide, "btc_mined"),
         "power_cost_per_btc": _column(wide, "power_cost_per_btc"),
         "hashrate": _column(wide, "hashrate"),
         "fleet_efficiency": _column(wide, "fleet_efficiency"),
-        "realized_hashprice": mining_revenue * 1e6 / (hashrate * 1000 * days),
-        "market_hashprice": market_wide.get("hashprice", np.nan),
+        col.REALIZED_HASHPRICE: mining_revenue * 1e6 / (hashrate * 1000 * days),
+        col.MARKET_HASHPRICE: market_wide.get("hashprice", np.nan),
     }, index=wide.index)
 
 
@@ -368,10 +369,10 @@ def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
     mix = revenue_mix(wide, company)
     table = pd.concat([
         wide,
-        mix.add_prefix("mix_"),
+        mix.add_prefix(col.MIX_PREFIX),
         pd.DataFrame({
-            "revenue_qoq": growth(mix["total"], 1), "revenue_yoy": growth(mix["total"], 4),
-            "ai_hpc_qoq": growth(mix["ai_hpc"], 1), "ai_hpc_yoy": growth(mix["ai_hpc"], 4),
+            col.REVENUE_QOQ: growth(mix["total"], 1), col.REVENUE_YOY: growth(mix["total"], 4),
+            col.AI_HPC_QOQ: growth(mix["ai_hpc"], 1), col.AI_HPC_YOY: growth(mix["ai_hpc"], 4),
         }),
         non_cash(wide),
         mining_economics(wide, dataset.market, mix["mining"]).drop(
@@ -379,11 +380,11 @@ def compute(dataset: Dataset, ticker: str, period: str) -> Metrics:
     ], axis=1)
     current = table.loc[periods.quarter(covered)]
     bridge = loss_bridge(current)
-    table["bridge_other"] = np.nan
-    table.loc[periods.quarter(covered), "bridge_other"] = bridge.set_index("metric").loc[
+    table[col.BRIDGE_OTHER] = np.nan
+    table.loc[periods.quarter(covered), col.BRIDGE_OTHER] = bridge.set_index("metric").loc[
         "other", "amount"]
     cross = crossover(mix)
-    ai_hpc_now = current["mix_ai_hpc"]
+    ai_hpc_now = current[col.AI_HPC_REVENUE]
     provenance = cited(best)
     pipe = pipeline(wide, company, float(ai_hpc_now) if pd.notna(ai_hpc_now) else math.nan,
                     provenance)
@@ -411,13 +412,14 @@ def usable_prices(prices: pd.DataFrame, ticker: str, covered: str) -> pd.DataFra
 
 
 COMPUTED_UNITS: Mapping[str, str] = {
-    "mix_mining": "USD_M", "mix_ai_hpc": "USD_M", "mix_other": "USD_M", "mix_total": "USD_M",
-    "mix_unallocated": "USD_M", "mix_ai_hpc_share": "fraction", "revenue_qoq": "fraction",
-    "revenue_yoy": "fraction", "ai_hpc_qoq": "fraction", "ai_hpc_yoy": "fraction",
-    "non_cash_effect": "USD_M", "non_cash_share": "fraction", "before_non_cash": "USD_M",
-    "revenue_per_btc": "USD",
-    "realized_hashprice": "USD/PH/day", "market_hashprice": "USD/PH/day",
-    "bridge_other": "USD_M",
+    col.MINING_REVENUE: "USD_M", col.AI_HPC_REVENUE: "USD_M", col.OTHER_REVENUE: "USD_M",
+    col.REVENUE: "USD_M",
+    col.UNALLOCATED: "USD_M", col.AI_HPC_SHARE: "fraction", col.REVENUE_QOQ: "fraction",
+    col.REVENUE_YOY: "fraction", col.AI_HPC_QOQ: "fraction", col.AI_HPC_YOY: "fraction",
+    col.NON_CASH_EFFECT: "USD_M", col.NON_CASH_SHARE: "fraction", col.BEFORE_NON_CASH: "USD_M",
+    col.REVENUE_PER_BTC: "USD",
+    col.REALIZED_HASHPRICE: "USD/PH/day", col.MARKET_HASHPRICE: "USD/PH/day",
+    col.BRIDGE_OTHER: "USD_M",
 }
 
 
@@ -439,7 +441,7 @@ def tidy(ticker: str, table: pd.DataFrame, best: pd.DataFrame, company: Company,
                                source="reportgen")
     hashprice = market[market["metric"] == "hashprice"].sort_values("line").drop_duplicates(
         "period").set_index("period")
-    from_market = (computed["metric"] == "market_hashprice") & computed["period"].isin(
+    from_market = (computed["metric"] == col.MARKET_HASHPRICE) & computed["period"].isin(
         hashprice.index)
     for column in ("status", "source"):
         computed.loc[from_market, column] = computed.loc[from_market, "period"].map(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from reportgen import columns as col
 from reportgen import periods
 from reportgen.formatting import Formatter
 from reportgen.metrics import CASH_METRICS
@@ -71,7 +72,7 @@ KINDS = ("moves", "halved", "demand_response", "interest", "debt", "dilution")
 BUSINESS_LABELS = {"mining": "Mining revenue", "ai_hpc": "AI/HPC revenue",
                    "other": "Other revenue"}
 FLOWS: tuple[tuple[str, str], ...] = (
-    *((f"mix_{business}", BUSINESS_LABELS[business]) for business in BUSINESSES),
+    *((col.revenue_of(business), BUSINESS_LABELS[business]) for business in BUSINESSES),
     ("demand_response_income", "Demand-response income"),
     ("adjusted_ebitda", "Adjusted EBITDA"),
     ("net_income", "Net income"),
@@ -153,8 +154,8 @@ class Quarters:
         value = table.at[quarter, column]
         if value is None or pd.isna(value):
             return None
-        parts = (self.lookup.business_metrics(period, column.removeprefix("mix_"))
-                 if column.startswith("mix_") else [column])
+        business = col.business_of(column)
+        parts = self.lookup.business_metrics(period, business) if business else [column]
         status, sources = self.lookup.provenance(period, parts)
         margins = [self.lookup.margin(period, part) for part in parts]
         margin = None if None in margins else round(sum(margins), 9)  # type: ignore[arg-type]
@@ -200,7 +201,7 @@ def revenue_bridge(figures: Quarters, previous: str) -> tuple[BridgeStep, ...]:
         return ()
     steps = [BridgeStep(f"Revenue, {previous}", start, "start")]
     for business in BUSINESSES:
-        column = f"mix_{business}"
+        column = col.revenue_of(business)
         before, after = (figures.recorded(p, column, BUSINESS_LABELS[business])
                          for p in (previous, figures.period))
         if (before is None) != (after is None):
@@ -304,7 +305,7 @@ def halved_claim(figures: Quarters, previous: str) -> Claim | None:
     """Each business line at most half its previous quarter's revenue (HALVED)."""
     fallen = []
     for business in BUSINESSES:
-        column = f"mix_{business}"
+        column = col.revenue_of(business)
         before = figures.recorded(previous, column, BUSINESS_LABELS[business])
         after = figures.recorded(figures.period, column, BUSINESS_LABELS[business])
         if before is None or after is None or before.value <= 0:
@@ -324,7 +325,7 @@ def halved_claim(figures: Quarters, previous: str) -> Claim | None:
 def demand_response_claim(figures: Quarters) -> Claim | None:
     """Demand-response income above mining revenue: the miner earned more by not mining."""
     income = figures.recorded(figures.period, "demand_response_income", "Demand-response income")
-    mining = figures.recorded(figures.period, "mix_mining", "Mining revenue")
+    mining = figures.recorded(figures.period, col.MINING_REVENUE, "Mining revenue")
     if income is None or mining is None or low(income) <= high(mining):
         return None
     return Claim("demand_response", "demand-response income above mining revenue", (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from reportgen import columns as col
 from reportgen import periods
 from reportgen.config import SECTOR_SORTS
 from reportgen.metrics import (
@@ -91,20 +92,20 @@ def peer_table(miners: Sequence[Metrics], stale_after: int = STALE_AFTER_QUARTER
             "period_title": periods.display(miner.period, miner.company.fiscal_year_end_month),
             "stale": miner.is_stale,
             "published_since": ", ".join(published_since(miner)),
-            "revenue": row["mix_total"],
-            "revenue_qoq": row["revenue_qoq"],
-            "ai_hpc_share": row["mix_ai_hpc_share"],
-            "ai_hpc_revenue": row["mix_ai_hpc"],
-            "mining_revenue": row["mix_mining"],
+            "revenue": row[col.REVENUE],
+            "revenue_qoq": row[col.REVENUE_QOQ],
+            "ai_hpc_share": row[col.AI_HPC_SHARE],
+            "ai_hpc_revenue": row[col.AI_HPC_REVENUE],
+            "mining_revenue": row[col.MINING_REVENUE],
             "crossover": miner.crossover,
             "ai_hpc_ahead": ai_hpc_ahead(row),
             "net_income": row["net_income"],
             "net_income_estimated": not of_record(_status(miner, "net_income")),
             "eps_diluted": row["eps_diluted"],
-            "non_cash_effect": row["non_cash_effect"],
-            "non_cash_share": row["non_cash_share"],
-            "before_non_cash": row["before_non_cash"],
-            "bridge_other": row["bridge_other"],
+            "non_cash_effect": row[col.NON_CASH_EFFECT],
+            "non_cash_share": row[col.NON_CASH_SHARE],
+            "before_non_cash": row[col.BEFORE_NON_CASH],
+            "bridge_other": row[col.BRIDGE_OTHER],
             "adjusted_ebitda": row["adjusted_ebitda"],
             "contracted_annual_revenue": comparable_annual_revenue(miner),
             **point_in_time,
@@ -129,10 +130,10 @@ def comparable_annual_revenue(miner: Metrics) -> float:
 def ai_hpc_ahead(row: pd.Series) -> bool | None:
     """Whether AI/HPC revenue beat mining in this quarter (revenue not split counted as
     mining, as for the crossover); ``None`` when the quarter has no split."""
-    ai_hpc, mining = row["mix_ai_hpc"], row["mix_mining"]
+    ai_hpc, mining = row[col.AI_HPC_REVENUE], row[col.MINING_REVENUE]
     if pd.isna(ai_hpc) or pd.isna(mining):
         return None
-    unsplit = row["mix_unallocated"]
+    unsplit = row[col.UNALLOCATED]
     return bool(ai_hpc > mining + (unsplit if pd.notna(unsplit) and unsplit > 0 else 0.0))
 
 

@@ -12,6 +12,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
+from reportgen import columns as col
 from reportgen import periods
 from reportgen.charts import QUARTERS_SHOWN, STYLE, TEXT, Chart, _figure, _svg
 from reportgen.formatting import Formatter
@@ -58,7 +59,7 @@ def share_over_time(miners: Sequence[Metrics], period: str, styles: Styles, fmt:
     axes = figure.add_axes((0.08, 0.16, 0.76, 0.74))
     described = []
     for miner in miners:
-        shares = miner.quarters["mix_ai_hpc_share"].reindex(window)
+        shares = miner.quarters[col.AI_HPC_SHARE].reindex(window)
         if shares.notna().sum() == 0:
             continue
         colour, marker = styles[miner.company.ticker]
@@ -145,8 +146,8 @@ def ev_per_mw_against_share(miners: Sequence[Metrics], peers: pd.DataFrame, styl
 
 def crossover_timeline(miners: Sequence[Metrics], period: str) -> Chart | None:
     window = chart_window(period)
-    split = [m for m in miners if m.quarters["mix_ai_hpc"].reindex(window).notna().any()
-             and m.quarters["mix_mining"].reindex(window).notna().any()]
+    split = [m for m in miners if m.quarters[col.AI_HPC_REVENUE].reindex(window).notna().any()
+             and m.quarters[col.MINING_REVENUE].reindex(window).notna().any()]
     if not split:
         return None
     figure = _figure()
@@ -155,8 +156,8 @@ def crossover_timeline(miners: Sequence[Metrics], period: str) -> Chart | None:
     ahead: list[tuple[int, int]] = []
     behind: list[tuple[int, int]] = []
     for row, miner in enumerate(split):
-        ai_hpc = miner.quarters["mix_ai_hpc"].reindex(window)
-        mining = miner.quarters["mix_mining"].reindex(window)
+        ai_hpc = miner.quarters[col.AI_HPC_REVENUE].reindex(window)
+        mining = miner.quarters[col.MINING_REVENUE].reindex(window)
         for column, (a, m) in enumerate(zip(ai_hpc, mining, strict=True)):
             if not (math.isnan(a) or math.isnan(m)):
                 (ahead if a > m else behind).append((column, row))

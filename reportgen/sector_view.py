@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from reportgen import columns as col
 from reportgen import formatting as fmt
 from reportgen import periods
 from reportgen.analysis_view import figure_cell
@@ -182,7 +183,8 @@ def chart_rows(miners: Sequence[Metrics], lookups: Mapping[str, FigureLookup], p
     window = chart_window(period)
     for miner in miners:
         lookup = lookups[miner.company.ticker]
-        split = miner.quarters[["mix_ai_hpc", "mix_mining"]].reindex(window).dropna(how="all")
+        split = miner.quarters[[col.AI_HPC_REVENUE, col.MINING_REVENUE]].reindex(window).dropna(
+            how="all")
         if split.empty:
             continue
         quarters = [periods.label(q) for q in split.index]

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from reportgen import analysis_view, moves, periods, valuation
+from reportgen import columns as col
 from reportgen import formatting as fmt
 from reportgen.cells import Cell, Fact, Row, Table, Tile, TileKey, without_empty_columns
 from reportgen.claims import Claim, guidance_verdict, period_name
@@ -106,20 +107,20 @@ def kpi_tiles(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> list[Ti
                      ((qoq, "QoQ"), (yoy, "YoY")) if not fmt.missing(_value(row, c)))
 
     share_change = tuple(
-        f"{fmt.points(_value(row, 'mix_ai_hpc_share') - _value(base, 'mix_ai_hpc_share'))} {lab}"
+        f"{fmt.points(_value(row, col.AI_HPC_SHARE) - _value(base, col.AI_HPC_SHARE))} {lab}"
         for base, lab in ((previous, "QoQ"), (year_ago, "YoY"))
-        if not fmt.missing(_value(row, "mix_ai_hpc_share") - _value(base, "mix_ai_hpc_share")))
+        if not fmt.missing(_value(row, col.AI_HPC_SHARE) - _value(base, col.AI_HPC_SHARE)))
     ai_lines = lookup.business_metrics(p, "ai_hpc")
     share_of = [*ai_lines, "revenue_total"]
     return [
         Tile(TileKey.REVENUE, "Revenue",
-             cell(lookup, p, "revenue_total", fmt.money(row["mix_total"])),
-             change_pct("revenue_qoq", "revenue_yoy")),
+             cell(lookup, p, "revenue_total", fmt.money(row[col.REVENUE])),
+             change_pct(col.REVENUE_QOQ, col.REVENUE_YOY)),
         Tile(TileKey.AI_HPC_REVENUE, "AI/HPC revenue",
-             combined(lookup, p, ai_lines, fmt.money(row["mix_ai_hpc"])),
-             change_pct("ai_hpc_qoq", "ai_hpc_yoy")),
+             combined(lookup, p, ai_lines, fmt.money(row[col.AI_HPC_REVENUE])),
+             change_pct(col.AI_HPC_QOQ, col.AI_HPC_YOY)),
         Tile(TileKey.AI_HPC_SHARE, "AI/HPC share",
-             combined(lookup, p, share_of, fmt.pct(row["mix_ai_hpc_share"])), share_change),
+             combined(lookup, p, share_of, fmt.pct(row[col.AI_HPC_SHARE])), share_change),
         Tile(TileKey.NET_INCOME, "Net income",
              cell(lookup, p, "net_income", fmt.money(row["net_income"]), row["net_income"]),
              change_money("net_income")),
@@ -136,14 +137,14 @@ def _non_cash_tile(metrics: Metrics, lookup: FigureLookup, row: pd.Series, fmt: 
     """The non-cash share of a loss; when the items exceed the loss, the result before them,
     since a share above 100% tells the reader nothing."""
     items = [m for m in metrics.bridge["metric"][metrics.bridge["non_cash"]]]
-    effect, before = _value(row, "non_cash_effect"), _value(row, "before_non_cash")
+    effect, before = _value(row, col.NON_CASH_EFFECT), _value(row, col.BEFORE_NON_CASH)
     if not fmt.missing(effect) and effect < 0 and not fmt.missing(before) and before >= 0 and (
             _value(row, "net_income") < 0):
         return Tile(TileKey.NON_CASH, "Before non-cash items",
                     combined(lookup, metrics.period, ["net_income", *items], fmt.money(before),
                              before),
                     (f"{fmt.money(-effect)} of non-cash items exceed the loss",))
-    share = row["non_cash_share"]
+    share = row[col.NON_CASH_SHARE]
     return Tile(TileKey.NON_CASH, "Non-cash share of loss",
                 combined(lookup, metrics.period, ["net_income", *items], fmt.pct(share, 0)),
                 ("disclosed items",) if not fmt.missing(share) else ())
@@ -156,24 +157,24 @@ def _recent(metrics: Metrics, columns: list[str]) -> pd.DataFrame:
 
 
 def revenue_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Table:
-    table = _recent(metrics, ["mix_total", "mix_mining", "mix_ai_hpc"])
+    table = _recent(metrics, [col.REVENUE, col.MINING_REVENUE, col.AI_HPC_REVENUE])
     rows = []
     for period, row in table.iterrows():
         p = periods.label(period)
-        split = any(not fmt.missing(row[f"mix_{b}"]) for b in BUSINESSES)
+        split = any(not fmt.missing(row[col.revenue_of(b)]) for b in BUSINESSES)
         business_cells = tuple(
-            combined(lookup, p, lookup.business_metrics(p, b), fmt.money(row[f"mix_{b}"]))
+            combined(lookup, p, lookup.business_metrics(p, b), fmt.money(row[col.revenue_of(b)]))
             if split else Cell("") for b in BUSINESSES)
-        unsplit = row["mix_unallocated"]
+        unsplit = row[col.UNALLOCATED]
         rows.append(Row(period_name(metrics, p), (
-            cell(lookup, p, "revenue_total", fmt.money(row["mix_total"])),
+            cell(lookup, p, "revenue_total", fmt.money(row[col.REVENUE])),
             *business_cells,
             # Blank, not $0.0M, where the lines add up to the total: the column then drops out.
             Cell("" if not fmt.missing(unsplit) and abs(unsplit) < 0.05 else fmt.money(unsplit),
                  negative=is_negative(unsplit)),
-            Cell(fmt.pct(row["mix_ai_hpc_share"]) if split else ""),
-            Cell(fmt.delta(row["revenue_qoq"]), negative=is_negative(row["revenue_qoq"])),
-            Cell(fmt.delta(row["revenue_yoy"]), negative=is_negative(row["revenue_yoy"])),
+            Cell(fmt.pct(row[col.AI_HPC_SHARE]) if split else ""),
+            Cell(fmt.delta(row[col.REVENUE_QOQ]), negative=is_negative(row[col.REVENUE_QOQ])),
+            Cell(fmt.delta(row[col.REVENUE_YOY]), negative=is_negative(row[col.REVENUE_YOY])),
         )))
     header, kept = without_empty_columns(
         ("Quarter", "Revenue", "Mining", "AI/HPC", "Other", "Not split", "AI/HPC share", "QoQ",
@@ -230,7 +231,7 @@ MARKET_SHOWN = ("hashprice", "hashcost_median")
 """The market figures the mining table sets a miner's own against."""
 ECONOMICS_INPUTS = ["btc_mined", "hashrate", "fleet_efficiency", "power_cost_per_btc",
                     "power_cost_mining",
-                    "cost_per_btc_cash", "power_price", "btc_held", "revenue_per_btc"]
+                    "cost_per_btc_cash", "power_price", "btc_held", col.REVENUE_PER_BTC]
 
 
 def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame,
@@ -259,9 +260,9 @@ def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame
             cell(lookup, p, "power_cost_mining", fmt.money(row["power_cost_mining"])),
             cell(lookup, p, "power_cost_per_btc", fmt.usd(row["power_cost_per_btc"])),
             cell(lookup, p, "cost_per_btc_cash", fmt.usd(row["cost_per_btc_cash"])),
-            combined(lookup, p, [*mining, "btc_mined"], fmt.usd(row["revenue_per_btc"])),
+            combined(lookup, p, [*mining, "btc_mined"], fmt.usd(row[col.REVENUE_PER_BTC])),
             combined(lookup, p, [*mining, "hashrate_average" if not fmt.missing(
-                row["hashrate_average"]) else "hashrate"], fmt.usd(row["realized_hashprice"])),
+                row["hashrate_average"]) else "hashrate"], fmt.usd(row[col.REALIZED_HASHPRICE])),
             market_cell(p, "hashprice"),
             market_cell(p, "hashcost_median"),
             cell(lookup, p, "btc_held", fmt.number(row["btc_held"], "", 0)),
@@ -539,7 +540,7 @@ def consensus_verdict(actual: float, estimates: list[float]) -> str:
 def exceeds_loss(metrics: Metrics) -> bool:
     """Disclosed non-cash items larger than the covered quarter's net loss."""
     row = metrics.quarters.loc[periods.quarter(metrics.period)]
-    effect, before = _value(row, "non_cash_effect"), _value(row, "before_non_cash")
+    effect, before = _value(row, col.NON_CASH_EFFECT), _value(row, col.BEFORE_NON_CASH)
     return (_value(row, "net_income") < 0 and not fmt.missing(effect) and effect < 0
             and not fmt.missing(before) and before > 0)
 
