@@ -177,14 +177,14 @@ def figures_table(rows: Sequence[Row], headings: Sequence[str], charted: Sequenc
 def chart_rows(miners: Sequence[Metrics], lookups: Mapping[str, FigureLookup], period: str
                ) -> list[Row]:
     """The revenue split the sector charts draw (AI/HPC share over time, the crossover
-    timeline) and the split claim rests on: for each miner, the quarters of the charts' window
-    it splits, with the sources of every revenue line they add up."""
+    timeline): for each miner, the quarters of the charts' window with AI/HPC revenue, which
+    both charts need, with the sources of every revenue line they add up. A miner with mining
+    revenue alone (HUT) is drawn in neither, so it is not listed."""
     rows = []
     window = chart_window(period)
     for miner in miners:
         lookup = lookups[miner.company.ticker]
-        split = miner.quarters[[col.AI_HPC_REVENUE, col.MINING_REVENUE]].reindex(window).dropna(
-            how="all")
+        split = miner.quarters[col.AI_HPC_REVENUE].reindex(window).dropna()
         if split.empty:
             continue
         quarters = [periods.label(q) for q in split.index]

@@ -100,7 +100,9 @@ def test_the_figures_table_groups_each_miners_figures_by_their_sources(
 def test_chart_rows_cite_every_revenue_line_of_the_charts_window(sector: Sector) -> None:
     rows = {r.label: r for r in sector_view.chart_rows(sector.miners, sector.lookups,
                                                        "2026Q1")}
-    assert set(rows) == {"WULF", "CORZ", "IREN", "HUT"}  # CIFR does not split its revenue
+    # CIFR does not split its revenue; HUT gives mining revenue but no AI/HPC line, so neither
+    # chart draws it and the appendix must not cite it as charted.
+    assert set(rows) == {"WULF", "CORZ", "IREN"}
     assert rows["WULF"].cells[0].text == ("Revenue by business and AI/HPC share, 2025Q3 to "
                                           "2026Q1 (charts)")
     assert rows["WULF"].cells[1].text == "wulf_q3_25a, wulf_q4_25, wulf_q1_26"
