@@ -23,7 +23,7 @@ from reportgen.valuation import PER_CONTRACTED_MW, PER_EHS, TO_CONTRACTED_REVENU
 from reportgen.vocabulary import METRICS, STATUS_MARKS
 
 QUARTERS_SHOWN = 8
-"""As many quarters as the revenue table shows (view.QUARTERS_IN_TABLES)."""
+"""As many quarters as the revenue table shows (window.QUARTERS_IN_TABLES)."""
 
 
 def figure_cell(figure: Figure | None, show_date: bool = True) -> Cell:

@@ -34,10 +34,10 @@ from typing import Any
 import pandas as pd
 
 from reportgen import __version__
+from reportgen.audit_view import cited_sources
 from reportgen.config import SETTINGS, Config
 from reportgen.model import Company, Dataset, Metrics
 from reportgen.peers import RANKED, RankedMetric
-from reportgen.view import cited_sources
 
 
 @dataclass(frozen=True)

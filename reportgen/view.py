@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from reportgen import analysis_view, moves, periods, valuation
+from reportgen import analysis_view, audit_view, moves, periods, valuation
 from reportgen import columns as col
 from reportgen import formatting as fmt
 from reportgen.cells import Cell, Fact, Row, Table, Tile, TileKey, without_empty_columns
@@ -20,22 +20,20 @@ from reportgen.claims import Claim, guidance_verdict, period_name
 from reportgen.formatting import Formatter
 from reportgen.metrics import (
     BUSINESSES,
-    is_forecast,
     published_since,
     revenue_per_mw_year,
 )
-from reportgen.model import Company, Dated, Metrics, Pipeline, Source
+from reportgen.model import Dated, Metrics, Pipeline, Source
 from reportgen.peers import RankedMetric, ordinal
 from reportgen.provenance import FigureLookup, weakest
 from reportgen.vocabulary import (
-    MARKET_METRICS,
     METRICS,
     STATUS_MARKS,
     consensus_target,
     guidance_target,
+    metric_label,
 )
-
-QUARTERS_IN_TABLES = 8
+from reportgen.window import ECONOMICS_INPUTS, market_rows, recent
 
 
 def cell(lookup: FigureLookup, period: str, metric: str, text: str,
@@ -50,27 +48,6 @@ def combined(lookup: FigureLookup, period: str, metrics: Iterable[str], text: st
     """A computed cell, marked with the weakest status among the figures it adds up."""
     status, sources = lookup.provenance(period, metrics)
     return Cell(text, STATUS_MARKS.get(status, ""), sources, is_negative(value))
-
-
-def metric_label(metric: str, company: Company | None = None) -> str:
-    """The reader's name for a metric: the vocabulary's, a miner's own label for its revenue
-    line, guidance and sell-side consensus named after their metric; never a raw id.
-
-    >>> metric_label("consensus_eps_diluted"), metric_label("guide_revenue_total_low")
-    ('Diluted EPS consensus (sell-side)', 'Guidance: revenue, low end')
-    """
-    if company is not None and (label := company.line_label(metric)):
-        return label
-    if metric in METRICS:
-        return METRICS[metric].label
-    if target := guidance_target(metric):
-        base, kind = target
-        suffix = {"low": ", low end", "high": ", high end"}.get(kind, "")
-        return f"Guidance: {metric_label(base, company).lower()}{suffix}"
-    if base := consensus_target(metric):
-        return f"{metric_label(base, company)} consensus (sell-side)"
-    return metric.removeprefix("revenue_").replace("_", " ").capitalize() + (
-        " revenue" if metric.startswith("revenue_") else "")
 
 
 def is_negative(value: float | None) -> bool:
@@ -150,14 +127,8 @@ def _non_cash_tile(metrics: Metrics, lookup: FigureLookup, row: pd.Series, fmt: 
                 ("disclosed items",) if not fmt.missing(share) else ())
 
 
-def _recent(metrics: Metrics, columns: list[str]) -> pd.DataFrame:
-    window = metrics.quarters.tail(QUARTERS_IN_TABLES)
-    has = window[columns].notna().any(axis=1)
-    return window[has]
-
-
 def revenue_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Table:
-    table = _recent(metrics, [col.REVENUE, col.MINING_REVENUE, col.AI_HPC_REVENUE])
+    table = recent(metrics, [col.REVENUE, col.MINING_REVENUE, col.AI_HPC_REVENUE])
     rows = []
     for period, row in table.iterrows():
         p = periods.label(period)
@@ -220,25 +191,11 @@ def bridge_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Tabl
                  css_class="keep")
 
 
-def market_rows(metrics: Metrics, market: pd.DataFrame) -> pd.DataFrame:
-    """The market figures a briefing prints: hashprice in the quarters its economics show."""
-    shown = {periods.label(p) for p in _recent(metrics, ECONOMICS_INPUTS).index}
-    best = market.sort_values("line").drop_duplicates(["period", "metric"])
-    return best[best["metric"].isin(MARKET_SHOWN) & best["period"].isin(shown)]
-
-
-MARKET_SHOWN = ("hashprice", "hashcost_median")
-"""The market figures the mining table sets a miner's own against."""
-ECONOMICS_INPUTS = ["btc_mined", "hashrate", "fleet_efficiency", "power_cost_per_btc",
-                    "power_cost_mining",
-                    "cost_per_btc_cash", "power_price", "btc_held", col.REVENUE_PER_BTC]
-
-
 def economics_table(metrics: Metrics, lookup: FigureLookup, market: pd.DataFrame,
                     fmt: Formatter) -> Table:
     """Mining unit economics by quarter, the miner's own against the market's hashprice and
     median hashcost of the same quarter."""
-    table = _recent(metrics, ECONOMICS_INPUTS)
+    table = recent(metrics, ECONOMICS_INPUTS)
     from_market = {(r.period, r.metric): r for r in market_rows(metrics, market).itertuples()}
 
     def market_cell(p: str, metric: str) -> Cell:
@@ -323,61 +280,6 @@ def contracts_table(metrics: Metrics, fmt: Formatter) -> Table:
     return Table("AI/HPC contracts announced", header, kept, tuple(notes), css_class="keep")
 
 
-def facts_table(metrics: Metrics, market: pd.DataFrame, fmt: Formatter) -> Table:
-    facts = metrics.facts.assign(_order=metrics.facts["period"].map(periods.sort_key))
-    facts = facts.sort_values(["_order", "metric", "line"], ascending=[False, True, True])
-    rows = [
-        Row(f"{fact.period}", (
-            Cell(metric_label(fact.metric, metrics.company), wrap=True),
-            Cell(fmt.fact(fact.value, fact.unit), STATUS_MARKS[fact.status], negative=(
-                fact.value < 0)),
-            Cell(fact.status), Cell(fact.source.replace(";", ", "), wrap=True),
-            Cell(f"{fact.metric}, facts.csv:{fact.line}", wrap=True),
-        ), fact.note)
-        for fact in facts.itertuples()
-    ]
-    rows += [
-        Row(f"{fact.period}", (
-            Cell(f"Market: {metric_label_market(fact.metric)}", wrap=True),
-            Cell(fmt.fact(fact.value, fact.unit), STATUS_MARKS[fact.status]),
-            Cell(fact.status), Cell(fact.source.replace(";", ", "), wrap=True),
-            Cell(f"{fact.metric}, market.csv:{fact.line}", wrap=True),
-        ), fact.note)
-        for fact in market_rows(metrics, market).itertuples()
-    ]
-    rows += [
-        Row("contract", (
-            Cell(f"Contract: {c.customer}" + (f", {c.site}" if c.site else ""), wrap=True),
-            Cell(fmt.money(c.value_usd_m), STATUS_MARKS[c.status]),
-            Cell(c.status), Cell(c.source, wrap=True), Cell("companies.yaml", wrap=True),
-        ), c.note)
-        for c in metrics.company.contracts
-    ]
-    rows += [
-        Row(fact.date.date().isoformat(), (
-            Cell(f"Price: {label}", wrap=True),
-            Cell(shown, STATUS_MARKS[fact.status]),
-            Cell(fact.status), Cell(fact.source.replace(";", ", "), wrap=True),
-            Cell(f"prices.csv:{fact.line}", wrap=True),
-        ), fact.note)
-        for fact in (metrics.prices.itertuples() if not metrics.prices.empty else ())
-        for label, shown in _price_figures(fact, fmt)
-    ]
-    return Table(f"Every figure in the inputs for {metrics.company.ticker} up to "
-                 f"{period_name(metrics)}, with its source", ("Period", "Figure", "Value", "Status",
-                                                        "Source", "Input", "Note"),
-                 tuple(rows), css_class="dense")
-
-
-def _price_figures(row: Any, fmt: Formatter) -> list[tuple[str, str]]:
-    """The values one prices.csv row gives, each as (label, text)."""
-    shown = [("close", fmt.fact(row.close, "USD")),
-             ("shares outstanding", fmt.number(row.shares_outstanding, "M", 3)),
-             ("market capitalization", fmt.money(row.market_cap))]
-    values = (row.close, row.shares_outstanding, row.market_cap)
-    return [item for item, value in zip(shown, values, strict=True) if not fmt.missing(value)]
-
-
 def analysis_context(metrics: Metrics, lookup: FigureLookup, stale_after: int, fmt: Formatter
                      ) -> dict[str, Any]:
     """The analysis sections' part of a briefing's context: what moved, valuation, capital."""
@@ -391,74 +293,6 @@ def analysis_context(metrics: Metrics, lookup: FigureLookup, stale_after: int, f
         "valuation_facts": analysis_view.valuation_facts(value, metrics, fmt),
         "capital_table": analysis_view.capital_table(metrics, lookup, fmt),
     }
-
-
-def metric_label_market(metric: str) -> str:
-    return MARKET_METRICS[metric].label if metric in MARKET_METRICS else metric
-
-
-def cited_sources(metrics: Metrics, sources: dict[str, Source], market: pd.DataFrame
-                  ) -> list[Source]:
-    """The sources of exactly the figures the briefing prints: every input row in its
-    appendix (which the body's figures are drawn from), its contracts and market figures."""
-    ids = {s for cell in metrics.facts["source"] for s in cell.split(";")}
-    ids |= {c.source for c in metrics.company.contracts}
-    ids |= {s for cell in market_rows(metrics, market)["source"] for s in cell.split(";")}
-    if not metrics.prices.empty:
-        ids |= {s for cell in metrics.prices["source"] for s in cell.split(";")}
-    return [sources[i] for i in sorted(ids)]
-
-
-def caveats(metrics: Metrics) -> list[str]:
-    """What the reader should keep in mind, from one place: the company's notes, then the
-    notes on the covered quarter's figures that are not straight from a release or filing.
-
-    Figures the sources give differently, and actuals compared with guidance, are left to
-    their tables, so a caveat can never say something those tables contradict.
-    """
-    facts = metrics.facts
-    tabled = set(zip(metrics.disagreements["period"], metrics.disagreements["metric"],
-                     strict=True))
-    guided = {(str(r.period), target[0]) for r in facts.itertuples()
-              if (target := guidance_target(str(r.metric))) is not None}
-    current = facts[(facts["period"] == metrics.period) & (facts["note"] != "")
-                    & (facts["status"] != "reported")]
-    notes = [metrics.company.notes] if metrics.company.notes else []
-    return notes + [
-        f"{metric_label(r.metric, metrics.company)} ({r.status}): {r.note}"
-        for r in current.itertuples()
-        if (r.period, r.metric) not in tabled | guided and not is_forecast(r.metric)]
-
-
-def other_periods_table(metrics: Metrics, fmt: Formatter) -> Table:
-    facts = metrics.other_periods.assign(
-        _order=metrics.other_periods["period"].map(periods.sort_key)).sort_values(
-        ["_order", "line"], ascending=[False, True])
-    rows = tuple(
-        Row(fact.period, (
-            Cell(metric_label(fact.metric, metrics.company)),
-            Cell(fmt.fact(fact.value, fact.unit), STATUS_MARKS[fact.status], (fact.source,),
-                 fact.value < 0),
-        ), fact.note)
-        for fact in facts.itertuples()
-    )
-    return Table("Figures disclosed only for a half or full year", ("Period", "Figure", "Value",
-                                                                    "Note"), rows)
-
-
-def disagreements_table(metrics: Metrics, fmt: Formatter) -> Table:
-    rows = tuple(
-        Row(row.period, (
-            Cell(metric_label(row.metric, metrics.company)),
-            Cell(fmt.fact(row.value, row.unit), STATUS_MARKS[row.status]),
-            Cell(row.source), Cell(row.status), Cell("used" if row.used else "not used"),
-        ), row.note)
-        for row in metrics.disagreements.itertuples()
-    )
-    return Table("Figures the sources give differently", ("Period", "Figure", "Value", "Source",
-                                                          "Status", "In this briefing", "Note"),
-                 rows, ("The better status wins (reported, then secondary, derived, estimate); "
-                        "on a tie, the first row in the inputs.",))
 
 
 def guidance_table(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> Table:
@@ -655,7 +489,7 @@ def weakest_mark(statuses: Iterable[str]) -> str:
 def section_dates(metrics: Metrics) -> dict[str, str]:
     """For each section whose latest figure predates the covered quarter, the quarter it
     stops at, so the section can say so in its first line."""
-    economics = _recent(metrics, ECONOMICS_INPUTS)
+    economics = recent(metrics, ECONOMICS_INPUTS)
     cash, pipe = metrics.liquidity, metrics.pipeline
     liquidity = [cash.cash.as_of, cash.total_debt.as_of]
     pipeline = [pipe.mw_contracted.as_of, pipe.mw_energized.as_of, pipe.contracted_value.as_of]
@@ -706,12 +540,12 @@ def context(metrics: Metrics, charts: list[Any], claims: list[Claim],
         "economics_table": economics_table(metrics, lookup, market, fmt),
         "section_dates": section_dates(metrics),
         "peers_table": peers_table(metrics, ranked, fmt),
-        "other_periods_table": other_periods_table(metrics, fmt),
-        "disagreements_table": disagreements_table(metrics, fmt),
+        "other_periods_table": audit_view.other_periods_table(metrics, fmt),
+        "disagreements_table": audit_view.disagreements_table(metrics, fmt),
         "guidance_table": guidance_table(metrics, lookup, fmt),
-        "caveats": caveats(metrics),
-        "facts_table": facts_table(metrics, market, fmt),
+        "caveats": audit_view.caveats(metrics),
+        "facts_table": audit_view.facts_table(metrics, market, fmt),
         **analysis_context(metrics, lookup, int(settings["stale_after_quarters"]), fmt),
-        "sources": cited_sources(metrics, dict(sources), market),
+        "sources": audit_view.cited_sources(metrics, dict(sources), market),
     }
 

@@ -13,7 +13,10 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reportgen.model import Company
 
 BUSINESSES = ("mining", "ai_hpc", "other")
 STATUSES = ("reported", "secondary", "derived", "estimate")
@@ -398,3 +401,29 @@ def reference(companies_file: Path, shown: str, miners: Iterable[str] = ()) -> l
         found = declared[ticker] or [("(none declared)", "", "")]
         rows += [(ticker if n == 0 else "", *line) for n, line in enumerate(found)]
     return [*lines, *_table(rows)]
+
+
+def metric_label(metric: str, company: Company | None = None) -> str:
+    """The reader's name for a metric: the vocabulary's, a miner's own label for its revenue
+    line, guidance and sell-side consensus named after their metric; never a raw id.
+
+    >>> metric_label("consensus_eps_diluted"), metric_label("guide_revenue_total_low")
+    ('Diluted EPS consensus (sell-side)', 'Guidance: revenue, low end')
+    """
+    if company is not None and (label := company.line_label(metric)):
+        return label
+    if metric in METRICS:
+        return METRICS[metric].label
+    if target := guidance_target(metric):
+        base, kind = target
+        suffix = {"low": ", low end", "high": ", high end"}.get(kind, "")
+        return f"Guidance: {metric_label(base, company).lower()}{suffix}"
+    if base := consensus_target(metric):
+        return f"{metric_label(base, company)} consensus (sell-side)"
+    return metric.removeprefix("revenue_").replace("_", " ").capitalize() + (
+        " revenue" if metric.startswith("revenue_") else "")
+
+
+def market_metric_label(metric: str) -> str:
+    """The reader's name for a market.csv metric."""
+    return MARKET_METRICS[metric].label if metric in MARKET_METRICS else metric

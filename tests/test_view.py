@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen import build, claims, config, metrics, render, view
+from reportgen import audit_view, build, claims, config, metrics, render, view, vocabulary
 from reportgen.formatting import MINUS, NOT_DISCLOSED, PLAIN, Formatter, NumberStyle
 from reportgen.provenance import FigureLookup
 from tests.conftest import ROOT
@@ -95,10 +95,10 @@ def test_consensus_verdict(actual, estimates, expected):
 
 
 def test_metric_labels_are_never_raw_ids(wulf):
-    assert view.metric_label("revenue_total") == "Revenue"
-    assert view.metric_label("revenue_hpc_lease", wulf.company) == "HPC lease"
-    assert view.metric_label("guide_adjusted_ebitda") == "Guidance: adjusted ebitda"
-    assert view.metric_label("revenue_foo_bar") == "Foo bar revenue"  # an undeclared line
+    assert vocabulary.metric_label("revenue_total") == "Revenue"
+    assert vocabulary.metric_label("revenue_hpc_lease", wulf.company) == "HPC lease"
+    assert vocabulary.metric_label("guide_adjusted_ebitda") == "Guidance: adjusted ebitda"
+    assert vocabulary.metric_label("revenue_foo_bar") == "Foo bar revenue"  # an undeclared line
 
 
 def test_section_dates_name_only_sections_older_than_the_quarter(wulf):
@@ -108,7 +108,7 @@ def test_section_dates_name_only_sections_older_than_the_quarter(wulf):
 
 
 def test_caveats_skip_figures_tabled_elsewhere(wulf):
-    found = view.caveats(wulf)
+    found = audit_view.caveats(wulf)
     assert found[0].startswith("At the end of 2025 TeraWulf reported 522 MW")  # company notes
     assert "Bitcoin mining (derived): 34.0 total - 21.0 HPC lease" in found
     # Adjusted EBITDA's note is about guidance, which the guidance table shows instead.
@@ -116,7 +116,7 @@ def test_caveats_skip_figures_tabled_elsewhere(wulf):
 
 
 def test_cited_sources_are_sorted_and_cover_the_quarter(wulf, dataset):
-    ids = [s.id for s in view.cited_sources(wulf, dict(dataset.sources), dataset.market)]
+    ids = [s.id for s in audit_view.cited_sources(wulf, dict(dataset.sources), dataset.market)]
     assert ids == sorted(ids) and len(ids) == len(set(ids))
     assert {"wulf_q1_26", "wulf_q1_26b", "wulf_424b5", "wulf_q4_25pr"} <= set(ids)
     assert not any(i.startswith(("cifr_", "corz_", "iren_", "hut_")) for i in ids)
