@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen import audit_view, build, claims, config, metrics, render, view, vocabulary
+from reportgen import build, claims, config, metrics, render, view, vocabulary
 from reportgen.formatting import MINUS, NOT_DISCLOSED, PLAIN, Formatter, NumberStyle
 from reportgen.provenance import FigureLookup
 from tests.conftest import ROOT
@@ -105,21 +105,6 @@ def test_section_dates_name_only_sections_older_than_the_quarter(wulf):
     # Liquidity is of 2026Q1 itself; the pipeline stops at 2025Q4 and mining at 2025Q3.
     assert view.section_dates(wulf) == {"mining": "2025Q3", "liquidity": "",
                                         "pipeline": "2025Q4"}
-
-
-def test_caveats_skip_figures_tabled_elsewhere(wulf):
-    found = audit_view.caveats(wulf)
-    assert found[0].startswith("At the end of 2025 TeraWulf reported 522 MW")  # company notes
-    assert "Bitcoin mining (derived): 34.0 total - 21.0 HPC lease" in found
-    # Adjusted EBITDA's note is about guidance, which the guidance table shows instead.
-    assert not any(c.startswith("Adjusted EBITDA") for c in found)
-
-
-def test_cited_sources_are_sorted_and_cover_the_quarter(wulf, dataset):
-    ids = [s.id for s in audit_view.cited_sources(wulf, dict(dataset.sources), dataset.market)]
-    assert ids == sorted(ids) and len(ids) == len(set(ids))
-    assert {"wulf_q1_26", "wulf_q1_26b", "wulf_424b5", "wulf_q4_25pr"} <= set(ids)
-    assert not any(i.startswith(("cifr_", "corz_", "iren_", "hut_")) for i in ids)
 
 
 def test_weakest_mark_and_is_negative():
