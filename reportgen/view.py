@@ -458,13 +458,16 @@ def pipeline_facts(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> li
     return facts
 
 
-def listed_contracts_sum(pipeline: Pipeline, fmt: Formatter) -> dict[str, str] | None:
-    """When the company gives its own totals, what the listed contracts add up to (``mw`` and
-    ``value``, formatted), so a reader who sums the contracts table is not left wondering."""
+def listed_contracts_sum(pipeline: Pipeline, fmt: Formatter) -> str:
+    """Where the company gives its own totals, what the listed contracts add up to beside them
+    (``600.5 MW and $14.2B``), so a reader who sums the contracts table is not left wondering;
+    a total that is already our sum of the contracts (CORZ's MW) is not repeated as if it were
+    the company's. Empty when there is nothing to set beside."""
     if pipeline.from_listed_contracts or fmt.missing(pipeline.listed_contracts_mw):
-        return None
-    return {"mw": fmt.number(pipeline.listed_contracts_mw, "MW", 1),
-            "value": fmt.money(pipeline.listed_contracts_value)}
+        return ""
+    sums = [fmt.number(pipeline.listed_contracts_mw, "MW", 1)] if (
+        pipeline.mw_contracted.as_of is not None) else []
+    return " and ".join([*sums, fmt.money(pipeline.listed_contracts_value)])
 
 
 def liquidity_facts(metrics: Metrics, lookup: FigureLookup, fmt: Formatter) -> list[Fact]:

@@ -151,3 +151,16 @@ def test_two_number_styles_side_by_side_in_one_process(wulf, lookup):
     template = "{{ -4.1 | money }} {{ 0.6176 | pct }} {{ 1234.5 | number('MW') }}"
     assert euro_env.from_string(template).render() == "(€4,1M) 61,8% 1.234,5 MW"
     assert plain_env.from_string(template).render() == f"{MINUS}$4.1M 61.8% 1,234.5 MW"
+
+
+def test_listed_contracts_note_sets_only_the_companys_own_totals_beside_their_sum(dataset, wulf):
+    # WULF gives its own MW and value (522 MW, $12.8B): the contracts' sums are set beside
+    # both. CORZ gives its own value only; its MW is already our sum of the contracts, so the
+    # note must not present it as the company's total (it did: "590.0 MW and $8.7B ... the
+    # company's own total above is what the briefing uses", beside "590 MW (sum of the
+    # contracts listed below, computed here)").
+    corz = metrics.compute(dataset, "CORZ", "2026Q1")
+    assert view.listed_contracts_sum(wulf.pipeline, PLAIN) == "600.5 MW and $14.2B"
+    assert view.listed_contracts_sum(corz.pipeline, PLAIN) == "$8.7B"
+    hut = metrics.compute(dataset, "HUT", "2026Q1")
+    assert view.listed_contracts_sum(hut.pipeline, PLAIN) == ""  # its totals are the sums
