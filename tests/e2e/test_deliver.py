@@ -27,7 +27,6 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from reportgen import cli, formatting
 from reportgen import config as config_module
 from reportgen.errors import ReportgenError
-from reportgen.mail import compose
 from reportgen.mail.deliver import SendOptions, prepare, send
 from reportgen.mail.ledger import open_ledger
 from reportgen.mail.smtp import SmtpSession
