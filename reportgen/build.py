@@ -340,24 +340,37 @@ def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetri
 
     Workers isolate the renders: a render over its time bound is killed by this process, a
     render over its memory bound or a worker killed mid-way stops the build with a message
-    naming the output, and only this build's staging folder has been written to. The sector
-    overview goes first: with many miners it is the longest job, and starting it early keeps
-    both cores busy to the end.
+    naming the output, and only this build's staging folder has been written to.
+
+    The sector overview is two jobs (:data:`SECTOR_JOBS`): its documents go first (with many
+    miners the longest job; starting it early keeps both cores busy to the end) and its data
+    files last (short: they fill the other worker's tail). Their results are merged into the
+    one sector output once both are in, before ``on_briefing`` hears of it.
     """
     from reportgen import workers
 
+    documents, data_files = SECTOR_JOBS
     calls: list[workers.Call] = []
     if sector_key:
-        calls.append(("sector", workers.render_sector, (
+        calls.append((documents, workers.render_sector, (
             analysed.peers, analysed.silent, analysed.period, sector_key)))
     calls += [(m.company.ticker, workers.render_miner, (m, key, ranked))
               for m, key, ranked in todo]
+    if sector_key:
+        calls.append((data_files, workers.render_sector_data, (
+            analysed.peers, analysed.period, sector_key)))
     if not calls:
         return []
     results: list[BriefingResult] = []
+    sector_parts: dict[str, BriefingResult] = {}
     with workers.WorkerPool(shared, min(jobs or os.cpu_count() or 1, len(calls))) as pool:
-        for result in pool.run(calls):
+        for job, result in pool.run_named(calls):
             workers.relay(result)  # its warnings, logged here where callers and tests see them
+            if job in SECTOR_JOBS:
+                sector_parts[job] = result
+                if len(sector_parts) < len(SECTOR_JOBS):
+                    continue
+                result = workers.merge_parts([sector_parts[name] for name in SECTOR_JOBS])
             log.info("built %s %s in %.1fs (process peak %.0f MB)", result.ticker,
                      result.period, result.seconds, result.peak_rss_mb)
             if on_briefing:
@@ -365,3 +378,8 @@ def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetri
             results.append(result)
     order = {name: i for i, name in enumerate(m.company.ticker for m in analysed.peers)}
     return sorted(results, key=lambda r: order.get(r.ticker, len(order)))
+
+
+SECTOR_JOBS = ("sector", "sector data files")
+"""The jobs that render the sector output, as messages name them: its documents, then its
+data files (:func:`reportgen.workers.render_sector_data` says why they are two)."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pikepdf
 import pytest
 
 from reportgen import build, cli, config
+from reportgen.errors import OutputError
 from reportgen.manifest import read_manifest
 from tests.conftest import EPOCH, copy_project, replace_line
 
@@ -52,12 +54,54 @@ def test_a_one_fact_change_rebuilds_that_miner_and_the_sector_only(tmp_path, rep
 
     replace_line(root / "inputs" / "facts.csv", "CIFR,2025Q3,hashrate,23.6,",
                  "CIFR,2025Q3,hashrate,23.7,")
-    changed = build.build(settings, jobs=2)
+    heard: list[build.BriefingResult] = []
+    changed = build.build(settings, jobs=2, on_briefing=heard.append)
     assert _decisions(changed) == {"WULF": False, "CORZ": False, "IREN": False, "CIFR": True,
                                    "HUT": False, "sector": True}
     after = _files(out)
     rewritten = {name for name in after if after[name] != before[name]}
     assert {n.split(".")[0].split("-")[0] for n in rewritten} == {"CIFR", "sector", "manifest"}
+    # Two jobs render the sector (its documents, its data files); it is still one output.
+    assert sorted(r.ticker for r in heard) == ["CIFR", "sector"]
+    (sector,) = [r for r in changed.briefings if r.ticker == "sector"]
+    assert [f.path.name for f in sector.files] == ["sector.html", "sector.pdf",
+                                                   "sector-metrics.csv", "sector.xlsx"]
+    assert sector.pages > 1 and sector.headline["name"] == "Sector overview"
+    assert {"sector-metrics.csv", "sector.xlsx"} <= rewritten
+    listed = {e["path"]: e for e in read_manifest(out)["files"]}
+    assert {listed[name]["output"] for name in ("sector-metrics.csv", "sector.xlsx",
+                                                "sector.pdf", "sector.html")} == {"sector"}
+
+
+def test_the_sector_pdf_embeds_the_metrics_file_its_data_job_writes(sample):
+    """The PDF job and the data-files job each work the sector's metrics out; the copy in the
+    PDF and the file beside it must be the same bytes."""
+    with pikepdf.open(sample / "sector.pdf") as pdf:
+        embedded = pdf.attachments["sector-metrics.csv"].get_file().read_bytes()
+    assert embedded == (sample / "sector-metrics.csv").read_bytes()
+    assert embedded.count(b"\n") > 100
+
+
+def _failing_data_files(*args: object) -> build.BriefingResult:
+    """Stands in for workers.render_sector_data (looked up by name in the forked workers)."""
+    raise OutputError("sector data files: cannot write the outputs (No space left on device)")
+
+
+def test_a_failed_sector_data_job_publishes_nothing(tmp_path, reproducible, sample,
+                                                    monkeypatch):
+    from reportgen import workers
+
+    root = _copy(tmp_path, "project")
+    out = root / "outputs" / "2026Q1"
+    shutil.copytree(sample, out)
+    before = _files(out)
+    replace_line(root / "inputs" / "facts.csv", "CIFR,2025Q3,hashrate,23.6,",
+                 "CIFR,2025Q3,hashrate,23.7,")
+    monkeypatch.setattr(workers, "render_sector_data", _failing_data_files)
+    with pytest.raises(OutputError, match=r"^sector data files: cannot write"):
+        build.build(config.load(root / "reportgen.yaml"), jobs=2)
+    assert _files(out) == before  # neither the sector's documents nor CIFR's were published
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
 
 def test_force_and_a_damaged_file_rebuild(tmp_path, reproducible):
