@@ -79,11 +79,16 @@ class BriefingResult:
 
 @dataclass(frozen=True)
 class Shared:
-    """What every job of one build needs; sent to each worker once."""
+    """What every job of one build needs; sent to each worker once, when it starts.
+
+    Only what is known before the analysis: the build starts its workers then, so that they
+    load the renderers while the build process works out the metrics (see
+    :func:`reportgen.build._build`). What the analysis yields (the peer table, each miner's
+    metrics) goes with the jobs that use it.
+    """
 
     config: Config
     dataset: Dataset
-    peer_table: pd.DataFrame
     out_dir: Path
     created: datetime
 
@@ -301,24 +306,23 @@ SECTOR_FORMATS = {
 }
 
 
-def render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: str,
-                  key: str) -> BriefingResult:
+def render_sector(miners: tuple[Metrics, ...], peer_table: pd.DataFrame,
+                  silent: tuple[str, ...], period: str, key: str) -> BriefingResult:
     """The sector overview's documents: peer table, sector charts and narrative, as HTML and
     PDF (the PDF embeds sector-metrics.csv). Its data files are :func:`render_sector_data`'s,
     a job of their own, so that they render on the other worker at the same time."""
     shared, _ = _state()
     with _reported("sector"), number_style(shared.config.number_style):
-        result = _render_sector(miners, silent, period, key)
+        result = _render_sector(miners, peer_table, silent, period, key)
     return replace(result, warnings=_warnings())
 
 
-def _render_sector(miners: tuple[Metrics, ...], silent: tuple[str, ...], period: str,
-                   key: str) -> BriefingResult:
+def _render_sector(miners: tuple[Metrics, ...], peer_table: pd.DataFrame,
+                   silent: tuple[str, ...], period: str, key: str) -> BriefingResult:
     from reportgen import claims, sector_charts, sector_view, valuation
 
     shared, engine = _state()
     started = time.perf_counter()
-    peer_table = shared.peer_table
     # Worked out once, for the valuation table and its chart alike.
     valuations = {m.company.ticker: valuation.value(
         m, stale_after=shared.config.stale_after_quarters) for m in miners}
@@ -356,7 +360,8 @@ def sector_csv(tidy: pd.DataFrame) -> bytes:
     return spreadsheet.csv_bytes(tidy)
 
 
-def render_sector_data(miners: tuple[Metrics, ...], period: str, key: str) -> BriefingResult:
+def render_sector_data(miners: tuple[Metrics, ...], peer_table: pd.DataFrame, period: str,
+                       key: str) -> BriefingResult:
     """The sector overview's data files, sector-metrics.csv and sector.xlsx: part of the sector
     output (same key, same decision), rendered as a job of its own.
 
@@ -369,18 +374,18 @@ def render_sector_data(miners: tuple[Metrics, ...], period: str, key: str) -> Br
     """
     shared, _ = _state()
     with _reported("sector data files"), number_style(shared.config.number_style):
-        result = _render_sector_data(miners, period, key)
+        result = _render_sector_data(miners, peer_table, period, key)
     return replace(result, warnings=_warnings())
 
 
-def _render_sector_data(miners: tuple[Metrics, ...], period: str, key: str
-                        ) -> BriefingResult:
+def _render_sector_data(miners: tuple[Metrics, ...], peer_table: pd.DataFrame, period: str,
+                        key: str) -> BriefingResult:
     from reportgen import spreadsheet
 
     shared, _ = _state()
     started = time.perf_counter()
     tidy = sector_tidy(miners)
-    peers_sheet = shared.peer_table.drop(columns=["ai_hpc_ahead"]).reset_index()
+    peers_sheet = peer_table.drop(columns=["ai_hpc_ahead"]).reset_index()
     peers_sheet["stale"] = peers_sheet["stale"].map({True: "yes", False: "no"})
     sources_sheet = pd.DataFrame([vars(s) for s in shared.dataset.sources.values()])
     outputs = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -215,3 +216,39 @@ def test_explain_names_rows_that_moved_and_a_tool_version(tmp_path, reproducible
     moved = [line for line in hut if "moved to other lines" in line]
     assert moved and moved[0].startswith("facts.csv: ") and \
         f"line {first} is now {first + 1}" in moved[0], hut
+
+
+# --- the workers start before the analysis ---------------------------------------------------
+
+def test_the_pool_is_as_large_as_the_jobs_there_could_be(tmp_path):
+    settings = config.load(_copy(tmp_path, "project") / "reportgen.yaml")
+    dataset = build.load_dataset(settings)
+    assert build._pool_size(settings, dataset, 8) == 5 + 2  # five miners and the sector's two
+    assert build._pool_size(settings.with_overrides(miners=("HUT",)), dataset, 8) == 3
+    assert build._pool_size(settings, dataset, 1) == 1
+
+
+def test_workers_load_the_renderers_while_the_build_analyses(tmp_path, reproducible,
+                                                             monkeypatch):
+    """The analysis runs with the workers already started (they load WeasyPrint and
+    matplotlib meanwhile, on the other core); when it fails, they are stopped and the staging
+    folder removed, and nothing is published."""
+    from reportgen import analysis
+    from reportgen.errors import UsageError
+    from tests.e2e.test_concurrency import _process_state, worker_pids
+
+    root = _copy(tmp_path, "project")
+    settings = config.load(root / "reportgen.yaml").with_overrides(miners=("HUT",))
+    seen: list[int] = []
+
+    def analyse(*args: object, **kwargs: object) -> analysis.Analysis:
+        seen.extend(worker_pids(os.getpid()))
+        raise UsageError("stopped in the analysis")
+
+    monkeypatch.setattr(analysis, "analyse", analyse)
+    with pytest.raises(UsageError, match="stopped in the analysis"):
+        build.build(settings, jobs=2)
+    assert len(seen) == 2, "the workers were not started before the analysis"
+    assert all(_process_state(pid) in (None, "Z") for pid in seen), "a worker outlived it"
+    out = root / "outputs" / "2026Q1"
+    assert not out.exists() or [p.name for p in out.iterdir()] == []
