@@ -3,9 +3,11 @@
 Each job renders one output (a miner's briefing or the sector overview) and writes only its
 own files, atomically. A worker keeps one WeasyPrint font configuration for all the jobs it
 runs: the only per-process state in reportgen, set up by the pool's initializer (or lazily
-in-process) and never shared between processes. WeasyPrint's image cache is deliberately not
-shared: every chart is unique to its briefing, so a shared cache only grew (measured: about
-13 MB per briefing, 611 MB after 15 briefings in one worker, against 207 MB flat without).
+in-process) and never shared between processes; and before each job it collects the last
+job's garbage and freezes the rest (:func:`settle_heap`). WeasyPrint's image cache is
+deliberately not shared: every chart is unique to its briefing, so a shared cache only grew
+(measured: about 13 MB per briefing, 611 MB after 15 briefings in one worker, against 207 MB
+flat without).
 
 The pool (:class:`WorkerPool`) is reportgen's own, not ``concurrent.futures``: each worker takes
 one job at a time over its own pipe, so the build process always knows which job each worker
@@ -16,6 +18,7 @@ hard kill and name the job a dead worker was running.
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -141,10 +144,31 @@ def init_worker(shared: Shared) -> None:
     from reportgen import charts, claims, sector_charts, sector_view, spreadsheet, view  # noqa: F401
 
     _state()
+    settle_heap()
     limit = shared.config.render_memory_mb
     if limit > 0:
         size = limit * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (size, size))
+
+
+def settle_heap() -> None:
+    """Collect the garbage the last job left, then exempt every surviving object from the
+    garbage collector's later passes (:func:`gc.freeze`). Called when a worker is set up and
+    before each job.
+
+    Why: after loading WeasyPrint, matplotlib and pandas a worker holds about 170,000
+    objects that live as long as it does, and every full collection during a render walked
+    them all again. Measured on 30 synthetic miners, three briefings and the sector in one
+    process: a briefing took 2.6-2.8 s instead of 3.0-3.2 s and the sector overview 3.7 s
+    instead of 4.1-4.2 s, this call included (0.10-0.15 s after a briefing, collecting that
+    briefing's garbage); the process's peak memory did not grow. Frozen objects are
+    still freed when nothing refers to them; only a reference cycle among objects that
+    survived an earlier job would stay (the frozen set grew by about 1,300 objects a job, the
+    renderers' caches), which is why this is done in the workers, whose lives end with the
+    build, and never in the build process, which a caller's program may be.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _warnings() -> tuple[tuple[str, str], ...]:
@@ -579,6 +603,7 @@ def _serve(conn: Connection, shared: Shared, parent: int | None) -> None:
             return
         function, args = job
         try:
+            settle_heap()
             outcome: tuple[str, object] = ("done", function(*args))
         except MemoryError:
             _send_out_of_memory(conn)

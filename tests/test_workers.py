@@ -4,10 +4,14 @@ tested end to end in tests/e2e/test_faults.py and test_concurrency.py."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
+import multiprocessing
 import pickle
+import weakref
 from dataclasses import replace
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -156,3 +160,29 @@ def test_parts_of_different_outputs_or_keys_are_not_merged():
         workers.merge_parts([documents, _part(0, 0.5, ("sector.xlsx",), 200.0, key="k2")])
     with pytest.raises(ValueError, match="different outputs"):
         workers.merge_parts([documents, replace(_part(0, 0.5, ("x",), 1.0), ticker="WULF")])
+
+
+def _settled_in_a_fresh_process(conn: Connection) -> None:
+    class Node:
+        pass
+
+    node = Node()
+    node.itself = node  # a reference cycle: only the garbage collector frees it
+    ref = weakref.ref(node)
+    gc.disable()  # so that only settle_heap collects it
+    del node
+    workers.settle_heap()
+    conn.send((ref() is None, gc.get_freeze_count(), gc.get_count()[0]))
+
+
+def test_settle_heap_collects_garbage_and_freezes_what_survives():
+    """Run in a forked process: freezing the test process's own heap would outlive the test."""
+    ours, theirs = multiprocessing.get_context("fork").Pipe()
+    process = multiprocessing.get_context("fork").Process(
+        target=_settled_in_a_fresh_process, args=(theirs,))
+    process.start()
+    collected, frozen, young = ours.recv()
+    process.join(10)
+    assert collected, "the reference cycle left before the job was not collected"
+    assert frozen > 1000  # pytest's and pandas' objects: out of later collections' way
+    assert young < 50

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import weakref
 from pathlib import Path
 
 import pikepdf
@@ -252,3 +254,41 @@ def test_workers_load_the_renderers_while_the_build_analyses(tmp_path, reproduci
     assert all(_process_state(pid) in (None, "Z") for pid in seen), "a worker outlived it"
     out = root / "outputs" / "2026Q1"
     assert not out.exists() or [p.name for p in out.iterdir()] == []
+
+
+class _Node:
+    """Something only the garbage collector frees once it refers to itself."""
+
+    itself: object = None
+
+
+_left: list[weakref.ref[_Node]] = []
+
+
+def _leave_a_cycle() -> int:
+    """A job (run in a worker) that leaves a reference cycle behind, with the automatic
+    collector off, so that only an explicit collection frees it."""
+    gc.disable()
+    node = _Node()
+    node.itself = node
+    _left.append(weakref.ref(node))
+    return gc.get_freeze_count()
+
+
+def _was_it_collected() -> bool:
+    return _left[0]() is None
+
+
+def test_each_job_starts_with_the_last_jobs_garbage_collected(tmp_path):
+    """workers.settle_heap runs before every job: the renderers' objects are frozen at start
+    (out of the collector's way) and what a job left is collected before the next."""
+    from reportgen import workers
+
+    settings = config.load(_copy(tmp_path, "project") / "reportgen.yaml")
+    shared = workers.Shared(settings, build.load_dataset(settings), tmp_path,
+                            build.build_time())
+    with workers.WorkerPool(shared, 1) as pool:
+        frozen, collected = pool.run([("first", _leave_a_cycle, ()),
+                                      ("second", _was_it_collected, ())])
+    assert frozen > 10_000
+    assert collected is True
