@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -24,6 +25,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synthetic import write_project  # noqa: E402
 
 EPOCH = "1767225600"
+REPEATS = 3
+"""The short rebuilds (nothing changed, one fact changed) are timed this many times and the
+best is reported: each takes seconds, so one burst of another process's work on this 2-core
+machine moved a single timing by 20-40% (measured: 5.96 s and 7.60 s for the same code, ten
+minutes apart). Every timing is printed, so the spread shows."""
 
 
 def _reportgen(project: Path, *args: str) -> float:
@@ -58,7 +64,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def measure(miners: int) -> dict[str, float]:
+def measure(miners: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as folder:
         project = write_project(Path(folder) / "project", miners, ROOT / "templates")
         out = project / "outputs" / "2026Q1"
@@ -67,20 +73,27 @@ def measure(miners: int) -> dict[str, float]:
         floor = _floor(out, project / "templates")
         one_job = _reportgen(project, "--jobs", "1", "--force")
         two_jobs = _reportgen(project, "--jobs", "2", "--force")
-        noop = _reportgen(project)
+        noops = [_reportgen(project) for _ in range(REPEATS)]
         facts = project / "inputs" / "facts.csv"
         text = facts.read_text()
         first = next(line for line in text.splitlines()
                      if line.startswith("SYN001,2026Q1,hashrate"))
-        facts.write_text(text.replace(first, first.replace(",EH/s,", "1,EH/s,", 1), 1))
-        one_change = _reportgen(project, "--jobs", "2")
+        changed = text.replace(first, first.replace(",EH/s,", "1,EH/s,", 1), 1)
+        one_changes = []
+        for number in range(REPEATS):  # changed, changed back, changed: one fact each time
+            facts.write_text(changed if number % 2 == 0 else text)
+            one_changes.append(_reportgen(project, "--jobs", "2"))
     briefings = miners + 1
     return {"miners": miners, "full_s": full, "floor_s": floor, "jobs1_s": one_job,
-            "jobs2_s": two_jobs, "noop_s": noop, "one_change_s": one_change, "peak_mb": peak,
+            "jobs2_s": two_jobs, "noop_s": min(noops), "noops_s": noops,
+            "one_change_s": min(one_changes), "one_changes_s": one_changes, "peak_mb": peak,
             "per_miner_s": full / miners, "per_briefing_jobs1_s": one_job / briefings}
 
 
-def report(m: dict[str, float]) -> None:
+def report(m: dict[str, Any]) -> None:
+    """The table, then one summary line with the load average (1 min) before and after: the
+    machine is shared, and a load above the core count means the timings are not the code's
+    alone."""
     overhead = m["full_s"] / m["floor_s"]
     speedup = m["jobs1_s"] / m["jobs2_s"]
     rows = [
@@ -92,10 +105,11 @@ def report(m: dict[str, float]) -> None:
          "our cost per core"),
         ("(c) --jobs 1 / --jobs 2", f"{m['jobs1_s']:.2f} / {m['jobs2_s']:.2f} s",
          f"speedup {speedup:.2f}, target >= 1.7"),
-        ("(d) rebuild, nothing changed", f"{m['noop_s']:.2f} s",
-         f"{m['noop_s'] / m['full_s']:.1%} of full, target <= 2%"),
-        ("(e) rebuild after one fact changed", f"{m['one_change_s']:.2f} s",
-         f"{m['one_change_s'] / m['per_briefing_jobs1_s']:.2f} briefings' worth, target <= 2"),
+        ("(d) rebuild, nothing changed (best of 3)", f"{m['noop_s']:.2f} s",
+         f"{m['noop_s'] / m['full_s']:.1%} of full, target <= 2% ({_all(m['noops_s'])})"),
+        ("(e) rebuild after one fact changed (best of 3)", f"{m['one_change_s']:.2f} s",
+         f"{m['one_change_s'] / m['per_briefing_jobs1_s']:.2f} briefings' worth, target <= 2 "
+         f"({_all(m['one_changes_s'])})"),
         ("peak RSS of one process", f"{m['peak_mb']:.0f} MB", "target <= 300 MB"),
         ("seconds per miner, full build", f"{m['per_miner_s']:.3f} s", ""),
     ]
@@ -103,7 +117,12 @@ def report(m: dict[str, float]) -> None:
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>16}  {note}")
     print(f"overhead={overhead:.2f} speedup={speedup:.2f} noop_s={m['noop_s']:.2f} "
-          f"one_change_s={m['one_change_s']:.2f} peak_mb={m['peak_mb']:.0f}")
+          f"one_change_s={m['one_change_s']:.2f} peak_mb={m['peak_mb']:.0f} "
+          f"load={m['load_before']:.2f}->{m['load_after']:.2f}")
+
+
+def _all(timings: list[float]) -> str:
+    return "all: " + ", ".join(f"{t:.2f}" for t in timings)
 
 
 def main() -> None:
@@ -124,7 +143,9 @@ def main() -> None:
         relative = ", ".join(f"N={n}: {t / base:.2f}" for n, t in results)
         print(f"per-miner time relative to N={sizes[0]}: {relative}")
         return
-    report(measure(args.miners))
+    load_before = os.getloadavg()[0]
+    measured = measure(args.miners)
+    report({**measured, "load_before": load_before, "load_after": os.getloadavg()[0]})
 
 
 if __name__ == "__main__":

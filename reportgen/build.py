@@ -1,7 +1,8 @@
 """The pipeline: load and validate everything, compute every miner, then render and write.
 
-Nothing is written until every input is valid and every miner's metrics are computed, so a
-bad input never leaves a half-updated ``outputs/``. Each file is written atomically, and the
+Nothing is published until every input is valid, every miner's metrics are computed and
+every render has succeeded (the workers write into a staging folder, removed on failure), so
+a bad input never leaves a half-updated ``outputs/``. Each file is written atomically, and the
 manifest records what each file was built from.
 
 Three rules keep ``outputs/<period>/`` trustworthy when builds overlap, fail or are killed:
@@ -27,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -132,6 +133,55 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
     from reportgen import workers
 
     remove_leftovers(out_dir)
+    # Workers write into this build's own staging folder; only when every render succeeded
+    # are the files published, so a failed build changes nothing.
+    staging = _make_staging(out_dir)
+    shared = workers.Shared(config, dataset, staging, created or build_time())
+    try:
+        # The workers start now, before the analysis: each spends about a second loading
+        # WeasyPrint, matplotlib and its fonts, which this process's analysis (about as long
+        # on 30 miners) would otherwise wait for. Measured in bench/run.py's one-fact rebuild.
+        with workers.WorkerPool(shared, _pool_size(config, dataset, jobs)) as pool:
+            plan = _plan(config, dataset, period, env, previous, entries, force)
+            staged = _run(pool, plan, on_briefing)
+        staged = [replace(result, record=plan.records.for_output(result.ticker))
+                  for result in staged]
+        results, written = publish(out_dir, staged, period, dataset.fingerprint,
+                                   shared.created, whole)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BuildReport(period, out_dir, tuple(results), tuple(plan.decisions), written)
+
+
+def _pool_size(config: Config, dataset: Dataset, jobs: int | None) -> int:
+    """How many workers to start before knowing what needs rendering: one per core (or
+    ``jobs``), but no more than the jobs there could be (each chosen miner and the sector's
+    two, :data:`SECTOR_JOBS`)."""
+    most = len(config.miners or dataset.companies) + len(SECTOR_JOBS)
+    return max(1, min(jobs or os.cpu_count() or 1, most))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What this build renders, worked out from the analysis: the miners whose briefings
+    changed (with their keys and places among peers), whether the sector did, why each
+    output is rebuilt or kept, and the records the manifest keeps for --explain."""
+
+    analysed: analysis.Analysis
+    todo: list[tuple[Metrics, str, list[RankedMetric]]]
+    sector_key: str | None
+    """The sector's key when it is rebuilt, else ``None``."""
+    decisions: list[keys.Decision]
+    records: keys.Records
+
+
+def _plan(config: Config, dataset: Dataset, period: str, env: keys.Environment,
+          previous: dict[str, Any], entries: dict[str, dict[str, Any]], force: bool) -> _Plan:
+    """Analyse the period (while the workers start) and decide, output by output, what to
+    rebuild: an output is rebuilt when its content key changed, one of its files is missing
+    or damaged, a killed build was replacing it, or ``force``."""
+    out_dir = config.outputs_dir / period
+    environment = env.key
     analysed = analysis.analyse(config, dataset, period)
     ranked = analysed.ranked
     miner_keys = {m.company.ticker: keys.miner_key(m, dataset, ranked[m.company.ticker],
@@ -142,7 +192,7 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
 
     interrupted = manifest.publishing(previous)
     decisions: list[keys.Decision] = []
-    todo: list[Metrics] = []
+    todo: list[tuple[Metrics, str, list[RankedMetric]]] = []
     for miner in analysed.peers:
         ticker = miner.company.ticker
         if ticker not in analysed.chosen:
@@ -152,28 +202,14 @@ def _build(config: Config, dataset: Dataset, period: str, created: datetime | No
                            interrupted, explain)
         decisions.append(decision)
         if decision.rebuild:
-            todo.append(miner)
+            todo.append((miner, miner_keys[ticker], ranked[ticker]))
     sector_names = ["sector-metrics.csv", "sector.xlsx", *(f"sector.{f}" for f in
                                                            config.formats)]
     sector_decision = _decide("sector", sector_names, sector_key, out_dir, entries, force,
                               interrupted, explain)
     decisions.append(sector_decision)
-
-    # Workers write into this build's own staging folder; only when every render succeeded
-    # are the files published, so a failed build changes nothing.
-    staging = _make_staging(out_dir)
-    shared = workers.Shared(config, dataset, analysed.peer_table, staging,
-                            created or build_time())
-    try:
-        staged = _run(shared, [(m, miner_keys[m.company.ticker], ranked[m.company.ticker])
-                               for m in todo], analysed,
-                      sector_decision.rebuild and sector_key, jobs, on_briefing)
-        staged = [replace(result, record=records.for_output(result.ticker)) for result in staged]
-        results, written = publish(out_dir, staged, period, dataset.fingerprint,
-                                   shared.created, whole)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return BuildReport(period, out_dir, tuple(results), tuple(decisions), written)
+    return _Plan(analysed, todo, sector_key if sector_decision.rebuild else None, decisions,
+                 records)
 
 
 @contextmanager
@@ -333,35 +369,50 @@ def _decide(name: str, files: list[str], key: str, out_dir: Path,
     return keys.Decision(name, True, reason)
 
 
-def _run(shared: workers.Shared, todo: list[tuple[Metrics, str, list[RankedMetric]]],
-         analysed: analysis.Analysis, sector_key: str | bool, jobs: int | None,
+def _run(pool: workers.WorkerPool, plan: _Plan,
          on_briefing: Callable[[BriefingResult], None] | None) -> list[BriefingResult]:
-    """Render what needs rendering in worker processes, never in this one.
+    """Render what needs rendering in the pool's worker processes, never in this one.
 
     Workers isolate the renders: a render over its time bound is killed by this process, a
     render over its memory bound or a worker killed mid-way stops the build with a message
-    naming the output, and only this build's staging folder has been written to. The sector
-    overview goes first: with many miners it is the longest job, and starting it early keeps
-    both cores busy to the end.
+    naming the output, and only this build's staging folder has been written to.
+
+    The sector overview is two jobs (:data:`SECTOR_JOBS`): its documents go first (with many
+    miners the longest job; starting it early keeps both cores busy to the end) and its data
+    files last (short: they fill the other worker's tail). Their results are merged into the
+    one sector output once both are in, before ``on_briefing`` hears of it.
     """
     from reportgen import workers
 
+    analysed, sector_key = plan.analysed, plan.sector_key
+    documents, data_files = SECTOR_JOBS
     calls: list[workers.Call] = []
     if sector_key:
-        calls.append(("sector", workers.render_sector, (
-            analysed.peers, analysed.silent, analysed.period, sector_key)))
+        calls.append((documents, workers.render_sector, (
+            analysed.peers, analysed.peer_table, analysed.silent, analysed.period, sector_key)))
     calls += [(m.company.ticker, workers.render_miner, (m, key, ranked))
-              for m, key, ranked in todo]
-    if not calls:
-        return []
+              for m, key, ranked in plan.todo]
+    if sector_key:
+        calls.append((data_files, workers.render_sector_data, (
+            analysed.peers, analysed.peer_table, analysed.period, sector_key)))
     results: list[BriefingResult] = []
-    with workers.WorkerPool(shared, min(jobs or os.cpu_count() or 1, len(calls))) as pool:
-        for result in pool.run(calls):
-            workers.relay(result)  # its warnings, logged here where callers and tests see them
-            log.info("built %s %s in %.1fs (process peak %.0f MB)", result.ticker,
-                     result.period, result.seconds, result.peak_rss_mb)
-            if on_briefing:
-                on_briefing(result)
-            results.append(result)
+    sector_parts: dict[str, BriefingResult] = {}
+    for job, result in pool.run_named(calls):
+        workers.relay(result)  # its warnings, logged here where callers and tests see them
+        if job in SECTOR_JOBS:
+            sector_parts[job] = result
+            if len(sector_parts) < len(SECTOR_JOBS):
+                continue
+            result = workers.merge_parts([sector_parts[name] for name in SECTOR_JOBS])
+        log.info("built %s %s in %.1fs (process peak %.0f MB)", result.ticker,
+                 result.period, result.seconds, result.peak_rss_mb)
+        if on_briefing:
+            on_briefing(result)
+        results.append(result)
     order = {name: i for i, name in enumerate(m.company.ticker for m in analysed.peers)}
     return sorted(results, key=lambda r: order.get(r.ticker, len(order)))
+
+
+SECTOR_JOBS = ("sector", "sector data files")
+"""The jobs that render the sector output, as messages name them: its documents, then its
+data files (:func:`reportgen.workers.render_sector_data` says why they are two)."""

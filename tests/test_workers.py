@@ -4,9 +4,14 @@ tested end to end in tests/e2e/test_faults.py and test_concurrency.py."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
+import multiprocessing
 import pickle
+import weakref
+from dataclasses import replace
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -124,3 +129,62 @@ def test_portable_keeps_what_pickles_and_wraps_what_does_not():
     assert isinstance(wrapped, workers.WorkerCrash)
     assert str(wrapped).startswith("_Unpicklable: held a socket\n")
     pickle.loads(pickle.dumps(wrapped))
+
+
+def _part(pages: int, seconds: float, names: tuple[str, ...], peak: float,
+          headline: dict[str, object] | None = None, key: str = "k1",
+          warnings: tuple[tuple[str, str], ...] = ()) -> workers.BriefingResult:
+    files = tuple(workers.WrittenFile(Path(name), 1, "0" * 64) for name in names)
+    return workers.BriefingResult("sector", "2026Q1", "2026Q1", pages, seconds, files, key,
+                                  peak, warnings, headline or {})
+
+
+def test_the_sector_parts_merge_into_one_output_in_the_order_given():
+    documents = _part(13, 3.0, ("sector.html", "sector.pdf"), 210.0,
+                      {"name": "Sector overview", "title": "2026Q1", "figures": []},
+                      warnings=(("weasyprint", "a"),))
+    data = _part(0, 0.5, ("sector-metrics.csv", "sector.xlsx"), 250.0,
+                 warnings=(("fontTools", "b"),))
+    merged = workers.merge_parts([documents, data])
+    assert [f.path.name for f in merged.files] == ["sector.html", "sector.pdf",
+                                                   "sector-metrics.csv", "sector.xlsx"]
+    assert (merged.ticker, merged.key, merged.pages) == ("sector", "k1", 13)
+    assert merged.seconds == pytest.approx(3.5) and merged.peak_rss_mb == 250.0
+    assert merged.headline["name"] == "Sector overview"
+    assert merged.warnings == (("weasyprint", "a"), ("fontTools", "b"))
+    # The headline comes from the part that has one, whichever comes first.
+    assert workers.merge_parts([data, documents]).headline["name"] == "Sector overview"
+
+
+def test_parts_of_different_outputs_or_keys_are_not_merged():
+    documents = _part(13, 3.0, ("sector.pdf",), 200.0)
+    with pytest.raises(ValueError, match="different outputs"):
+        workers.merge_parts([documents, _part(0, 0.5, ("sector.xlsx",), 200.0, key="k2")])
+    with pytest.raises(ValueError, match="different outputs"):
+        workers.merge_parts([documents, replace(_part(0, 0.5, ("x",), 1.0), ticker="WULF")])
+
+
+def _settled_in_a_fresh_process(conn: Connection) -> None:
+    class Node:
+        pass
+
+    node = Node()
+    node.itself = node  # a reference cycle: only the garbage collector frees it
+    ref = weakref.ref(node)
+    gc.disable()  # so that only settle_heap collects it
+    del node
+    workers.settle_heap()
+    conn.send((ref() is None, gc.get_freeze_count(), gc.get_count()[0]))
+
+
+def test_settle_heap_collects_garbage_and_freezes_what_survives():
+    """Run in a forked process: freezing the test process's own heap would outlive the test."""
+    ours, theirs = multiprocessing.get_context("fork").Pipe()
+    process = multiprocessing.get_context("fork").Process(
+        target=_settled_in_a_fresh_process, args=(theirs,))
+    process.start()
+    collected, frozen, young = ours.recv()
+    process.join(10)
+    assert collected, "the reference cycle left before the job was not collected"
+    assert frozen > 1000  # pytest's and pandas' objects: out of later collections' way
+    assert young < 50

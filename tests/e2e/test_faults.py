@@ -122,15 +122,12 @@ def _stubborn(pid_file: str, seconds: float) -> None:
 
 def test_a_render_that_ignores_every_signal_is_killed_by_the_build(project: Path,
                                                                    tmp_path: Path) -> None:
-    import pandas as pd
-
     from reportgen import build, config, workers
 
     yaml_file = project / "reportgen.yaml"
     replace_line(yaml_file, "render_seconds: 300", "render_seconds: 1")
     settings = config.load(yaml_file)
-    shared = workers.Shared(settings, build.load_dataset(settings), pd.DataFrame(), tmp_path,
-                            build.build_time())
+    shared = workers.Shared(settings, build.load_dataset(settings), tmp_path, build.build_time())
     pid_file = tmp_path / "worker.pid"
     started = time.monotonic()
     with pytest.raises(workers.RenderTimeout, match=r"^stubborn: a render took longer than "
