@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen import audit_view, build, config, metrics, window
-from tests.conftest import ROOT
+from reportgen import audit_view, window
 
 
 @pytest.fixture(scope="module")
-def dataset():
-    return build.load_dataset(config.load(project_root=ROOT))
+def dataset(sample_dataset):
+    return sample_dataset
 
 
 @pytest.fixture(scope="module")
-def wulf(dataset):
-    return metrics.compute(dataset, "WULF", "2026Q1")
+def wulf(sample_miners):
+    return next(m for m in sample_miners if m.company.ticker == "WULF")
 
 
 def test_caveats_skip_figures_tabled_elsewhere(wulf):
